@@ -113,6 +113,23 @@ type Series struct {
 	Until        time.Time `json:"until,omitzero"`   // last possible occurrence, zero when open-ended
 	Deleted      time.Time `json:"deleted,omitzero"` // when the series was seen gone
 	Zone         string    `json:"zone,omitempty"`
+	Checked      time.Time `json:"checked,omitzero"` // when the series was last rebuilt from the calendar
+}
+
+// RuleKey identifies the series' schedule: its start and its rule without
+// the parts that only end it (UNTIL, COUNT). Two keys differ when an
+// "all events" edit moved the series, not when it was ended or split.
+func (s Series) RuleKey() string {
+	var kept []string
+	for _, part := range strings.Split(strings.ToUpper(s.RRule), ";") {
+		k, _, _ := strings.Cut(part, "=")
+		if k == "UNTIL" || k == "COUNT" || part == "" {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	sort.Strings(kept)
+	return s.Start.UTC().Format(time.RFC3339) + " " + strings.Join(kept, ";")
 }
 
 // Occurrence is one slot of a series, keyed by (series, original start).
