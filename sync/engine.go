@@ -1,0 +1,254 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"oneonone/calendar"
+	"oneonone/store"
+)
+
+// NamedSource is a configured source with its name.
+type NamedSource struct {
+	Name   string
+	Source Source
+}
+
+// Engine pulls sources into the store and keeps the 1:1 history.
+type Engine struct {
+	Store   *store.Store
+	Sources []NamedSource
+	Rules   calendar.DetectRules
+	// Relationship names the relationship to a counterpart ("report",
+	// "peer", …); nil means "1:1" for everyone.
+	Relationship func(counterpart string) string
+	// Horizon is how far ahead upcoming occurrences are kept (agenda.horizon).
+	Horizon time.Duration
+	// History is how far back each cycle recomputes occurrences from the
+	// calendar; older ones stay as stored. Default 53 weeks.
+	History time.Duration
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Summary is what one cycle did for one source.
+type Summary struct {
+	Source    string
+	Calendars int
+	Objects   int // objects stored for the source after the cycle
+	Changed   int // objects new, changed or deleted in this cycle
+	Series    int // 1:1 series recognised
+	Requests  int
+	Problems  []error // objects that could not be read, each named
+	Err       error   // what failed the cycle (or some calendars of it)
+}
+
+// String is the one-line summary `sync` prints.
+func (s Summary) String() string {
+	line := fmt.Sprintf("%s: %d calendars, %d objects seen, %d changed, %d series, %d requests",
+		s.Source, s.Calendars, s.Objects, s.Changed, s.Series, s.Requests)
+	if n := len(s.Problems); n > 0 {
+		line += fmt.Sprintf(", %d unreadable objects skipped", n)
+	}
+	if s.Err != nil {
+		line += "; error: " + s.Err.Error()
+	}
+	return line
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.Default()
+}
+
+// SyncAll runs one cycle over every source. A failing source does not stop
+// the others; their errors are joined.
+func (e *Engine) SyncAll(ctx context.Context) ([]Summary, error) {
+	var sums []Summary
+	var errs []error
+	for _, ns := range e.Sources {
+		sum := e.SyncSource(ctx, ns)
+		sums = append(sums, sum)
+		if sum.Err != nil {
+			errs = append(errs, fmt.Errorf("sync source %s: %w", ns.Name, sum.Err))
+		}
+	}
+	return sums, errors.Join(errs...)
+}
+
+// SyncSource pulls every calendar of one source, then rebuilds its series
+// and occurrence history from what is stored.
+func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
+	sum := Summary{Source: ns.Name}
+	cals, err := ns.Source.Calendars(ctx)
+	if err != nil {
+		sum.Err = fmt.Errorf("list calendars: %w", err)
+		return sum
+	}
+	sum.Calendars = len(cals)
+	var errs []error
+	for _, cal := range cals {
+		n, reqs, err := e.pullCalendar(ctx, ns, cal)
+		sum.Changed += n
+		sum.Requests += reqs
+		if err != nil {
+			errs = append(errs, fmt.Errorf("calendar %s: %w", cal.ID, err))
+		}
+	}
+	if ctx.Err() != nil {
+		sum.Err = errors.Join(append(errs, ctx.Err())...)
+		return sum
+	}
+	objects, series, problems, err := e.rebuild(ns, cals)
+	sum.Objects, sum.Series, sum.Problems = objects, series, problems
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, p := range problems {
+		e.log().Warn("skipped unreadable object", slog.String("source", ns.Name), slog.String("error", p.Error()))
+	}
+	sum.Err = errors.Join(errs...)
+	return sum
+}
+
+// pullCalendar fetches one calendar's changes and stores them with the new
+// cursor in one transaction. It returns how many objects changed.
+func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.Ref) (int, int, error) {
+	st, _, err := e.Store.CalendarState(ns.Name, cal.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	st.Source, st.Calendar, st.Name = ns.Name, cal.ID, cal.Name
+	known, err := e.Store.ObjectETags(ns.Name, cal.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	ch, err := ns.Source.Changes(ctx, cal.ID, st.Cursor, known)
+	reqs := ch.Requests
+	if errors.Is(err, calendar.ErrCursorExpired) {
+		e.log().Info("sync cursor expired, listing the calendar again", slog.String("source", ns.Name), slog.String("calendar", cal.ID))
+		ch, err = ns.Source.Changes(ctx, cal.ID, "", known)
+		reqs += ch.Requests
+	}
+	now := e.now()
+	st.LastSync = now
+	if err != nil {
+		st.LastError = err.Error()
+		if perr := e.Store.PutCalendarState(st); perr != nil {
+			err = errors.Join(err, perr)
+		}
+		return 0, reqs, err
+	}
+	st.LastSuccess, st.LastError = now, ""
+	changed := len(ch.Put) + len(ch.Deleted)
+	if ch.Full {
+		changed = countFullChanges(known, ch.Put)
+	}
+	if err := e.Store.ApplyChanges(ns.Name, cal.ID, ch, st); err != nil {
+		return 0, reqs, err
+	}
+	return changed, reqs, nil
+}
+
+// countFullChanges counts what a full listing changed against what was stored.
+func countFullChanges(known map[string]string, put []calendar.Object) int {
+	n := 0
+	seen := make(map[string]bool, len(put))
+	for _, o := range put {
+		seen[o.Href] = true
+		if etag, ok := known[o.Href]; !ok || etag != o.ETag || etag == "" {
+			n++
+		}
+	}
+	for href := range known {
+		if !seen[href] {
+			n++
+		}
+	}
+	return n
+}
+
+// rebuild recognises the source's series in the stored objects, expands
+// and classifies their occurrences, merges them with the stored history and
+// saves the result in one transaction.
+func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries int, problems []error, err error) {
+	var events []calendar.Event
+	for _, cal := range cals {
+		objs, err := e.Store.Objects(ns.Name, cal.ID)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		objects += len(objs)
+		for _, obj := range objs {
+			evs, err := ns.Source.Decode(cal.ID, obj)
+			if err != nil {
+				problems = append(problems, err)
+				continue
+			}
+			for i := range evs {
+				evs[i].Source, evs[i].Calendar = ns.Name, cal.ID
+				if evs[i].Href == "" {
+					evs[i].Href = obj.Href
+				}
+				if evs[i].ETag == "" {
+					evs[i].ETag = obj.ETag
+				}
+			}
+			events = append(events, evs...)
+		}
+	}
+	stored, err := e.Store.Series()
+	if err != nil {
+		return objects, 0, problems, err
+	}
+	h := Build(BuildInput{
+		Source:       ns.Name,
+		Events:       events,
+		Stored:       stored,
+		Occurrences:  e.Store.Occurrences,
+		Rules:        e.Rules,
+		Relationship: e.Relationship,
+		Now:          e.now(),
+		Horizon:      e.horizon(),
+		History:      e.history(),
+	})
+	if h.Err != nil {
+		return objects, len(h.Live), problems, h.Err
+	}
+	if err := e.Store.SaveHistory(ns.Name, h.Series, h.Occurrences); err != nil {
+		return objects, len(h.Live), problems, err
+	}
+	return objects, len(h.Live), problems, nil
+}
+
+func (e *Engine) horizon() time.Duration {
+	if e.Horizon > 0 {
+		return e.Horizon
+	}
+	return 14 * 24 * time.Hour
+}
+
+func (e *Engine) history() time.Duration {
+	if e.History > 0 {
+		return e.History
+	}
+	return 53 * 7 * 24 * time.Hour
+}
+
+// sortSeries orders series by ID.
+func sortSeries(s []calendar.Series) {
+	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
+}

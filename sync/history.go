@@ -1,0 +1,339 @@
+package sync
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"oneonone/calendar"
+)
+
+// BuildInput is what Build needs: the source's events as stored now, and
+// the history kept so far.
+type BuildInput struct {
+	Source string
+	Events []calendar.Event
+	// Stored holds every series in the store (all sources).
+	Stored []calendar.Series
+	// Occurrences returns the stored occurrences of a series.
+	Occurrences  func(seriesID string) ([]calendar.Occurrence, error)
+	Rules        calendar.DetectRules
+	Relationship func(counterpart string) string
+	Now          time.Time
+	Horizon      time.Duration
+	History      time.Duration
+}
+
+// BuildResult is the new history of one source.
+type BuildResult struct {
+	// Series holds the series to save: the live ones and those found gone
+	// in this cycle. Series gone before are left out (they are unchanged).
+	Series []calendar.Series
+	// Live holds the series present in the calendar now.
+	Live []calendar.Series
+	// Occurrences holds, for every series in Series, all its occurrences.
+	Occurrences []calendar.Occurrence
+	Err         error
+}
+
+// makeUpReach is how far past the window Build expands a series, so that the
+// make-up search for the last slot in the window knows the next slot.
+const makeUpReach = 35 * 24 * time.Hour
+
+// Build recognises the 1:1 series among a source's events, classifies their
+// occurrences and merges them with the stored history:
+//
+//   - an occurrence recomputed from the calendar replaces the stored one;
+//   - one older than the recompute window (History) stays as stored;
+//   - one that was seen and is now gone, while the series still covers its
+//     slot, is skipped (DESIGN.md: "an occurrence deleted after it was seen");
+//   - one beyond the series' new end (UNTIL, COUNT) is dropped: the end of a
+//     series is not a run of skips;
+//   - when the series' rule or start changed ("all events" edits), what lay
+//     before the previous rebuild stays as stored and only the rest follows
+//     the new rule;
+//   - a series seen for the first time does not re-count past slots of its
+//     pair that other series already hold (a re-created series);
+//   - a series gone from the calendar keeps its past and loses its upcoming
+//     occurrences.
+func Build(in BuildInput) BuildResult {
+	var res BuildResult
+	from := in.Now.Add(-in.History)
+	to := in.Now.Add(in.Horizon)
+
+	storedByID := make(map[string]calendar.Series)
+	for _, s := range in.Stored {
+		if s.Source == in.Source {
+			storedByID[s.ID] = s
+		}
+	}
+
+	groups := groupsByUID(in.Events)
+	oneOffs := make(map[calendar.Pair][]*calendar.Event)
+	type found struct {
+		series calendar.Series
+		group  calendar.Group
+	}
+	var live []found
+	for _, g := range groups {
+		if g.Master == nil {
+			continue
+		}
+		if !g.Master.Recurring() {
+			if len(g.Overrides) == 0 {
+				if p, ok := calendar.PairOf(g.Master, in.Rules); ok {
+					oneOffs[p] = append(oneOffs[p], g.Master)
+				}
+			}
+			continue
+		}
+		v := calendar.Detect(g.Master, in.Rules)
+		if !v.OneOnOne {
+			continue
+		}
+		live = append(live, found{series: newSeries(in, g, v), group: g})
+	}
+	for p := range oneOffs {
+		sortEventsByStart(oneOffs[p])
+	}
+
+	used := make(map[string]bool)
+	seen := make(map[string]bool)
+	var errs []error
+	for _, f := range live {
+		s := f.series
+		seen[s.ID] = true
+		winFrom := from
+		if s.Start.After(winFrom) {
+			winFrom = s.Start
+		}
+		inst, err := calendar.Expand(f.group, winFrom, to.Add(makeUpReach), calendar.ExpandOptions{})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("expand series %s: %w", s.ID, err))
+			continue
+		}
+		fresh := calendar.Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
+		kept := fresh[:0]
+		for _, o := range fresh {
+			if o.OriginalStart.Before(to) {
+				kept = append(kept, o)
+			}
+		}
+		fresh = kept
+
+		old, err := in.Occurrences(s.ID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		prev, existed := storedByID[s.ID]
+		if !existed {
+			floor, err := pairFloor(in, s)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			fresh = dropBefore(fresh, floor, in.Now)
+		}
+		merged := merge(mergeInput{
+			series:      s,
+			ruleChanged: existed && prev.RuleKey() != s.RuleKey(),
+			cutoff:      prev.Checked,
+			old:         old,
+			fresh:       fresh,
+			from:        winFrom,
+			to:          to,
+			now:         in.Now,
+		})
+		res.Series = append(res.Series, s)
+		res.Live = append(res.Live, s)
+		res.Occurrences = append(res.Occurrences, merged...)
+	}
+
+	// Series gone from the calendar: keep the past, drop what was upcoming.
+	for id, s := range storedByID {
+		if seen[id] || !s.Deleted.IsZero() {
+			continue
+		}
+		s.Deleted = in.Now
+		old, err := in.Occurrences(id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, o := range old {
+			if o.OriginalStart.Before(in.Now) {
+				res.Occurrences = append(res.Occurrences, o)
+			}
+		}
+		res.Series = append(res.Series, s)
+	}
+	sortSeries(res.Series)
+	sortSeries(res.Live)
+	if len(errs) > 0 {
+		res.Err = fmt.Errorf("build history of %s: %w", in.Source, errors.Join(errs...))
+	}
+	return res
+}
+
+func newSeries(in BuildInput, g calendar.Group, v calendar.Verdict) calendar.Series {
+	m := g.Master
+	s := calendar.Series{
+		ID:           in.Source + "/" + g.UID,
+		Source:       in.Source,
+		Calendar:     m.Calendar,
+		Href:         m.Href,
+		UID:          g.UID,
+		Title:        m.Summary,
+		Pair:         v.Pair(),
+		Me:           v.Me,
+		Counterpart:  v.Counterpart.Email,
+		Name:         v.Counterpart.Name,
+		Relationship: "1:1",
+		Start:        m.Start,
+		Zone:         m.Start.Location().String(),
+		Checked:      in.Now,
+	}
+	if in.Relationship != nil {
+		if r := in.Relationship(s.Counterpart); r != "" {
+			s.Relationship = r
+		}
+	}
+	if m.Recurrence != nil && len(m.Recurrence.RRules) > 0 {
+		s.RRule = m.Recurrence.RRules[0]
+		s.Cadence = calendar.CadenceOf(s.RRule)
+	} else {
+		s.Cadence = calendar.CadenceOther
+	}
+	if end, ok := calendar.SeriesEnd(g); ok {
+		s.Until = end
+	}
+	return s
+}
+
+type mergeInput struct {
+	series      calendar.Series
+	ruleChanged bool
+	cutoff      time.Time // with ruleChanged: the last rebuild; before it, the stored past stands
+	old, fresh  []calendar.Occurrence
+	from, to    time.Time
+	now         time.Time
+}
+
+// merge combines the stored occurrences of a series with the ones just
+// computed from the calendar; see Build for the rules.
+func merge(m mergeInput) []calendar.Occurrence {
+	oldByKey := make(map[string]calendar.Occurrence, len(m.old))
+	for _, o := range m.old {
+		oldByKey[o.Key()] = o
+	}
+	freshByKey := make(map[string]bool, len(m.fresh))
+	out := make([]calendar.Occurrence, 0, len(m.fresh)+len(m.old))
+	for _, o := range m.fresh {
+		prev, had := oldByKey[o.Key()]
+		if m.ruleChanged && !had && o.OriginalStart.Before(m.cutoff) {
+			continue // an edit of the whole series does not rewrite the past
+		}
+		o.SeenAt = m.now
+		if had && !prev.SeenAt.IsZero() {
+			o.SeenAt = prev.SeenAt
+		}
+		freshByKey[o.Key()] = true
+		out = append(out, o)
+	}
+	for _, o := range m.old {
+		if freshByKey[o.Key()] {
+			continue
+		}
+		switch {
+		case o.OriginalStart.Before(m.from):
+			if o.OriginalStart.Before(m.series.Start) && !m.series.Start.IsZero() && m.series.Start.After(m.from) {
+				continue // before the series' (new) start
+			}
+			out = append(out, o) // older than the recompute window: as stored
+		case !m.series.Until.IsZero() && o.OriginalStart.After(m.series.Until):
+			// the series ends before this slot now
+		case m.ruleChanged:
+			if o.OriginalStart.Before(m.cutoff) {
+				out = append(out, o)
+			}
+		case !o.OriginalStart.Before(m.to):
+			// beyond the horizon
+		default:
+			o.State = calendar.StateSkipped
+			o.Start = o.OriginalStart
+			o.MadeUpBy = ""
+			o.Vanished = true
+			out = append(out, o)
+		}
+	}
+	calendar.SortOccurrences(out)
+	return out
+}
+
+// pairFloor returns the latest past original start that other series of the
+// same pair already hold, so that a new series does not count it again.
+func pairFloor(in BuildInput, s calendar.Series) (time.Time, error) {
+	var floor time.Time
+	for _, other := range in.Stored {
+		if other.ID == s.ID || other.Pair != s.Pair {
+			continue
+		}
+		occ, err := in.Occurrences(other.ID)
+		if err != nil {
+			return floor, err
+		}
+		for _, o := range occ {
+			if o.OriginalStart.Before(in.Now) && o.OriginalStart.After(floor) {
+				floor = o.OriginalStart
+			}
+		}
+	}
+	return floor, nil
+}
+
+// dropBefore removes past occurrences at or before floor.
+func dropBefore(occ []calendar.Occurrence, floor, now time.Time) []calendar.Occurrence {
+	if floor.IsZero() {
+		return occ
+	}
+	out := occ[:0]
+	for _, o := range occ {
+		if o.OriginalStart.Before(now) && !o.OriginalStart.After(floor) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// groupsByUID groups each calendar's events by UID; a UID found in several
+// calendars of the source (an invitation copied into two calendars) counts
+// once, from the first calendar.
+func groupsByUID(events []calendar.Event) []calendar.Group {
+	var order []string
+	byCal := make(map[string][]calendar.Event)
+	for _, ev := range events {
+		if _, ok := byCal[ev.Calendar]; !ok {
+			order = append(order, ev.Calendar)
+		}
+		byCal[ev.Calendar] = append(byCal[ev.Calendar], ev)
+	}
+	seen := make(map[string]bool)
+	var out []calendar.Group
+	for _, cal := range order {
+		for _, g := range calendar.GroupEvents(byCal[cal]) {
+			if seen[g.UID] {
+				continue
+			}
+			seen[g.UID] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func sortEventsByStart(evs []*calendar.Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Start.Before(evs[j].Start) })
+}
