@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// command is one subcommand: its name, a one-line summary, and what it does.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what every command gets: where to write, and how to fail.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// usageError is a mistake on the command line; it exits 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func commands() []command {
+	return []command{
+		{"demo", "run oneonone against an embedded CalDAV server seeded with a team", cmdDemo},
+		{"sync", "one full sync cycle over all sources, then exit", cmdSync},
+		{"report", "the weekly report of held, skipped and postponed 1:1s", cmdReport},
+		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
+		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
+		{"config", "config check: validate the config file", cmdConfig},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: oneonone <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Every command takes --config PATH (else $ONEONONE_CONFIG, else $XDG_CONFIG_HOME/oneonone/config.toml).`)
+	fmt.Fprintln(w, `Run "oneonone <command> --help" for a command's flags.`)
+}
+
+// run dispatches a command line and returns the exit code: 0 on success,
+// 1 when the command failed, 2 for a usage mistake. Every failure is one line
+// on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	e := &env{stdout: stdout, stderr: stderr}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "oneonone %s: %s\n", name, oneLine(err.Error()))
+			return 2
+		}
+		fmt.Fprintf(stderr, "oneonone %s: %s\n", name, oneLine(err.Error()))
+		return 1
+	}
+	fmt.Fprintf(stderr, "oneonone: unknown command %q (run \"oneonone help\")\n", name)
+	return 2
+}
+
+// oneLine folds a (possibly joined) error into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+// flagSet is a flag set that stays quiet on mistakes (parse turns them into
+// one-line usage errors) and prints its flags for --help.
+type flagSet struct {
+	*flag.FlagSet
+	help func()
+}
+
+func newFlags(e *env, name, args string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, help: func() {
+		fmt.Fprintf(e.stdout, "usage: oneonone %s %s\n", name, args)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}}
+}
+
+// parse parses args, turning flag errors into usage errors and refusing
+// stray arguments unless extra is true.
+func (fs *flagSet) parse(args []string, extra bool) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.help()
+		return err
+	}
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if !extra && fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}

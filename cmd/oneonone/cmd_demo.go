@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"oneonone/calendar/caldav/caldavserver"
+	"oneonone/config"
+	"oneonone/demo"
+	"oneonone/report"
+	"oneonone/store"
+)
+
+// demoPasswordEnv carries the embedded server's password to the CalDAV
+// source the way a real config does (password_env), inside this process only.
+const demoPasswordEnv = "ONEONONE_DEMO_PASSWORD"
+
+// cmdDemo seeds an embedded CalDAV server with a team, syncs it through the
+// real CalDAV client into a fresh store, and prints last week's report.
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "demo", "[--once] [--format text|markdown|json] [--state FILE]")
+	once := fs.Bool("once", false, "print the report and exit")
+	format := fs.String("format", "text", "report format: text, markdown, html or json")
+	statePath := fs.String("state", "", "state file to use (default: a temporary one, removed at exit)")
+	if err := fs.parse(args, false); err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return fmt.Errorf("load time zone Europe/Berlin: %w", err)
+	}
+	now := time.Now()
+	team := demo.Seed(now, loc)
+
+	// The embedded CalDAV server, on a free loopback port.
+	password, err := randomPassword()
+	if err != nil {
+		return err
+	}
+	user := strings.SplitN(team.Me.Email, "@", 2)[0]
+	dav := caldavserver.New(user)
+	dav.SetBasicAuth(user, password)
+	if err := seed(dav, team); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the demo CalDAV server: %w", err)
+	}
+	srv := &http.Server{Handler: dav.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("demo CalDAV server stopped", slog.String("error", err.Error()))
+		}
+	}()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	davURL := "http://" + ln.Addr().String() + "/"
+
+	state := *statePath
+	if state == "" {
+		dir, err := os.MkdirTemp("", "oneonone-demo-")
+		if err != nil {
+			return fmt.Errorf("make demo state dir: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		state = dir + "/state.db"
+	}
+	if err := os.Setenv(demoPasswordEnv, password); err != nil {
+		return err
+	}
+	cfg, err := config.Parse([]byte(demoConfig(team, state, davURL, user)), "demo config")
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+
+	fmt.Fprintf(e.stdout, "oneonone demo: %s\n", team.Summary())
+	fmt.Fprintf(e.stdout, "CalDAV server: %s (user %s, password %s)\n\n", davURL, user, password)
+
+	sources, err := buildSources(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	eng := newEngine(cfg, st, sources, log)
+	sums, err := eng.SyncAll(ctx)
+	for _, s := range sums {
+		fmt.Fprintln(e.stdout, "sync "+s.String())
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+
+	in, err := reportInput(cfg, st, now)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(e.stdout, report.Build(in), *format); err != nil {
+		return err
+	}
+	if *once {
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "\nThe CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
+	<-ctx.Done()
+	return nil
+}
+
+// seed puts the team's objects into the embedded server.
+func seed(dav *caldavserver.Server, team demo.Team) error {
+	paths := map[string]string{}
+	for _, obj := range team.Objects {
+		path, ok := paths[obj.Calendar]
+		if !ok {
+			p, err := dav.CreateCalendar(obj.Calendar, strings.ToUpper(obj.Calendar[:1])+obj.Calendar[1:])
+			if err != nil {
+				return fmt.Errorf("create demo calendar %s: %w", obj.Calendar, err)
+			}
+			paths[obj.Calendar], path = p, p
+		}
+		if _, _, err := dav.PutObject(path, obj.Name, obj.Data); err != nil {
+			return fmt.Errorf("seed demo object %s: %w", obj.Name, err)
+		}
+	}
+	return nil
+}
+
+// demoConfig is the config a user of this team would write.
+func demoConfig(team demo.Team, state, url, user string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "state = %q\ntimezone = \"Europe/Berlin\"\n\n[identity]\nme = [%q]\n\n", state, team.Me.Email)
+	fmt.Fprintf(&b, "[[source]]\nname = \"team\"\nkind = \"caldav\"\nurl = %q\nusername = %q\npassword_env = %q\n\n", url, user, demoPasswordEnv)
+	fmt.Fprintf(&b, "[agenda]\nlink = \"https://docs.example.com/1on1/{{.Counterpart}}\"\n")
+	for _, p := range team.People {
+		fmt.Fprintf(&b, "\n[[agenda.pair]]\nwith = %q\nrelationship = %q\n", p.Email, p.Relationship)
+	}
+	return b.String()
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 9)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make demo password: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"oneonone/calendar"
+)
+
+// inspectEvent is what inspect says of one event (a master with its
+// overrides, a one-off, or overrides without their master).
+type inspectEvent struct {
+	UID         string              `json:"uid"`
+	Summary     string              `json:"summary"`
+	OneOnOne    bool                `json:"one_on_one"`
+	Reason      string              `json:"reason"`
+	Counterpart string              `json:"counterpart,omitempty"`
+	Cadence     calendar.Cadence    `json:"cadence,omitempty"`
+	RRule       string              `json:"rrule,omitempty"`
+	Occurrences []inspectOccurrence `json:"occurrences"`
+}
+
+type inspectOccurrence struct {
+	OriginalStart string         `json:"original_start"`
+	Start         string         `json:"start"`
+	State         calendar.State `json:"state"`
+	ShiftMinutes  int            `json:"shift_minutes"`
+}
+
+type inspectResult struct {
+	File     string         `json:"file"`
+	From     string         `json:"from"`
+	To       string         `json:"to"`
+	Me       []string       `json:"me,omitempty"`
+	Events   []inspectEvent `json:"events"`
+	Problems []string       `json:"problems,omitempty"`
+}
+
+// cmdInspect shows, for each event of an .ics file, whether oneonone tracks
+// it as a 1:1 and why, and its occurrences in a window with their states.
+func cmdInspect(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "inspect", "FILE.ics [--from DATE] [--to DATE] [--me EMAIL] [--format text|json]")
+	cfgPath := fs.String("config", "", "config file (optional: for identity.me, timezone and detect rules)")
+	fromFlag := fs.String("from", "", "window start, YYYY-MM-DD (default: 12 weeks ago)")
+	toFlag := fs.String("to", "", "window end, YYYY-MM-DD, exclusive (default: 14 days ahead)")
+	me := fs.String("me", "", "your address(es), comma-separated (default: identity.me of the config, else each event's organizer)")
+	tz := fs.String("tz", "", "zone for floating times and dates (default: the config's timezone, else UTC)")
+	format := fs.String("format", "text", "text or json")
+	// The file may come before or after the flags.
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.parse(args, file == ""); err != nil {
+		return err
+	}
+	if file == "" {
+		if fs.NArg() != 1 {
+			return usageError{"want exactly one FILE.ics"}
+		}
+		file = fs.Arg(0)
+	}
+	if !slices.Contains([]string{"text", "json"}, *format) {
+		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
+	}
+
+	rules := calendar.DetectRules{}
+	loc := time.UTC
+	if *cfgPath != "" || os.Getenv("ONEONONE_CONFIG") != "" {
+		cfg, err := loadConfig(*cfgPath)
+		if err != nil {
+			return err
+		}
+		rules, loc = detectRules(cfg), cfg.Location()
+	}
+	if *tz != "" {
+		l, err := time.LoadLocation(*tz)
+		if err != nil {
+			return usageError{fmt.Sprintf("--tz: unknown time zone %q", *tz)}
+		}
+		loc = l
+	}
+	if *me != "" {
+		rules.Me = nil
+		for _, m := range strings.Split(*me, ",") {
+			rules.Me = append(rules.Me, calendar.NormalizeEmail(m))
+		}
+	}
+	now := time.Now()
+	from, to := now.AddDate(0, 0, -84), now.AddDate(0, 0, 14)
+	var err error
+	if *fromFlag != "" {
+		if from, err = time.ParseInLocation("2006-01-02", *fromFlag, loc); err != nil {
+			return usageError{fmt.Sprintf("--from: want YYYY-MM-DD, got %q", *fromFlag)}
+		}
+	}
+	if *toFlag != "" {
+		if to, err = time.ParseInLocation("2006-01-02", *toFlag, loc); err != nil {
+			return usageError{fmt.Sprintf("--to: want YYYY-MM-DD, got %q", *toFlag)}
+		}
+	}
+	if !to.After(from) {
+		return usageError{"--to must be after --from"}
+	}
+
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, errors.Unwrap(err))
+	}
+	res := inspect(file, data, rules, loc, from, to, now)
+	if len(res.Events) == 0 && len(res.Problems) > 0 {
+		return fmt.Errorf("%s", res.Problems[0])
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return writeInspectText(e.stdout, res)
+}
+
+// inspect reads an .ics file the way the engine reads a calendar object.
+func inspect(file string, data []byte, rules calendar.DetectRules, loc *time.Location, from, to, now time.Time) inspectResult {
+	res := inspectResult{
+		File:   file,
+		From:   from.Format(time.RFC3339),
+		To:     to.Format(time.RFC3339),
+		Me:     rules.Me,
+		Events: []inspectEvent{},
+	}
+	events, err := calendar.Parse(data, calendar.ParseOptions{Href: file, DefaultZone: loc})
+	if err != nil {
+		res.Problems = splitErrors(err)
+	}
+	groups := calendar.GroupEvents(events)
+	oneOffs := make(map[calendar.Pair][]*calendar.Event)
+	for _, g := range groups {
+		if g.Master != nil && !g.Master.Recurring() && len(g.Overrides) == 0 {
+			if p, ok := calendar.PairOf(g.Master, rules); ok {
+				oneOffs[p] = append(oneOffs[p], g.Master)
+			}
+		}
+	}
+	used := map[string]bool{}
+	for _, g := range groups {
+		ie := inspectEvent{UID: g.UID, Occurrences: []inspectOccurrence{}}
+		series := calendar.Series{ID: g.UID, Cadence: calendar.CadenceOther}
+		switch {
+		case g.Master == nil:
+			ie.Summary = g.Overrides[0].Summary
+			ie.Reason = "overrides (RECURRENCE-ID) without their recurring master"
+		case !g.Master.Recurring():
+			ie.Summary = g.Master.Summary
+			ie.Reason = "not recurring"
+			if _, ok := calendar.PairOf(g.Master, rules); ok {
+				ie.Reason = "not recurring; a meeting of two that can make up a cancelled 1:1"
+			}
+		default:
+			ie.Summary = g.Master.Summary
+			v := calendar.Detect(g.Master, rules)
+			ie.OneOnOne, ie.Reason = v.OneOnOne, v.Reason
+			ie.Counterpart = v.Counterpart.Email
+			series.Pair = v.Pair()
+			if rr := g.Master.Recurrence.RRules; len(rr) > 0 {
+				ie.RRule = rr[0]
+				series.Cadence = calendar.CadenceOf(rr[0])
+				ie.Cadence = series.Cadence
+			}
+		}
+		inst, err := calendar.Expand(g, from, to, calendar.ExpandOptions{})
+		if err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("expand %q: %v", g.UID, err))
+		}
+		for _, o := range calendar.Classify(&series, inst, oneOffs[series.Pair], used, now) {
+			ie.Occurrences = append(ie.Occurrences, inspectOccurrence{
+				OriginalStart: o.OriginalStart.Format(time.RFC3339),
+				Start:         o.Start.Format(time.RFC3339),
+				State:         o.State,
+				ShiftMinutes:  o.ShiftMinutes(),
+			})
+		}
+		res.Events = append(res.Events, ie)
+	}
+	return res
+}
+
+// splitErrors lists the one-line errors of a (joined) error.
+func splitErrors(err error) []string {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		var out []string
+		for _, e := range joined.Unwrap() {
+			out = append(out, splitErrors(e)...)
+		}
+		return out
+	}
+	return []string{oneLine(err.Error())}
+}
+
+func writeInspectText(w io.Writer, res inspectResult) error {
+	fmt.Fprintf(w, "%s: %d events, window %s to %s\n", res.File, len(res.Events), res.From, res.To)
+	for _, p := range res.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	for _, ev := range res.Events {
+		verdict := "not a 1:1"
+		if ev.OneOnOne {
+			verdict = "1:1 with " + ev.Counterpart
+			if ev.Cadence != "" {
+				verdict += ", " + string(ev.Cadence)
+			}
+		}
+		fmt.Fprintf(w, "\n%s\n  uid: %s\n  %s: %s\n", ev.Summary, ev.UID, verdict, ev.Reason)
+		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+		for _, o := range ev.Occurrences {
+			moved := ""
+			if o.Start != o.OriginalStart {
+				moved = "→ " + o.Start
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", o.OriginalStart, o.State, moved)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"oneonone/config"
+	"oneonone/report"
+	"oneonone/store"
+)
+
+// cmdReport prints the weekly report.
+func cmdReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report", "[--config PATH] [--week 2026-W47] [--format text|markdown|html|json]")
+	cfgPath := fs.String("config", "", "config file")
+	week := fs.String("week", "", "ISO week (default: the last full week in the config's timezone)")
+	format := fs.String("format", "text", "text, markdown, html or json")
+	if err := fs.parse(args, false); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{"text", "markdown", "html", "json"}, *format) {
+		return usageError{fmt.Sprintf("--format: unknown format %q (want text, markdown, html or json)", *format)}
+	}
+	var w report.Week
+	if *week != "" {
+		var err error
+		if w, err = report.ParseWeek(*week); err != nil {
+			return usageError{"--week: " + err.Error()}
+		}
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	in, err := reportInput(cfg, st, time.Now())
+	if err != nil {
+		return err
+	}
+	if *week != "" {
+		in.Week = w
+	}
+	return report.Write(e.stdout, report.Build(in), *format)
+}
+
+// cmdSeries prints the recognised series and their metrics.
+func cmdSeries(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "series", "[--config PATH] [--format text|json]")
+	cfgPath := fs.String("config", "", "config file")
+	format := fs.String("format", "text", "text or json")
+	if err := fs.parse(args, false); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{"text", "json"}, *format) {
+		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	in, err := reportInput(cfg, st, time.Now())
+	if err != nil {
+		return err
+	}
+	sums := report.Summaries(in)
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sums)
+	}
+	return report.WriteSummariesText(e.stdout, sums)
+}
+
+// reportInput reads what a report needs from the store.
+func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Input, error) {
+	series, err := st.Series()
+	if err != nil {
+		return report.Input{}, err
+	}
+	occ, err := st.AllOccurrences()
+	if err != nil {
+		return report.Input{}, err
+	}
+	loc := cfg.Location()
+	return report.Input{
+		Week:          report.LastFullWeek(now, loc),
+		Location:      loc,
+		Now:           now,
+		TrailingWeeks: cfg.Report.Weeks,
+		Series:        series,
+		Occurrences:   occ,
+	}, nil
+}

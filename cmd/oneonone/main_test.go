@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCmd runs a command line and returns its exit code, stdout and stderr.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestInspectScenarios checks every occurrence state on fixtures shaped like
+// what Google, Outlook/Exchange, Apple and Nextcloud export.
+func TestInspectScenarios(t *testing.T) {
+	type occ struct{ orig, start, state string }
+	tests := []struct {
+		file string
+		uid  string
+		want []occ
+	}{
+		{"google.ics", "4ffq0b3k1mvl2o1t6a1c1d1e1f@google.com", []occ{
+			{"2025-09-02T10:00:00+02:00", "", "held"},
+			{"2025-09-09T10:00:00+02:00", "", "skipped"}, // override STATUS:CANCELLED
+			{"2025-09-16T10:00:00+02:00", "", "held"},
+			{"2025-09-23T10:00:00+02:00", "2025-09-25T10:00:00+02:00", "postponed"},
+			{"2025-09-30T10:00:00+02:00", "", "held"},
+			{"2025-10-07T10:00:00+02:00", "", "declined"}, // PARTSTAT=DECLINED
+			{"2025-10-14T10:00:00+02:00", "", "held"},
+			{"2025-10-21T10:00:00+02:00", "", "held"}, // COUNT=8 ends here
+		}},
+		{"outlook.ics", "040000008200E00074C5B7101A82E00800000000B0B3A0E4C12ADC01000000000000000010000000D3B5C6F2A3E7A44B8F0E9D7C6B5A4321", []occ{
+			{"2025-10-01T14:00:00+02:00", "", "held"},
+			{"2025-10-08T14:00:00+02:00", "", "held"},
+			{"2025-10-15T14:00:00+02:00", "", "skipped"}, // EXDATE with a Windows TZID
+			{"2025-10-22T14:00:00+02:00", "2025-10-21T14:00:00+02:00", "advanced"},
+			{"2025-10-29T14:00:00+01:00", "", "held"}, // after the DST change
+			{"2025-11-05T14:00:00+01:00", "", "held"}, // UNTIL in UTC
+		}},
+		{"apple.ics", "6F3C2A1B-9D8E-4F7A-B6C5-D4E3F2A1B0C9", []occ{
+			{"2025-09-04T09:30:00+02:00", "", "held"},
+			{"2025-09-18T09:30:00+02:00", "", "held"},
+			{"2025-10-02T09:30:00+02:00", "", "skipped"},
+			{"2025-10-16T09:30:00+02:00", "2025-10-16T10:30:00+02:00", "postponed"},
+			{"2025-10-30T09:30:00+01:00", "", "held"},
+		}},
+		{"nextcloud.ics", "a1e5f0c2-3b4d-4e6f-8a9b-0c1d2e3f4a5b", []occ{
+			{"2025-09-01T16:00:00+02:00", "", "held"},
+			{"2025-09-08T16:00:00+02:00", "", "skipped"},
+			{"2025-09-15T16:00:00+02:00", "", "held"}, // split: UNTIL before the 22nd
+		}},
+		{"nextcloud.ics", "b2f6a1d3-4c5e-4f70-9b0c-1d2e3f4a5b6c", []occ{
+			{"2025-09-22T17:00:00+02:00", "", "held"},
+			{"2025-09-29T17:00:00+02:00", "2025-10-01T17:00:00+02:00", "postponed"}, // made up by a one-off
+			{"2025-10-06T17:00:00+02:00", "", "skipped"},                            // second value of a multi-valued EXDATE
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+"/"+tt.uid[:8], func(t *testing.T) {
+			code, out, errs := runCmd(t, "inspect", filepath.Join("testdata", tt.file),
+				"--from", "2025-08-01", "--to", "2025-12-01", "--me", "anna@example.com", "--tz", "Europe/Berlin", "--format", "json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var res inspectResult
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Problems) > 0 {
+				t.Errorf("problems: %v", res.Problems)
+			}
+			var ev *inspectEvent
+			for i := range res.Events {
+				if res.Events[i].UID == tt.uid {
+					ev = &res.Events[i]
+				}
+			}
+			if ev == nil {
+				t.Fatalf("event %s not found", tt.uid)
+			}
+			if !ev.OneOnOne {
+				t.Fatalf("not recognised as a 1:1: %s", ev.Reason)
+			}
+			if len(ev.Occurrences) != len(tt.want) {
+				t.Fatalf("%d occurrences, want %d: %+v", len(ev.Occurrences), len(tt.want), ev.Occurrences)
+			}
+			for i, w := range tt.want {
+				g := ev.Occurrences[i]
+				start := w.start
+				if start == "" {
+					start = w.orig
+				}
+				if g.OriginalStart != w.orig || g.Start != start || string(g.State) != w.state {
+					t.Errorf("occurrence %d: got %s → %s %s, want %s → %s %s", i, g.OriginalStart, g.Start, g.State, w.orig, start, w.state)
+				}
+			}
+		})
+	}
+}
+
+func TestInspectNoise(t *testing.T) {
+	code, out, errs := runCmd(t, "inspect", "testdata/google.ics", "--from", "2025-08-01", "--to", "2025-12-01", "--me", "anna@example.com", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res inspectResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for _, ev := range res.Events {
+		if ev.OneOnOne {
+			continue
+		}
+		reasons[ev.Summary] = ev.Reason
+	}
+	if reasons["Team standup"] != "3 human participants, a 1:1 has two" || reasons["Out of office"] != "not recurring" {
+		t.Errorf("noise reasons = %v", reasons)
+	}
+}
+
+// TestInspectCorpus runs every .ics file of the corpus through inspect: no
+// panic, and either events or one clear line on stderr.
+func TestInspectCorpus(t *testing.T) {
+	dir := os.Getenv("ONEONONE_CORPUS")
+	if dir == "" {
+		t.Skip("ONEONONE_CORPUS is not set: run make test, which points it at ../shared/corpus")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "ics", "*", "*.ics"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .ics files under %s: %v", dir, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			code, out, errs := runCmd(t, "inspect", f, "--from", "1990-01-01", "--to", "2030-01-01", "--format", "json")
+			switch code {
+			case 0:
+				var res inspectResult
+				if err := json.Unmarshal([]byte(out), &res); err != nil {
+					t.Fatalf("output is not JSON: %v", err)
+				}
+			case 1:
+				if strings.Count(strings.TrimSpace(errs), "\n") != 0 || errs == "" {
+					t.Fatalf("want one line on stderr, got %q", errs)
+				}
+			default:
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if strings.Contains(errs, "goroutine") || strings.Contains(errs, "panic") {
+				t.Fatalf("stack trace: %s", errs)
+			}
+		})
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("timezone = \"Mars/Olympus\"\nintervall = \"5m\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{"no command", nil, 2, "usage"},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"report", "--nope"}, 2, "flag provided but not defined"},
+		{"bad week", []string{"report", "--config", bad, "--week", "2026-W99"}, 2, "--week"},
+		{"bad format", []string{"report", "--format", "pdf"}, 2, `unknown format "pdf"`},
+		{"missing config", []string{"sync", "--config", filepath.Join(dir, "nope.toml")}, 1, "nope.toml"},
+		{"bad config", []string{"config", "check", "--config", bad}, 1, "intervall"},
+		{"missing file", []string{"inspect", filepath.Join(dir, "nope.ics")}, 1, "nope.ics"},
+		{"not ics", []string{"inspect", bad}, 1, "bad.toml"},
+		{"bad date", []string{"inspect", "testdata/google.ics", "--from", "yesterday"}, 2, "--from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := runCmd(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, errs)
+			}
+			if !strings.Contains(errs, tt.want) {
+				t.Errorf("stderr %q does not mention %q", errs, tt.want)
+			}
+			if strings.Contains(errs, "goroutine ") {
+				t.Errorf("stack trace on stderr: %s", errs)
+			}
+		})
+	}
+}
+
+func TestConfigCheckNamesEveryProblem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.toml")
+	cfg := `timezone = "Mars/Olympus"
+[identity]
+me = ["anna@example.com"]
+[[source]]
+name = "team"
+kind = "caldav"
+`
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCmd(t, "config", "check", "--config", path)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, key := range []string{"timezone", "source[0].url"} {
+		if !strings.Contains(errs, key) {
+			t.Errorf("stderr does not name %s:\n%s", key, errs)
+		}
+	}
+}
+
+func TestDemoOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo runs a whole sync")
+	}
+	code, out, errs := runCmd(t, "demo", "--once", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// The JSON report follows the banner and the sync lines.
+	i := strings.Index(out, "{")
+	if i < 0 {
+		t.Fatalf("no JSON in output:\n%s", out)
+	}
+	var rep struct {
+		Week   string `json:"week"`
+		Totals map[string]int
+		Pairs  []struct {
+			Counterpart string `json:"counterpart"`
+		} `json:"pairs"`
+	}
+	if err := json.Unmarshal([]byte(out[i:]), &rep); err != nil {
+		t.Fatalf("report JSON: %v", err)
+	}
+	if rep.Totals["held"] == 0 || rep.Totals["skipped"] == 0 || rep.Totals["postponed"] == 0 || rep.Totals["declined"] == 0 {
+		t.Errorf("last week's totals lack a state: %v", rep.Totals)
+	}
+	if !regexp.MustCompile(`^\d{4}-W\d{2}$`).MatchString(rep.Week) {
+		t.Errorf("week %q is not an ISO week", rep.Week)
+	}
+}
