@@ -1,0 +1,393 @@
+package report
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"oneonone/calendar"
+)
+
+// Trailing holds a pair's metrics over the trailing window.
+//
+// Below are the rules of the report and its metrics (DESIGN.md, "Metrics per
+// pair"), with the decisions taken where DESIGN.md is silent. N is the
+// trailing window in weeks, Now the time of the report; days and weeks are
+// counted in the report's Location.
+//
+// Pairs and series:
+//   - Metrics are per calendar.Pair. An occurrence belongs to its Pair field,
+//     or, when that is empty, to the pair of its series. Occurrences of a pair
+//     with no known series are left out (there is nobody to name).
+//   - A pair with several series (a "this and following" split, a re-created
+//     series) has one entry. Title, cadence, source, relationship, me and
+//     counterpart come from its representative series: the one with the
+//     latest Start that is not Deleted, else the latest one.
+//   - Series are de-duplicated by ID and occurrences by (series, original
+//     start); the last one given wins. An occurrence with a zero Start started at its
+//     original start.
+//
+// The week:
+//   - An occurrence belongs to the week of its original start, [Monday
+//     00:00, next Monday 00:00) in Location. planned counts all of them, and
+//     each state has its count.
+//   - A pair is in the report when it has an occurrence in the week or is
+//     overdue (as of Now): an overdue pair with nothing planned is exactly
+//     what a manager should see.
+//   - Pairs are sorted by skipped+postponed+declined in the week, most first,
+//     then by counterpart, then by pair.
+//   - totals sums the pairs' week counts.
+//
+// The trailing window:
+//   - The window is the N ISO weeks that end with the reported week
+//     (inclusive); for Summaries, the N weeks that end with Now's week.
+//   - due: occurrences whose original start is in the window and before Now.
+//   - kept: due occurrences in state held, postponed or advanced whose actual
+//     start is before Now. A postponement into the future is due and not
+//     kept yet. declined and skipped are never kept.
+//   - consistency = kept/due, on_time = held/due, both 0 when due is 0 and
+//     rounded to 2 decimals (10/12 = 0.83).
+//   - streak: the due occurrences kept in a row, counted backwards from the
+//     latest by original start and stopping at the first one not kept. A due
+//     occurrence that has not happened yet (postponed to a time after Now,
+//     or still upcoming because the engine has not caught up) neither counts
+//     nor breaks the streak: nothing was missed yet.
+//   - days_since_last: whole days in Location from the actual start of the
+//     latest kept occurrence (any time before Now, not only in the window)
+//     to Now, where a day is the same wall-clock time on the next date (so a
+//     daylight saving change does not lose or add one); null when the pair
+//     never kept one.
+//   - mean_shift_minutes: the mean of |shift_minutes| over the due postponed
+//     and advanced occurrences of the window (postponed into the future
+//     included: the shift is known), rounded to an integer; 0 when none.
+//   - overdue: nothing kept for more than twice the cadence period
+//     (calendar.Cadence.Period of the representative series), measured from
+//     the latest kept start, or from when the pair's current run of series
+//     began if that is later. Series follow each other in one run when the
+//     next starts no more than two periods after the previous ended (Until or
+//     Deleted), so a split keeps its history while a series re-created after
+//     a long pause starts afresh. Never overdue for cadence "other", for a
+//     run that began less than two periods ago, or when every series of the
+//     pair was deleted or ended before Now minus two periods: the end of a
+//     series ends the expectations.
+//   - open_actions: Input.OpenActions of the pair, 0 when missing.
+//
+// Occurrences of a deleted series stay in the history and count like any
+// other; the engine drops their upcoming ones.
+type Trailing struct {
+	Weeks            int     `json:"weeks"`
+	Due              int     `json:"due"`
+	Kept             int     `json:"kept"`
+	Consistency      float64 `json:"consistency"`
+	OnTime           float64 `json:"on_time"`
+	Streak           int     `json:"streak"`
+	DaysSinceLast    *int    `json:"days_since_last"` // null: never kept
+	MeanShiftMinutes int     `json:"mean_shift_minutes"`
+	Overdue          bool    `json:"overdue"`
+}
+
+// group is everything known about one pair.
+type group struct {
+	pair   calendar.Pair
+	series []calendar.Series     // by Start, then ID
+	rep    calendar.Series       // the representative series
+	occ    []calendar.Occurrence // by original start, then series
+}
+
+// groupByPair gathers series and occurrences by pair, sorted by pair.
+func groupByPair(in Input) []*group {
+	byPair := map[calendar.Pair]*group{}
+	seriesPair := map[string]calendar.Pair{}
+	seenSeries := map[string]int{} // series id → index in its group
+	for _, s := range in.Series {
+		if p, ok := seriesPair[s.ID]; ok && p == s.Pair {
+			byPair[p].series[seenSeries[s.ID]] = s // given twice: the last wins
+			continue
+		}
+		g := byPair[s.Pair]
+		if g == nil {
+			g = &group{pair: s.Pair}
+			byPair[s.Pair] = g
+		}
+		seenSeries[s.ID] = len(g.series)
+		g.series = append(g.series, s)
+		seriesPair[s.ID] = s.Pair
+	}
+	type key struct {
+		pair   calendar.Pair
+		series string
+		start  int64
+	}
+	seen := map[key]int{} // → index in its group
+	for _, o := range in.Occurrences {
+		p := o.Pair
+		if p == (calendar.Pair{}) {
+			p = seriesPair[o.SeriesID]
+		}
+		g := byPair[p]
+		if g == nil {
+			continue
+		}
+		if o.Start.IsZero() {
+			o.Start = o.OriginalStart
+		}
+		o.Pair = p
+		k := key{p, o.SeriesID, o.OriginalStart.UnixNano()}
+		if i, ok := seen[k]; ok {
+			g.occ[i] = o
+			continue
+		}
+		seen[k] = len(g.occ)
+		g.occ = append(g.occ, o)
+	}
+	out := make([]*group, 0, len(byPair))
+	for _, g := range byPair {
+		slices.SortStableFunc(g.series, func(a, b calendar.Series) int {
+			return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
+		})
+		g.rep = representative(g.series)
+		calendar.SortOccurrences(g.occ)
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b *group) int { return cmp.Compare(a.pair.String(), b.pair.String()) })
+	return out
+}
+
+// representative returns the series with the latest Start that is not
+// deleted, else the latest; ss is sorted by Start, then ID.
+func representative(ss []calendar.Series) calendar.Series {
+	for i := len(ss) - 1; i >= 0; i-- {
+		if ss[i].Deleted.IsZero() {
+			return ss[i]
+		}
+	}
+	return ss[len(ss)-1]
+}
+
+func (g *group) seriesIDs() []string {
+	ids := make([]string, len(g.series))
+	for i, s := range g.series {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func (g *group) titleOf(seriesID string) string {
+	for _, s := range g.series {
+		if s.ID == seriesID {
+			return s.Title
+		}
+	}
+	return g.rep.Title
+}
+
+// kept reports whether o took place before now.
+func kept(o calendar.Occurrence, now time.Time) bool {
+	return o.State.Kept() && o.Start.Before(now)
+}
+
+// pending reports whether o has not happened yet but may still: upcoming, or
+// moved to a time that is not past.
+func pending(o calendar.Occurrence, now time.Time) bool {
+	return o.State == calendar.StateUpcoming || (o.State.Kept() && !o.Start.Before(now))
+}
+
+// trailing computes the pair's metrics over the window that ends with week.
+func (g *group) trailing(in Input, week Week) Trailing {
+	now, loc := in.Now, in.Location
+	from, _ := week.Add(-(in.TrailingWeeks - 1)).Range(loc)
+	_, to := week.Range(loc)
+	t := Trailing{Weeks: in.TrailingWeeks}
+
+	var held, shifted, shiftSum int
+	var due []calendar.Occurrence
+	for _, o := range g.occ {
+		if o.OriginalStart.Before(from) || !o.OriginalStart.Before(to) || !o.OriginalStart.Before(now) {
+			continue
+		}
+		due = append(due, o)
+		if kept(o, now) {
+			t.Kept++
+		}
+		switch o.State {
+		case calendar.StateHeld:
+			held++
+		case calendar.StatePostponed, calendar.StateAdvanced:
+			shifted++
+			shiftSum += abs(o.ShiftMinutes())
+		}
+	}
+	t.Due = len(due)
+	if t.Due > 0 {
+		t.Consistency = round2(float64(t.Kept) / float64(t.Due))
+		t.OnTime = round2(float64(held) / float64(t.Due))
+	}
+	if shifted > 0 {
+		t.MeanShiftMinutes = int(math.Round(float64(shiftSum) / float64(shifted)))
+	}
+	for i := len(due) - 1; i >= 0; i-- {
+		if kept(due[i], now) {
+			t.Streak++
+		} else if !pending(due[i], now) {
+			break
+		}
+	}
+
+	last, ok := g.lastKept(now)
+	if ok {
+		d := wholeDays(last, now, loc)
+		t.DaysSinceLast = &d
+	}
+	t.Overdue = g.overdue(now, last, ok)
+	return t
+}
+
+// lastKept returns the actual start of the latest occurrence kept before now.
+func (g *group) lastKept(now time.Time) (time.Time, bool) {
+	var last time.Time
+	for _, o := range g.occ {
+		if kept(o, now) && o.Start.After(last) {
+			last = o.Start
+		}
+	}
+	return last, !last.IsZero()
+}
+
+// seriesEnd returns when s stopped setting expectations: the earlier of its
+// Until and Deleted, zero when neither is set.
+func seriesEnd(s calendar.Series) time.Time {
+	end := s.Until
+	if !s.Deleted.IsZero() && (end.IsZero() || s.Deleted.Before(end)) {
+		end = s.Deleted
+	}
+	return end
+}
+
+// overdue applies the overdue rule; last is the latest kept start, if any.
+func (g *group) overdue(now, last time.Time, hasLast bool) bool {
+	period := g.rep.Cadence.Period()
+	if period <= 0 || len(g.series) == 0 {
+		return false
+	}
+	grace := 2 * period
+	allEnded := true
+	for _, s := range g.series {
+		if end := seriesEnd(s); end.IsZero() || !end.Before(now.Add(-grace)) {
+			allEnded = false
+			break
+		}
+	}
+	if allEnded {
+		return false
+	}
+	// The start of the current run of series: a series that starts more
+	// than two periods after all earlier ones ended begins a new run.
+	runStart := g.series[0].Start
+	runEnd := seriesEnd(g.series[0]) // zero: open-ended
+	for _, s := range g.series[1:] {
+		if !runEnd.IsZero() && s.Start.Sub(runEnd) > grace {
+			runStart = s.Start
+			runEnd = seriesEnd(s)
+			continue
+		}
+		if end := seriesEnd(s); end.IsZero() || runEnd.IsZero() {
+			runEnd = time.Time{}
+		} else if end.After(runEnd) {
+			runEnd = end
+		}
+	}
+	since := runStart
+	if hasLast && last.After(since) {
+		since = last
+	}
+	return now.Sub(since) > grace
+}
+
+// wholeDays returns the whole days from a to b (a not after b) in loc: the
+// largest n such that a's wall-clock time n dates later is not after b.
+func wholeDays(a, b time.Time, loc *time.Location) int {
+	a, b = a.In(loc), b.In(loc)
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	n := int(time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
+	if n > 0 && a.AddDate(0, 0, n).After(b) {
+		n--
+	}
+	return n
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// PairSummary is one pair for the series command: who, which series, and
+// its metrics over the trailing window that ends with Now's week.
+type PairSummary struct {
+	Pair            string           `json:"pair"`
+	Me              string           `json:"me"`
+	Counterpart     string           `json:"counterpart"`
+	CounterpartName string           `json:"counterpart_name,omitempty"`
+	Relationship    string           `json:"relationship"`
+	Title           string           `json:"title"`
+	Source          string           `json:"source"`
+	Cadence         calendar.Cadence `json:"cadence"`
+	Series          []string         `json:"series"` // ids, oldest first
+	Ended           bool             `json:"ended"`  // every series ended or was deleted before Now
+	Trailing        Trailing         `json:"trailing"`
+	OpenActions     int              `json:"open_actions"`
+	NextStart       *time.Time       `json:"next_start"` // the next occurrence that is still on, in Location; null when none is known
+}
+
+// Summaries returns every pair with a series, sorted by counterpart, with
+// its metrics over the TrailingWeeks weeks that end with Now's week
+// (Input.Week is not used).
+func Summaries(in Input) []PairSummary {
+	in = in.normalized()
+	week := WeekOf(in.Now, in.Location)
+	groups := groupByPair(in)
+	out := make([]PairSummary, 0, len(groups))
+	for _, g := range groups {
+		rep := g.rep
+		ended := true
+		for _, s := range g.series {
+			if end := seriesEnd(s); end.IsZero() || end.After(in.Now) {
+				ended = false
+			}
+		}
+		var next *time.Time
+		for _, o := range g.occ {
+			if o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || !o.Start.After(in.Now) {
+				continue
+			}
+			if next == nil || o.Start.Before(*next) {
+				t := o.Start.In(in.Location)
+				next = &t
+			}
+		}
+		out = append(out, PairSummary{
+			Pair:            g.pair.String(),
+			Me:              rep.Me,
+			Counterpart:     rep.Counterpart,
+			CounterpartName: rep.Name,
+			Relationship:    rep.Relationship,
+			Title:           rep.Title,
+			Source:          rep.Source,
+			Cadence:         rep.Cadence,
+			Series:          g.seriesIDs(),
+			Ended:           ended,
+			Trailing:        g.trailing(in, week),
+			OpenActions:     in.OpenActions[g.pair],
+			NextStart:       next,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b PairSummary) int {
+		return cmp.Or(cmp.Compare(a.Counterpart, b.Counterpart), cmp.Compare(a.Pair, b.Pair))
+	})
+	return out
+}

@@ -1,0 +1,391 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"oneonone/calendar"
+)
+
+// Formats lists the formats Write accepts.
+var Formats = []string{"text", "markdown", "html", "json"}
+
+// Write renders r to w in format: "text", "markdown", "html" or "json".
+func Write(w io.Writer, r *Report, format string) error {
+	switch format {
+	case "text":
+		return r.WriteText(w)
+	case "markdown":
+		return r.WriteMarkdown(w)
+	case "html":
+		return r.WriteHTML(w)
+	case "json":
+		return r.WriteJSON(w)
+	}
+	return fmt.Errorf("unknown format %q (want text, markdown, html or json)", format)
+}
+
+// WriteJSON writes r as indented JSON with a trailing newline (DESIGN.md,
+// "Report JSON").
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write report json: %w", err)
+	}
+	return nil
+}
+
+// Layouts of dates and times in the rendered reports.
+const (
+	layoutWhen = "Mon 2 Jan 15:04"
+	layoutDay  = "Mon 2 Jan"
+	layoutTime = "15:04"
+)
+
+// view is the report as the text, Markdown and HTML renderers show it.
+type view struct {
+	Week      string
+	Dates     string // "Mon 16 Nov – Sun 22 Nov 2026"
+	Timezone  string
+	Generated string // "2026-11-23 08:00 UTC"
+	Weeks     int    // trailing window
+	Pairs     []pairView
+	Totals    Counts
+	TotalText string
+}
+
+type pairView struct {
+	Counterpart  string
+	Name         string
+	Title        string
+	Relationship string
+	Cadence      string
+	Source       string
+	Occurrences  []occView
+	Missed       bool // something skipped, postponed or declined this week
+	Consistency  string
+	OnTime       string
+	Streak       string
+	Last         string
+	MeanShift    string
+	Overdue      bool
+	Actions      string
+}
+
+type occView struct {
+	State string
+	When  string // original start
+	Moved string // "Thu 19 Nov 10:00 (+2d)" when the actual start differs
+}
+
+// Text returns the occurrence as one phrase: "postponed Tue 17 Nov 10:00 →
+// Thu 19 Nov 10:00 (+2d)".
+func (o occView) Text() string { return o.State + " " + o.Times() }
+
+// Times returns the occurrence's times: "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)".
+func (o occView) Times() string {
+	if o.Moved != "" {
+		return o.When + " → " + o.Moved
+	}
+	return o.When
+}
+
+// Highlight reports whether the occurrence is one a manager should notice:
+// skipped, postponed or declined.
+func (o occView) Highlight() bool {
+	switch calendar.State(o.State) {
+	case calendar.StateSkipped, calendar.StatePostponed, calendar.StateDeclined:
+		return true
+	}
+	return false
+}
+
+func (r *Report) view() view {
+	v := view{
+		Week:      r.Week.String(),
+		Dates:     dateRange(r.From, r.To),
+		Timezone:  r.Timezone,
+		Generated: r.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"),
+		Weeks:     r.TrailingWeeks,
+		Totals:    r.Totals,
+		TotalText: countsText(r.Totals),
+	}
+	for _, p := range r.Pairs {
+		pv := pairView{
+			Counterpart:  p.Counterpart,
+			Name:         p.CounterpartName,
+			Title:        p.Title,
+			Relationship: p.Relationship,
+			Cadence:      string(p.Cadence),
+			Source:       p.Source,
+			Missed:       p.Week.missed() > 0,
+			Overdue:      p.Trailing.Overdue,
+			Actions:      strconv.Itoa(p.OpenActions),
+		}
+		pv.Consistency, pv.OnTime, pv.Streak, pv.Last, pv.MeanShift = trailingText(p.Trailing)
+		for _, o := range p.Occurrences {
+			pv.Occurrences = append(pv.Occurrences, occurrenceView(o))
+		}
+		v.Pairs = append(v.Pairs, pv)
+	}
+	return v
+}
+
+func occurrenceView(o Occurrence) occView {
+	ov := occView{State: string(o.State), When: o.OriginalStart.Format(layoutWhen)}
+	if !o.Start.Equal(o.OriginalStart) {
+		moved := o.Start.Format(layoutWhen)
+		if sameDate(o.Start, o.OriginalStart) {
+			moved = o.Start.Format(layoutTime)
+		}
+		ov.Moved = moved + " (" + shiftText(o.ShiftMinutes) + ")"
+	}
+	return ov
+}
+
+// trailingText returns the trailing metrics as shown to people.
+func trailingText(t Trailing) (consistency, onTime, streak, last, meanShift string) {
+	consistency, onTime = "-", "-"
+	if t.Due > 0 {
+		consistency = fmt.Sprintf("%d%% (%d/%d)", percent(t.Consistency), t.Kept, t.Due)
+		onTime = fmt.Sprintf("%d%%", percent(t.OnTime))
+	}
+	streak = strconv.Itoa(t.Streak)
+	switch {
+	case t.DaysSinceLast == nil:
+		last = "never"
+	case *t.DaysSinceLast == 0:
+		last = "today"
+	case *t.DaysSinceLast == 1:
+		last = "1 day ago"
+	default:
+		last = fmt.Sprintf("%d days ago", *t.DaysSinceLast)
+	}
+	meanShift = "-"
+	if t.MeanShiftMinutes != 0 {
+		meanShift = durationText(t.MeanShiftMinutes)
+	}
+	return
+}
+
+func percent(x float64) int { return int(x*100 + 0.5) }
+
+// shiftText returns a shift in minutes as "+2d", "-20h", "+1h30m".
+func shiftText(min int) string {
+	if min < 0 {
+		return "-" + durationText(-min)
+	}
+	return "+" + durationText(min)
+}
+
+// durationText returns a non-negative number of minutes as "2d", "1h30m".
+func durationText(min int) string {
+	if min == 0 {
+		return "0m"
+	}
+	var b strings.Builder
+	if d := min / (24 * 60); d > 0 {
+		fmt.Fprintf(&b, "%dd", d)
+	}
+	if h := min % (24 * 60) / 60; h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m := min % 60; m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	return b.String()
+}
+
+func sameDate(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// dateRange returns "Mon 16 Nov – Sun 22 Nov 2026" for two YYYY-MM-DD dates.
+func dateRange(from, to string) string {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return from + " – " + to
+	}
+	if f.Year() != t.Year() {
+		return f.Format(layoutDay+" 2006") + " – " + t.Format(layoutDay+" 2006")
+	}
+	return f.Format(layoutDay) + " – " + t.Format(layoutDay+" 2006")
+}
+
+// countsText returns "7 planned, 4 held, …" with every state.
+func countsText(c Counts) string {
+	return fmt.Sprintf("%d planned, %d held, %d postponed, %d advanced, %d skipped, %d declined, %d upcoming",
+		c.Planned, c.Held, c.Postponed, c.Advanced, c.Skipped, c.Declined, c.Upcoming)
+}
+
+// clean makes user text safe for one terminal cell: control characters
+// (tabs, newlines, escape sequences) become spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// truncate shortens s to at most n runes, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// maxTitle is the widest title the text report shows.
+const maxTitle = 40
+
+// WriteText writes r for a terminal: a heading with the week, its dates and
+// zone, one aligned line per occurrence of each pair with the pair's trailing
+// metrics, and the totals. It uses no colour.
+func (r *Report) WriteText(w io.Writer) error {
+	v := r.view()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "1:1 report %s: %s (%s)\n", v.Week, v.Dates, clean(v.Timezone))
+	fmt.Fprintf(&b, "generated %s", v.Generated)
+	if v.Weeks > 0 {
+		fmt.Fprintf(&b, ", trailing metrics over %d weeks", v.Weeks)
+	}
+	b.WriteString("\n\n")
+	if len(v.Pairs) == 0 {
+		b.WriteString("No 1:1s this week, and none overdue.\n\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "COUNTERPART\tTITLE\tTHIS WEEK\tKEPT\tSTREAK\tLAST KEPT\tOVERDUE\tACTIONS")
+		for _, p := range v.Pairs {
+			first := "nothing planned"
+			if len(p.Occurrences) > 0 {
+				first = p.Occurrences[0].Text()
+			}
+			overdue := "-"
+			if p.Overdue {
+				overdue = "OVERDUE"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				clean(p.Counterpart), truncate(clean(p.Title), maxTitle), first,
+				p.Consistency, p.Streak, p.Last, overdue, p.Actions)
+			for _, o := range p.Occurrences[min(1, len(p.Occurrences)):] {
+				fmt.Fprintf(tw, "\t\t%s\t\t\t\t\t\n", o.Text())
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Totals: %s\n", v.TotalText)
+	_, err := w.Write(trimTrailingSpace(b.Bytes()))
+	return err
+}
+
+// trimTrailingSpace removes the spaces tabwriter leaves at the ends of lines.
+func trimTrailingSpace(p []byte) []byte {
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(p))
+	sc.Buffer(make([]byte, 0, 64*1024), len(p)+1)
+	for sc.Scan() {
+		out.Write(bytes.TrimRight(sc.Bytes(), " "))
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}
+
+// mdEscaper escapes user text for a Markdown table cell: the characters
+// that would start markup, HTML or a new cell.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
+	`<`, `&lt;`, `>`, `&gt;`, `&`, `&amp;`, `|`, `\|`, `~`, `\~`, `#`, `\#`,
+)
+
+func md(s string) string { return mdEscaper.Replace(clean(s)) }
+
+// WriteMarkdown writes r as a Markdown page (GitHub flavour: one table).
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	v := r.view()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# 1:1 report %s\n\n", v.Week)
+	fmt.Fprintf(&b, "%s · %s · generated %s\n\n", v.Dates, md(v.Timezone), v.Generated)
+	if len(v.Pairs) == 0 {
+		b.WriteString("No 1:1s this week, and none overdue.\n\n")
+	} else {
+		fmt.Fprintf(&b, "| Counterpart | Title | This week | Kept (%d weeks) | On time | Streak | Last kept | Overdue | Open actions |\n", v.Weeks)
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		for _, p := range v.Pairs {
+			var occ []string
+			for _, o := range p.Occurrences {
+				state := md(o.State)
+				if o.Highlight() {
+					state = "**" + state + "**"
+				}
+				occ = append(occ, state+" "+md(o.Times()))
+			}
+			if len(occ) == 0 {
+				occ = append(occ, "nothing planned")
+			}
+			overdue := "no"
+			if p.Overdue {
+				overdue = "**overdue**"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				md(p.Counterpart), md(p.Title), strings.Join(occ, "<br>"),
+				p.Consistency, p.OnTime, p.Streak, p.Last, overdue, p.Actions)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "**Totals:** %s\n", v.TotalText)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteSummariesText writes the pairs of Summaries as an aligned table.
+func WriteSummariesText(w io.Writer, s []PairSummary) error {
+	var b bytes.Buffer
+	if len(s) == 0 {
+		b.WriteString("No 1:1 series found.\n")
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	weeks := s[0].Trailing.Weeks
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "COUNTERPART\tTITLE\tCADENCE\tRELATIONSHIP\tSOURCE\tKEPT (%dW)\tSTREAK\tLAST KEPT\tNEXT\tOVERDUE\tACTIONS\n", weeks)
+	for _, p := range s {
+		consistency, _, streak, last, _ := trailingText(p.Trailing)
+		next := "-"
+		switch {
+		case p.NextStart != nil:
+			next = p.NextStart.Format(layoutWhen)
+		case p.Ended:
+			next = "ended"
+		}
+		overdue := "-"
+		if p.Trailing.Overdue {
+			overdue = "OVERDUE"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n",
+			clean(p.Counterpart), truncate(clean(p.Title), maxTitle), clean(string(p.Cadence)),
+			clean(p.Relationship), clean(p.Source), consistency, streak, last, next, overdue, p.OpenActions)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(trimTrailingSpace(b.Bytes()))
+	return err
+}

@@ -1,0 +1,203 @@
+// Package report turns the occurrence history of the 1:1 series into
+// consistency metrics per pair and the weekly report of DESIGN.md ("Metrics
+// per pair", "Report JSON"), and renders that report as text, Markdown, HTML
+// or JSON.
+//
+// Everything here is a pure function of its Input (given Input.Now): the
+// same input gives the same bytes, so the renderers are tested against
+// golden files.
+package report
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"oneonone/calendar"
+)
+
+// DefaultTrailingWeeks is the length of the trailing window when
+// Input.TrailingWeeks is not set.
+const DefaultTrailingWeeks = 12
+
+// Input is what a report is built from. The engine fills it from the store.
+type Input struct {
+	// Week is the reported week; the zero Week means LastFullWeek(Now).
+	Week Week
+	// Location is where weeks and days are counted; nil means UTC.
+	Location *time.Location
+	// Now is the time the report is made at; zero means time.Now().
+	Now time.Time
+	// TrailingWeeks is the length of the trailing window; 0 or less means
+	// DefaultTrailingWeeks.
+	TrailingWeeks int
+	// Series holds every known series, deleted ones included.
+	Series []calendar.Series
+	// Occurrences holds every known occurrence, of any series.
+	Occurrences []calendar.Occurrence
+	// OpenActions counts the open action items per pair.
+	OpenActions map[calendar.Pair]int
+}
+
+// Report is the weekly report. Its JSON encoding is the contract of
+// DESIGN.md, "Report JSON".
+type Report struct {
+	Week          Week         `json:"week"`
+	From          string       `json:"from"`     // the week's Monday, YYYY-MM-DD
+	To            string       `json:"to"`       // the week's Sunday, YYYY-MM-DD (inclusive)
+	Timezone      string       `json:"timezone"` // where weeks and days are counted
+	GeneratedAt   time.Time    `json:"generated_at"`
+	TrailingWeeks int          `json:"trailing_weeks"` // length of the trailing window
+	Pairs         []PairReport `json:"pairs"`
+	Totals        Counts       `json:"totals"` // sum of the pairs' week counts
+}
+
+// PairReport is one pair's entry in the report.
+type PairReport struct {
+	Pair            string           `json:"pair"` // calendar.Pair.String()
+	Me              string           `json:"me"`
+	Counterpart     string           `json:"counterpart"`
+	CounterpartName string           `json:"counterpart_name,omitempty"`
+	Relationship    string           `json:"relationship"`
+	Title           string           `json:"title"`
+	Source          string           `json:"source"`
+	Cadence         calendar.Cadence `json:"cadence"`
+	Series          []string         `json:"series"` // ids of the pair's series, oldest first
+	Week            Counts           `json:"week"`
+	Occurrences     []Occurrence     `json:"occurrences"` // the week's, by original start
+	Trailing        Trailing         `json:"trailing"`
+	OpenActions     int              `json:"open_actions"`
+}
+
+// Counts counts a week's occurrences by state. Planned is all of them.
+type Counts struct {
+	Planned   int `json:"planned"`
+	Held      int `json:"held"`
+	Postponed int `json:"postponed"`
+	Advanced  int `json:"advanced"`
+	Skipped   int `json:"skipped"`
+	Declined  int `json:"declined"`
+	Upcoming  int `json:"upcoming"`
+}
+
+// add counts one occurrence in state s.
+func (c *Counts) add(s calendar.State) {
+	c.Planned++
+	switch s {
+	case calendar.StateHeld:
+		c.Held++
+	case calendar.StatePostponed:
+		c.Postponed++
+	case calendar.StateAdvanced:
+		c.Advanced++
+	case calendar.StateSkipped:
+		c.Skipped++
+	case calendar.StateDeclined:
+		c.Declined++
+	case calendar.StateUpcoming:
+		c.Upcoming++
+	}
+}
+
+func (c *Counts) sum(o Counts) {
+	c.Planned += o.Planned
+	c.Held += o.Held
+	c.Postponed += o.Postponed
+	c.Advanced += o.Advanced
+	c.Skipped += o.Skipped
+	c.Declined += o.Declined
+	c.Upcoming += o.Upcoming
+}
+
+// missed is what sorts a pair to the top of the report.
+func (c Counts) missed() int { return c.Skipped + c.Postponed + c.Declined }
+
+// Occurrence is one occurrence of the reported week. Times carry the
+// report's location.
+type Occurrence struct {
+	SeriesID      string         `json:"series_id"`
+	Title         string         `json:"title"`
+	OriginalStart time.Time      `json:"original_start"`
+	Start         time.Time      `json:"start"`
+	State         calendar.State `json:"state"`
+	ShiftMinutes  int            `json:"shift_minutes"`
+}
+
+// Build makes the report of in.Week. See metrics.go for the rules.
+func Build(in Input) *Report {
+	in = in.normalized()
+	from, to := in.Week.Range(in.Location)
+	r := &Report{
+		Week:          in.Week,
+		From:          from.Format(time.DateOnly),
+		To:            to.AddDate(0, 0, -1).Format(time.DateOnly),
+		Timezone:      in.Location.String(),
+		GeneratedAt:   in.Now.UTC().Truncate(time.Second),
+		TrailingWeeks: in.TrailingWeeks,
+		Pairs:         []PairReport{},
+	}
+	for _, g := range groupByPair(in) {
+		tr := g.trailing(in, in.Week)
+		var week Counts
+		occ := []Occurrence{}
+		for _, o := range g.occ {
+			if o.OriginalStart.Before(from) || !o.OriginalStart.Before(to) {
+				continue
+			}
+			week.add(o.State)
+			occ = append(occ, Occurrence{
+				SeriesID:      o.SeriesID,
+				Title:         g.titleOf(o.SeriesID),
+				OriginalStart: o.OriginalStart.In(in.Location),
+				Start:         o.Start.In(in.Location),
+				State:         o.State,
+				ShiftMinutes:  o.ShiftMinutes(),
+			})
+		}
+		if week.Planned == 0 && !tr.Overdue {
+			continue
+		}
+		rep := g.rep
+		r.Pairs = append(r.Pairs, PairReport{
+			Pair:            g.pair.String(),
+			Me:              rep.Me,
+			Counterpart:     rep.Counterpart,
+			CounterpartName: rep.Name,
+			Relationship:    rep.Relationship,
+			Title:           rep.Title,
+			Source:          rep.Source,
+			Cadence:         rep.Cadence,
+			Series:          g.seriesIDs(),
+			Week:            week,
+			Occurrences:     occ,
+			Trailing:        tr,
+			OpenActions:     in.OpenActions[g.pair],
+		})
+		r.Totals.sum(week)
+	}
+	slices.SortStableFunc(r.Pairs, func(a, b PairReport) int {
+		return cmp.Or(
+			cmp.Compare(b.Week.missed(), a.Week.missed()),
+			cmp.Compare(a.Counterpart, b.Counterpart),
+			cmp.Compare(a.Pair, b.Pair),
+		)
+	})
+	return r
+}
+
+// normalized fills in the defaults of Input.
+func (in Input) normalized() Input {
+	if in.Location == nil {
+		in.Location = time.UTC
+	}
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	if in.TrailingWeeks <= 0 {
+		in.TrailingWeeks = DefaultTrailingWeeks
+	}
+	if in.Week.IsZero() {
+		in.Week = LastFullWeek(in.Now, in.Location)
+	}
+	return in
+}
