@@ -1,0 +1,572 @@
+// Package config is oneonone's configuration: the TOML file (DESIGN.md,
+// "Config (TOML)"), its defaults, the environment overrides applied after the
+// file, and one Validate whose errors name the key that is wrong.
+//
+// Loading is strict: an unknown key, a value of the wrong type and a TOML
+// syntax error are all errors, each naming where it is.
+package config
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	State     string   `toml:"state"`      // bbolt state file
+	Timezone  string   `toml:"timezone"`   // IANA zone; weeks and days are counted here
+	Interval  Duration `toml:"interval"`   // daemon sync interval
+	Listen    string   `toml:"listen"`     // host:port of the daemon's web face
+	LogFormat string   `toml:"log_format"` // text | json
+	LogLevel  string   `toml:"log_level"`  // debug | info | warn | error
+	Identity  Identity `toml:"identity"`
+	Sources   []Source `toml:"source"`
+	Agenda    Agenda   `toml:"agenda"`
+	Detect    Detect   `toml:"detect"`
+	Report    Report   `toml:"report"`
+
+	loc     *time.Location    // Timezone, loaded by Validate
+	fromEnv map[string]string // key → the environment variable that set it
+}
+
+// Identity says who "me" is.
+type Identity struct {
+	// Me lists the user's own addresses, lower-cased.
+	Me []string `toml:"me"`
+}
+
+// Source is one configured account: kind "caldav" or "google".
+type Source struct {
+	Name string `toml:"name"` // [a-z0-9_-]+, unique
+	Kind string `toml:"kind"` // "caldav" | "google"
+
+	// CalDAV.
+	URL          string   `toml:"url,omitempty"`           // server or calendar-home URL, http(s)
+	Username     string   `toml:"username,omitempty"`      // basic auth user
+	PasswordEnv  string   `toml:"password_env,omitempty"`  // environment variable holding the password
+	PasswordFile string   `toml:"password_file,omitempty"` // file holding the password
+	Calendars    []string `toml:"calendars,omitempty"`     // calendar URLs or paths; empty: all found
+
+	// Google.
+	Calendar       string `toml:"calendar,omitempty"`        // calendar id; default "primary"
+	ClientSecrets  string `toml:"client_secrets,omitempty"`  // installed-app OAuth client JSON
+	ServiceAccount string `toml:"service_account,omitempty"` // service account key JSON
+	Subject        string `toml:"subject,omitempty"`         // user the service account acts for
+	Endpoint       string `toml:"endpoint,omitempty"`        // another API base URL (a fake, a proxy)
+	Token          string `toml:"token,omitempty"`           // OAuth token file; default "<state dir>/google-<name>.json"
+
+	// Timezone is the zone of this source's floating times; default: the
+	// config's timezone.
+	Timezone string `toml:"timezone,omitempty"`
+
+	key string // "source[i]", for errors that name the key
+}
+
+// Agenda configures the agenda block written into upcoming 1:1s.
+type Agenda struct {
+	// Link is a text/template for the agenda document's link, with the
+	// fields of LinkData; a pair's own link wins.
+	Link string `toml:"link"`
+	// Horizon is how far ahead upcoming overrides get the block.
+	Horizon Duration     `toml:"horizon"`
+	Pairs   []AgendaPair `toml:"pair"`
+}
+
+// AgendaPair is what is known about one counterpart.
+type AgendaPair struct {
+	With         string `toml:"with"`                   // counterpart address, lower-cased
+	Link         string `toml:"link,omitempty"`         // agenda document link
+	Relationship string `toml:"relationship,omitempty"` // report | skip-level | peer | mentor | 1:1
+	Doc          string `toml:"doc,omitempty"`          // the pair's notes document (path or URL)
+}
+
+// Detect tunes 1:1 recognition.
+type Detect struct {
+	Include      []string `toml:"include"`      // title patterns that count as 1:1 (case-insensitive)
+	Exclude      []string `toml:"exclude"`      // title patterns that never count (case-insensitive)
+	Relationship string   `toml:"relationship"` // default relationship of a counterpart
+}
+
+// Report configures the report.
+type Report struct {
+	Weeks int `toml:"weeks"` // trailing window of the metrics, in weeks
+}
+
+// LinkData is what the agenda.link template sees.
+type LinkData struct {
+	Counterpart     string // counterpart's address
+	CounterpartName string // counterpart's display name, may be empty
+	Me              string // the user's address in the pair
+	Pair            string // "a|b", the pair's key
+}
+
+// Kinds of source.
+const (
+	KindCalDAV = "caldav"
+	KindGoogle = "google"
+)
+
+// Relationships a counterpart may have.
+var Relationships = []string{"report", "skip-level", "peer", "mentor", "1:1"}
+
+// option is one top-level setting that has a default and an environment
+// override. Every such setting is declared here, once.
+type option struct {
+	key  string
+	env  string
+	help string
+	def  func() string
+	ptr  func(*Config) any // *string or encoding.TextUnmarshaler
+}
+
+var options = []option{
+	{"state", "ONEONONE_STATE", "bbolt state file", defaultStatePath,
+		func(c *Config) any { return &c.State }},
+	{"timezone", "ONEONONE_TIMEZONE", "IANA zone; weeks and days are counted here", localZoneName,
+		func(c *Config) any { return &c.Timezone }},
+	{"interval", "ONEONONE_INTERVAL", "daemon sync interval, at least 30s", constant("5m"),
+		func(c *Config) any { return &c.Interval }},
+	{"listen", "ONEONONE_LISTEN", "host:port of the daemon's web face", constant("127.0.0.1:8787"),
+		func(c *Config) any { return &c.Listen }},
+	{"log_format", "ONEONONE_LOG_FORMAT", "text or json", constant("text"),
+		func(c *Config) any { return &c.LogFormat }},
+	{"log_level", "ONEONONE_LOG_LEVEL", "debug, info, warn or error", constant("info"),
+		func(c *Config) any { return &c.LogLevel }},
+}
+
+// Defaults of the nested settings.
+const (
+	defaultHorizon        = 14 * day
+	defaultRelationship   = "1:1"
+	defaultReportWeeks    = 12
+	defaultGoogleCalendar = "primary"
+)
+
+func constant(s string) func() string { return func() string { return s } }
+
+func (o option) set(c *Config, v string) error {
+	switch p := o.ptr(c).(type) {
+	case *string:
+		*p = v
+		return nil
+	case encoding.TextUnmarshaler:
+		return p.UnmarshalText([]byte(v))
+	}
+	panic("config: option " + o.key + " has an unsupported type")
+}
+
+// Default returns the configuration of an empty file, before environment
+// overrides: every default set, no identity and no sources.
+func Default() *Config {
+	c := &Config{
+		Agenda: Agenda{Horizon: Duration{defaultHorizon}},
+		Detect: Detect{Relationship: defaultRelationship},
+		Report: Report{Weeks: defaultReportWeeks},
+	}
+	for _, o := range options {
+		if err := o.set(c, o.def()); err != nil {
+			panic("config: default of " + o.key + ": " + err.Error())
+		}
+	}
+	return c
+}
+
+// ResolvePath returns the config file to read: the --config flag, else
+// $ONEONONE_CONFIG, else $XDG_CONFIG_HOME/oneonone/config.toml, else
+// ~/.config/oneonone/config.toml.
+func ResolvePath(flag string) string {
+	if flag != "" {
+		return expandHome(flag)
+	}
+	if p := os.Getenv("ONEONONE_CONFIG"); p != "" {
+		return expandHome(p)
+	}
+	if d := os.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "oneonone", "config.toml")
+	}
+	return filepath.Join(homeDir(), ".config", "oneonone", "config.toml")
+}
+
+// Load reads the config file at path, then applies the environment
+// overrides and validates the result.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse is Load from bytes; name is used in syntax errors.
+func Parse(data []byte, name string) (*Config, error) {
+	return parse(data, name, os.Getenv)
+}
+
+func parse(data []byte, name string, getenv func(string) string) (*Config, error) {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg := strings.Join(strings.Fields(pe.Message), " ")
+			return nil, fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, msg)
+		}
+		return nil, fmt.Errorf("parse %s: %w", name, err)
+	}
+	if errs := checkSchema(raw); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	c := Default()
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		// checkSchema accepts only what decodes; this is a bug if reached.
+		return nil, fmt.Errorf("decode %s: %w", name, err)
+	}
+	var errs []error
+	for _, k := range md.Undecoded() { // checkSchema found these already; a safety net
+		errs = append(errs, &FieldError{Key: k.String(), Msg: "unknown key"})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, o := range options {
+		v := getenv(o.env)
+		if v == "" {
+			continue
+		}
+		if err := o.set(c, v); err != nil {
+			errs = append(errs, &FieldError{Key: o.key, Msg: fmt.Sprintf("%s: %v", o.env, err)})
+			continue
+		}
+		if c.fromEnv == nil {
+			c.fromEnv = make(map[string]string)
+		}
+		c.fromEnv[o.key] = o.env
+	}
+	c.normalize()
+	if err := c.Validate(); err != nil {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = append(errs, j.Unwrap()...)
+		} else {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// normalize expands "~", lower-cases addresses and fills the defaults that
+// depend on other settings.
+func (c *Config) normalize() {
+	c.State = expandHome(c.State)
+	for i := range c.Identity.Me {
+		c.Identity.Me[i] = normalizeEmail(c.Identity.Me[i])
+	}
+	stateDir := filepath.Dir(c.State)
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		s.key = fmt.Sprintf("source[%d]", i)
+		s.PasswordFile = expandHome(s.PasswordFile)
+		s.ClientSecrets = expandHome(s.ClientSecrets)
+		s.ServiceAccount = expandHome(s.ServiceAccount)
+		s.Token = expandHome(s.Token)
+		s.Subject = normalizeEmail(s.Subject)
+		if s.Kind == KindGoogle {
+			if s.Calendar == "" {
+				s.Calendar = defaultGoogleCalendar
+			}
+			if s.Token == "" && s.Name != "" {
+				s.Token = filepath.Join(stateDir, "google-"+s.Name+".json")
+			}
+		}
+	}
+	for i := range c.Agenda.Pairs {
+		p := &c.Agenda.Pairs[i]
+		p.With = normalizeEmail(p.With)
+		p.Doc = expandHome(p.Doc)
+	}
+}
+
+// FieldError is one problem of the configuration, naming its key
+// ("source[2].url", "agenda.pair[0].with", "timezone").
+type FieldError struct {
+	Key string
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+// Location returns the configured zone, UTC when it does not load.
+func (c *Config) Location() *time.Location {
+	if c.loc != nil {
+		return c.loc
+	}
+	if loc, err := loadZone(c.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Location returns the zone of the source's floating times: its own
+// timezone when set and valid, else fallback.
+func (s *Source) Location(fallback *time.Location) *time.Location {
+	if s.Timezone != "" {
+		if loc, err := loadZone(s.Timezone); err == nil {
+			return loc
+		}
+	}
+	return fallback
+}
+
+func (s *Source) keyName(field string) string {
+	if s.key != "" {
+		return s.key + "." + field
+	}
+	return fmt.Sprintf("source %q %s", s.Name, field)
+}
+
+// Password returns the CalDAV password from password_env (the variable must
+// be set and non-empty) or password_file (its trailing newline trimmed). It
+// returns "" and no error when neither is set. Errors are *FieldError naming
+// the key; they never contain the secret.
+func (s *Source) Password() (string, error) {
+	switch {
+	case s.PasswordEnv != "" && s.PasswordFile != "":
+		return "", &FieldError{Key: s.keyName("password_env"), Msg: "set password_env or password_file, not both"}
+	case s.PasswordEnv != "":
+		v, ok := os.LookupEnv(s.PasswordEnv)
+		if !ok {
+			return "", &FieldError{Key: s.keyName("password_env"), Msg: fmt.Sprintf("environment variable %s is not set", s.PasswordEnv)}
+		}
+		if v == "" {
+			return "", &FieldError{Key: s.keyName("password_env"), Msg: fmt.Sprintf("environment variable %s is empty", s.PasswordEnv)}
+		}
+		return v, nil
+	case s.PasswordFile != "":
+		b, err := os.ReadFile(expandHome(s.PasswordFile))
+		if err != nil {
+			return "", &FieldError{Key: s.keyName("password_file"), Msg: fmt.Sprintf("read password: %v", err)}
+		}
+		v := strings.TrimSuffix(string(b), "\n")
+		v = strings.TrimSuffix(v, "\r")
+		if v == "" {
+			return "", &FieldError{Key: s.keyName("password_file"), Msg: fmt.Sprintf("%s is empty", s.PasswordFile)}
+		}
+		return v, nil
+	}
+	return "", nil
+}
+
+// Source returns the source named name.
+func (c *Config) Source(name string) (*Source, bool) {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// Pair returns the agenda.pair entry of the counterpart with (case-insensitive).
+func (c *Config) Pair(with string) (AgendaPair, bool) {
+	with = normalizeEmail(with)
+	for _, p := range c.Agenda.Pairs {
+		if normalizeEmail(p.With) == with {
+			return p, true
+		}
+	}
+	return AgendaPair{}, false
+}
+
+// IsMe reports whether email is one of identity.me (case-insensitive,
+// "mailto:" ignored).
+func (c *Config) IsMe(email string) bool {
+	email = normalizeEmail(email)
+	if email == "" {
+		return false
+	}
+	for _, m := range c.Identity.Me {
+		if normalizeEmail(m) == email {
+			return true
+		}
+	}
+	return false
+}
+
+// AgendaLink returns the agenda document link of a pair: the pair's own
+// link when agenda.pair has one for d.Counterpart, else agenda.link executed
+// with d, else "".
+func (c *Config) AgendaLink(d LinkData) (string, error) {
+	if p, ok := c.Pair(d.Counterpart); ok && p.Link != "" {
+		return p.Link, nil
+	}
+	if c.Agenda.Link == "" {
+		return "", nil
+	}
+	return executeLink(c.Agenda.Link, d)
+}
+
+func executeLink(text string, d LinkData) (string, error) {
+	t, err := template.New("agenda.link").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", fmt.Errorf("parse agenda.link: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("execute agenda.link: %w", err)
+	}
+	return b.String(), nil
+}
+
+// Relationship returns the relationship of the counterpart with: the
+// agenda.pair entry's, else detect.relationship, else "1:1".
+func (c *Config) Relationship(with string) string {
+	if p, ok := c.Pair(with); ok && p.Relationship != "" {
+		return p.Relationship
+	}
+	if c.Detect.Relationship != "" {
+		return c.Detect.Relationship
+	}
+	return defaultRelationship
+}
+
+// Patterns compiles the include and exclude title patterns, case-insensitive.
+func (d *Detect) Patterns() (include, exclude []*regexp.Regexp, err error) {
+	if include, err = compileAll("detect.include", d.Include); err != nil {
+		return nil, nil, err
+	}
+	if exclude, err = compileAll("detect.exclude", d.Exclude); err != nil {
+		return nil, nil, err
+	}
+	return include, exclude, nil
+}
+
+func compileAll(key string, patterns []string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(patterns))
+	for i, p := range patterns {
+		re, err := regexp.Compile("(?i)" + p)
+		if err != nil {
+			return nil, &FieldError{Key: fmt.Sprintf("%s[%d]", key, i), Msg: err.Error()}
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// Redacted returns the configuration as TOML, safe to print: passwords are
+// never in it, and the user information of URLs is masked.
+func (c *Config) Redacted() string {
+	cp := *c
+	cp.Sources = make([]Source, len(c.Sources))
+	for i, s := range c.Sources {
+		s.URL = redactURL(s.URL)
+		s.Endpoint = redactURL(s.Endpoint)
+		cp.Sources[i] = s
+	}
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(&cp); err != nil {
+		return fmt.Sprintf("# encode config: %v\n", err)
+	}
+	return b.String()
+}
+
+func redactURL(s string) string {
+	if s == "" {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL, redacted)"
+	}
+	if u.User == nil {
+		return s
+	}
+	u.User = url.User("xxxxx")
+	return u.String()
+}
+
+func normalizeEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
+		s = s[7:]
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+func homeDir() string {
+	if h, err := os.UserHomeDir(); err == nil && h != "" {
+		return h
+	}
+	return "."
+}
+
+// expandHome replaces a leading "~" or "~/" by the home directory.
+func expandHome(p string) string {
+	if p == "~" {
+		return homeDir()
+	}
+	if strings.HasPrefix(p, "~/") {
+		return filepath.Join(homeDir(), p[2:])
+	}
+	return p
+}
+
+func defaultStatePath() string {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "oneonone", "state.db")
+	}
+	return filepath.Join(homeDir(), ".local", "state", "oneonone", "state.db")
+}
+
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA zone name", name)
+	}
+	return time.LoadLocation(name)
+}
+
+// localZoneName returns the IANA name of the local zone: $TZ, else the
+// target of /etc/localtime, else /etc/timezone, else "UTC".
+func localZoneName() string {
+	valid := func(name string) bool {
+		_, err := loadZone(name)
+		return err == nil
+	}
+	fromPath := func(p string) string {
+		if i := strings.LastIndex(p, "zoneinfo/"); i >= 0 {
+			return p[i+len("zoneinfo/"):]
+		}
+		return ""
+	}
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		if valid(tz) && !filepath.IsAbs(tz) {
+			return tz
+		}
+		if name := fromPath(tz); valid(name) {
+			return name
+		}
+	}
+	if p, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
+		if name := fromPath(p); valid(name) {
+			return name
+		}
+	}
+	if b, err := os.ReadFile("/etc/timezone"); err == nil {
+		if name := strings.TrimSpace(string(b)); valid(name) {
+			return name
+		}
+	}
+	return "UTC"
+}

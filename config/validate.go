@@ -1,0 +1,303 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+var (
+	sourceNameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// unknownFieldRE finds the field in text/template's execution error.
+	unknownFieldRE = regexp.MustCompile(`can't evaluate field (\w+)`)
+)
+
+// Bounds of the durations and counts.
+const (
+	minInterval = 30 * time.Second
+	minHorizon  = day
+	maxHorizon  = 90 * day
+	minWeeks    = 1
+	maxWeeks    = 104
+)
+
+// validator collects problems in the order they are found.
+type validator struct {
+	c    *Config
+	errs []error
+}
+
+func (v *validator) add(key, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if env, ok := v.c.fromEnv[key]; ok {
+		msg += " (set by " + env + ")"
+	}
+	v.errs = append(v.errs, &FieldError{Key: key, Msg: msg})
+}
+
+// Validate checks the whole configuration and returns every problem, as an
+// errors.Join of *FieldError, or nil. It also checks that a source's
+// password_env is set and its password_file readable.
+func (c *Config) Validate() error {
+	v := &validator{c: c}
+
+	if c.State == "" {
+		v.add("state", "must be set to the path of the state file")
+	}
+	if loc, err := loadZone(c.Timezone); err != nil {
+		v.add("timezone", "unknown zone %q: use an IANA name like \"Europe/Berlin\"", c.Timezone)
+	} else {
+		c.loc = loc
+	}
+	if c.Interval.Duration < minInterval {
+		v.add("interval", "must be at least %s, got %s", FormatDuration(minInterval), c.Interval)
+	}
+	if err := checkHostPort(c.Listen); err != nil {
+		v.add("listen", "%v", err)
+	}
+	if !slices.Contains([]string{"text", "json"}, c.LogFormat) {
+		v.add("log_format", "must be \"text\" or \"json\", got %q", c.LogFormat)
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		v.add("log_level", "must be one of debug, info, warn, error; got %q", c.LogLevel)
+	}
+
+	if len(c.Identity.Me) == 0 {
+		v.add("identity.me", "must list at least one address of yours")
+	}
+	for i, m := range c.Identity.Me {
+		if err := checkAddress(m); err != nil {
+			v.add(fmt.Sprintf("identity.me[%d]", i), "%v", err)
+		}
+	}
+
+	if len(c.Sources) == 0 {
+		v.add("source", "at least one [[source]] is required")
+	}
+	names := make(map[string]int)
+	for i := range c.Sources {
+		c.validateSource(v, i, names)
+	}
+
+	c.validateAgenda(v)
+
+	for _, list := range []struct {
+		key      string
+		patterns []string
+	}{{"detect.include", c.Detect.Include}, {"detect.exclude", c.Detect.Exclude}} {
+		for i, p := range list.patterns {
+			if _, err := regexp.Compile("(?i)" + p); err != nil {
+				v.add(fmt.Sprintf("%s[%d]", list.key, i), "not a valid regular expression: %v", err)
+			}
+		}
+	}
+	if !slices.Contains(Relationships, c.Detect.Relationship) {
+		v.add("detect.relationship", "must be one of %s; got %q", strings.Join(Relationships, ", "), c.Detect.Relationship)
+	}
+
+	if c.Report.Weeks < minWeeks || c.Report.Weeks > maxWeeks {
+		v.add("report.weeks", "must be between %d and %d, got %d", minWeeks, maxWeeks, c.Report.Weeks)
+	}
+	return errors.Join(v.errs...)
+}
+
+func (c *Config) validateSource(v *validator, i int, names map[string]int) {
+	s := &c.Sources[i]
+	p := fmt.Sprintf("source[%d]", i)
+	s.key = p
+	key := func(f string) string { return p + "." + f }
+
+	switch {
+	case s.Name == "":
+		v.add(key("name"), "must be set")
+	case !sourceNameRE.MatchString(s.Name):
+		v.add(key("name"), "%q may contain only a-z, 0-9, _ and -", s.Name)
+	default:
+		if j, dup := names[s.Name]; dup {
+			v.add(key("name"), "%q is already the name of source[%d]", s.Name, j)
+		} else {
+			names[s.Name] = i
+		}
+	}
+	if s.Timezone != "" {
+		if _, err := loadZone(s.Timezone); err != nil {
+			v.add(key("timezone"), "unknown zone %q: use an IANA name like \"Europe/Berlin\"", s.Timezone)
+		}
+	}
+
+	caldavKeys := []struct {
+		name string
+		set  bool
+	}{
+		{"url", s.URL != ""}, {"username", s.Username != ""}, {"password_env", s.PasswordEnv != ""},
+		{"password_file", s.PasswordFile != ""}, {"calendars", s.Calendars != nil},
+	}
+	googleKeys := []struct {
+		name string
+		set  bool
+	}{
+		{"calendar", s.Calendar != ""}, {"client_secrets", s.ClientSecrets != ""},
+		{"service_account", s.ServiceAccount != ""}, {"subject", s.Subject != ""},
+		{"endpoint", s.Endpoint != ""}, {"token", s.Token != ""},
+	}
+
+	switch s.Kind {
+	case KindCalDAV:
+		for _, k := range googleKeys {
+			if k.set {
+				v.add(key(k.name), "only for kind %q", KindGoogle)
+			}
+		}
+		if s.URL == "" {
+			v.add(key("url"), "must be set to the CalDAV server's URL")
+		} else if err := checkURL(s.URL); err != nil {
+			v.add(key("url"), "%v", err)
+		}
+		switch {
+		case s.PasswordEnv != "" && !envNameRE.MatchString(s.PasswordEnv):
+			v.add(key("password_env"), "%q is not an environment variable name", s.PasswordEnv)
+		case s.Username == "" && s.PasswordEnv != "":
+			v.add(key("password_env"), "needs username")
+		case s.Username == "" && s.PasswordFile != "":
+			v.add(key("password_file"), "needs username")
+		case s.Username == "":
+		case s.PasswordEnv == "" && s.PasswordFile == "":
+			v.add(key("username"), "needs password_env or password_file")
+		case s.PasswordEnv != "" && s.PasswordFile != "":
+			v.add(key("password_file"), "set password_env or password_file, not both")
+		default:
+			if _, err := s.Password(); err != nil {
+				v.errs = append(v.errs, err)
+			}
+		}
+		for j, cal := range s.Calendars {
+			if strings.TrimSpace(cal) == "" {
+				v.add(fmt.Sprintf("%s[%d]", key("calendars"), j), "must not be empty")
+			}
+		}
+	case KindGoogle:
+		for _, k := range caldavKeys {
+			if k.set {
+				v.add(key(k.name), "only for kind %q", KindCalDAV)
+			}
+		}
+		fake := false
+		if s.Endpoint != "" {
+			u, err := url.Parse(s.Endpoint)
+			switch {
+			case err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+				v.add(key("endpoint"), "must be an absolute http:// or https:// URL, got %q", redactURL(s.Endpoint))
+			case u.Scheme == "http" && !isLoopback(u.Hostname()):
+				v.add(key("endpoint"), "plain http:// is allowed only to a loopback address, got %q", redactURL(s.Endpoint))
+			case u.Scheme == "http":
+				fake = true
+			}
+		}
+		switch {
+		case s.ClientSecrets != "" && s.ServiceAccount != "":
+			v.add(key("service_account"), "set client_secrets or service_account, not both")
+		case s.ServiceAccount != "":
+			if s.Subject == "" {
+				v.add(key("subject"), "must be set with service_account: the user to act for")
+			}
+		case s.ClientSecrets != "":
+		case !fake:
+			v.add(key("client_secrets"), "needs client_secrets or service_account (or a loopback http:// endpoint)")
+		}
+		if s.Subject != "" {
+			if s.ServiceAccount == "" {
+				v.add(key("subject"), "only with service_account")
+			} else if err := checkAddress(s.Subject); err != nil {
+				v.add(key("subject"), "%v", err)
+			}
+		}
+	case "":
+		v.add(key("kind"), "must be set: %q or %q", KindCalDAV, KindGoogle)
+	default:
+		v.add(key("kind"), "must be %q or %q, got %q", KindCalDAV, KindGoogle, s.Kind)
+	}
+}
+
+func (c *Config) validateAgenda(v *validator) {
+	a := &c.Agenda
+	if a.Link != "" {
+		if _, err := template.New("agenda.link").Option("missingkey=error").Parse(a.Link); err != nil {
+			v.add("agenda.link", "not a valid template: %v", err)
+		} else if _, err := executeLink(a.Link, LinkData{Counterpart: "bob@example.com", CounterpartName: "Bob", Me: "anna@example.com", Pair: "anna@example.com|bob@example.com"}); err != nil {
+			msg := errors.Unwrap(err).Error()
+			if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+				msg = "unknown field ." + m[1]
+			}
+			v.add("agenda.link", "%s (fields: .Counterpart, .CounterpartName, .Me, .Pair)", msg)
+		}
+	}
+	if a.Horizon.Duration < minHorizon || a.Horizon.Duration > maxHorizon {
+		v.add("agenda.horizon", "must be between %s and %s, got %s", FormatDuration(minHorizon), FormatDuration(maxHorizon), a.Horizon)
+	}
+	seen := make(map[string]int)
+	for i, p := range a.Pairs {
+		key := func(f string) string { return fmt.Sprintf("agenda.pair[%d].%s", i, f) }
+		with := normalizeEmail(p.With)
+		if with == "" {
+			v.add(key("with"), "must be set to the counterpart's address")
+		} else if err := checkAddress(with); err != nil {
+			v.add(key("with"), "%v", err)
+		} else if j, dup := seen[with]; dup {
+			v.add(key("with"), "%q is already in agenda.pair[%d]", with, j)
+		} else {
+			seen[with] = i
+		}
+		if p.Link != "" {
+			if u, err := url.Parse(p.Link); err != nil || u.Scheme == "" {
+				v.add(key("link"), "must be an absolute URL, got %q", p.Link)
+			}
+		}
+		if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
+			v.add(key("relationship"), "must be one of %s; got %q", strings.Join(Relationships, ", "), p.Relationship)
+		}
+	}
+}
+
+func checkHostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("must be host:port like \"127.0.0.1:8787\", got %q", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port must be a number from 0 to 65535, got %q", port)
+	}
+	return nil
+}
+
+func checkAddress(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s, "@") {
+		return fmt.Errorf("%q is not an e-mail address", s)
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("must be an absolute http:// or https:// URL, got %q", redactURL(s))
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
