@@ -99,7 +99,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng := newEngine(cfg, st, sources, log)
+	eng, err := newEngine(cfg, st, sources, log)
+	if err != nil {
+		return err
+	}
 	sums, err := eng.SyncAll(ctx)
 	for _, s := range sums {
 		fmt.Fprintln(e.stdout, "sync "+s.String())

@@ -74,12 +74,16 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 
 	rules := calendar.DetectRules{}
 	loc := time.UTC
+	var err error
 	if *cfgPath != "" || os.Getenv("ONEONONE_CONFIG") != "" {
 		cfg, err := loadConfig(*cfgPath)
 		if err != nil {
 			return err
 		}
-		rules, loc = detectRules(cfg), cfg.Location()
+		if rules, err = detectRules(cfg); err != nil {
+			return err
+		}
+		loc = cfg.Location()
 	}
 	if *tz != "" {
 		l, err := time.LoadLocation(*tz)
@@ -96,7 +100,6 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	}
 	now := time.Now()
 	from, to := now.AddDate(0, 0, -84), now.AddDate(0, 0, 14)
-	var err error
 	if *fromFlag != "" {
 		if from, err = time.ParseInLocation("2006-01-02", *fromFlag, loc); err != nil {
 			return usageError{fmt.Sprintf("--from: want YYYY-MM-DD, got %q", *fromFlag)}

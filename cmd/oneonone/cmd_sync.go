@@ -29,7 +29,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	eng := newEngine(cfg, st, sources, newLogger(cfg, os.Stderr))
+	eng, err := newEngine(cfg, st, sources, newLogger(cfg, os.Stderr))
+	if err != nil {
+		return err
+	}
 	sums, err := eng.SyncAll(ctx)
 	for _, s := range sums {
 		fmt.Fprintln(e.stdout, s.String())

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"regexp"
-	"time"
 
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
@@ -33,28 +31,13 @@ func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// detectRules turns the config into 1:1 recognition rules. The patterns
-// were compiled once by Validate, so errors here cannot happen.
-func detectRules(cfg *config.Config) calendar.DetectRules {
-	r := calendar.DetectRules{Me: cfg.Identity.Me}
-	for _, p := range cfg.Detect.Include {
-		r.Include = append(r.Include, regexp.MustCompile("(?i)"+p))
+// detectRules turns the config into 1:1 recognition rules.
+func detectRules(cfg *config.Config) (calendar.DetectRules, error) {
+	include, exclude, err := cfg.Detect.Patterns()
+	if err != nil {
+		return calendar.DetectRules{}, err
 	}
-	for _, p := range cfg.Detect.Exclude {
-		r.Exclude = append(r.Exclude, regexp.MustCompile("(?i)"+p))
-	}
-	return r
-}
-
-// relationships names each counterpart's relationship from [[agenda.pair]],
-// else detect.relationship.
-func relationships(cfg *config.Config) func(string) string {
-	return func(counterpart string) string {
-		if p, ok := cfg.Pair(counterpart); ok && p.Relationship != "" {
-			return p.Relationship
-		}
-		return cfg.Detect.Relationship
-	}
+	return calendar.DetectRules{Me: cfg.Identity.Me, Include: include, Exclude: exclude}, nil
 }
 
 // buildSources makes a Source for each configured source.
@@ -62,14 +45,7 @@ func buildSources(cfg *config.Config) ([]sync.NamedSource, error) {
 	var out []sync.NamedSource
 	for i := range cfg.Sources {
 		sc := &cfg.Sources[i]
-		zone := cfg.Location()
-		if sc.Timezone != "" {
-			loc, err := time.LoadLocation(sc.Timezone)
-			if err != nil {
-				return nil, fmt.Errorf("source %s: timezone: %w", sc.Name, err)
-			}
-			zone = loc
-		}
+		zone := sc.Location(cfg.Location())
 		switch sc.Kind {
 		case "caldav":
 			var password string
@@ -99,13 +75,17 @@ func buildSources(cfg *config.Config) ([]sync.NamedSource, error) {
 }
 
 // newEngine wires the engine for a config and an open store.
-func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, log *slog.Logger) *sync.Engine {
+func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, log *slog.Logger) (*sync.Engine, error) {
+	rules, err := detectRules(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &sync.Engine{
 		Store:        st,
 		Sources:      sources,
-		Rules:        detectRules(cfg),
-		Relationship: relationships(cfg),
+		Rules:        rules,
+		Relationship: cfg.Relationship,
 		Horizon:      cfg.Agenda.Horizon.Duration,
 		Log:          log,
-	}
+	}, nil
 }
