@@ -1,0 +1,1058 @@
+package calendar
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/teambition/rrule-go"
+)
+
+// Group is a master with its overrides (same UID), or orphan overrides with no master.
+type Group struct {
+	UID       string
+	Master    *Event   // nil when only overrides exist
+	Overrides []*Event // sorted by RecurrenceID
+}
+
+// GroupEvents groups events by UID (stable order: first appearance). The
+// groups point into events. When a UID has several masters (a client that
+// kept old copies), the one with the highest SEQUENCE wins, the later one on
+// a tie; the same goes for overrides of one RECURRENCE-ID (RFC 5545 §3.8.7.4).
+func GroupEvents(events []Event) []Group {
+	type overrideKey struct {
+		group int
+		rid   int64
+	}
+	var groups []Group
+	index := make(map[string]int)
+	seen := make(map[overrideKey]int)
+	for i := range events {
+		e := &events[i]
+		gi, ok := index[e.UID]
+		if !ok {
+			gi = len(groups)
+			index[e.UID] = gi
+			groups = append(groups, Group{UID: e.UID})
+		}
+		g := &groups[gi]
+		if !e.IsOverride() {
+			if g.Master == nil || e.Sequence >= g.Master.Sequence {
+				g.Master = e
+			}
+			continue
+		}
+		k := overrideKey{gi, e.RecurrenceID.Unix()}
+		j, dup := seen[k]
+		switch {
+		case !dup:
+			seen[k] = len(g.Overrides)
+			g.Overrides = append(g.Overrides, e)
+		case e.Sequence >= g.Overrides[j].Sequence:
+			g.Overrides[j] = e
+		}
+	}
+	for i := range groups {
+		ov := groups[i].Overrides
+		sort.SliceStable(ov, func(a, b int) bool { return ov[a].RecurrenceID.Before(ov[b].RecurrenceID) })
+	}
+	return groups
+}
+
+// Instance is one slot of a recurring event after EXDATE and overrides are applied.
+type Instance struct {
+	OriginalStart time.Time // the slot as the rule (or RDATE) generates it; for an orphan override, its RecurrenceID
+	Start, End    time.Time // actual times (moved by an override, or by a THISANDFUTURE override before it)
+	Event         *Event    // the event whose properties apply: the override, a THISANDFUTURE override, or the master
+	Override      bool      // an override (RECURRENCE-ID) applies to this slot
+	Cancelled     bool      // removed by EXDATE, or overridden with STATUS:CANCELLED
+}
+
+// ExpandOptions bounds expansion.
+type ExpandOptions struct {
+	Limit int // maximum instances returned; 0 means 10000. Never expand unbounded.
+}
+
+const (
+	defaultLimit = 10000
+	// ruleBudget bounds the instances the rules of one Expand or SeriesEnd
+	// call may generate, those before the window included (a COUNT rule is
+	// counted from DTSTART).
+	ruleBudget = 500000
+	// ruleTime bounds the time they may take: rrule-go steps through every
+	// second of a SECONDLY rule between two matches, so a rule can be slow
+	// with few instances.
+	ruleTime = 500 * time.Millisecond
+	// maxInterval bounds INTERVAL; larger values only serve to overflow.
+	maxInterval = 1000000
+)
+
+// errBudget reports that the rules needed more work than the budget allows.
+var errBudget = errors.New("rule needs too much work; stopped early")
+
+// budget is the work left to one Expand or SeriesEnd call.
+type budget struct {
+	instances int
+	deadline  time.Time
+}
+
+func newBudget(instances int, d time.Duration) *budget {
+	return &budget{instances: instances, deadline: time.Now().Add(d)}
+}
+
+// spend accounts for one generated instance.
+func (b *budget) spend() error {
+	b.instances--
+	if b.instances < 0 || b.instances%64 == 0 && time.Now().After(b.deadline) {
+		b.instances = -1
+		return errBudget
+	}
+	return nil
+}
+
+// Expand returns the instances of g whose original start OR actual start falls in [from, to), sorted by
+// original start, INCLUDING cancelled ones (Cancelled=true), so callers can tell a skip from nothing.
+// A one-off event (no recurrence) yields its single instance. An RRULE without COUNT/UNTIL expands only up to `to`.
+//
+// DTSTART is always an instance and counts toward COUNT, as RFC 5545
+// §3.8.5.3 says, even when the rule would not generate it: that is the
+// meeting people saw in their calendar clients, and a 1:1 tracker must not
+// lose it. The one exception is a rule whose UNTIL lies before DTSTART,
+// which has no instances at all. Everywhere else the rule engine follows
+// python-dateutil (rrule-go is its port), including where libical and
+// ical.js read RFC 5545 differently (BYWEEKNO, BYSETPOS in the first
+// period, YEARLY+BYMONTHDAY). The corpus tests run the dateutil vectors
+// with dateutil's DTSTART rule and the libical/ical.js ones with the RFC's.
+//
+// Slots are matched to RECURRENCE-ID and EXDATE by instant, or by calendar
+// date for an all-day series. An EXDATE also cancels an override at that
+// slot. A RANGE=THISANDFUTURE override moves every later slot by its own
+// shift (in wall-clock time) and gives them its length and properties,
+// until the next THISANDFUTURE override; a plain override replaces only its
+// own slot. An override whose RECURRENCE-ID matches no slot
+// still yields an instance at its RECURRENCE-ID. When more than Limit
+// instances match, the first Limit are returned with an error.
+func Expand(g Group, from, to time.Time, opt ExpandOptions) ([]Instance, error) {
+	return expand(g, from, to, opt, true)
+}
+
+func expand(g Group, from, to time.Time, opt ExpandOptions, rfc bool) (out []Instance, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Join(err, fmt.Errorf("expand %q: internal error: %v", g.UID, r))
+		}
+	}()
+	limit := opt.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	if !from.Before(to) {
+		return nil, nil
+	}
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	var errs []error
+
+	m := g.Master
+	if m == nil {
+		for _, o := range g.Overrides {
+			i := Instance{OriginalStart: o.RecurrenceID, Start: o.Start, End: o.End, Event: o, Override: true, Cancelled: o.Cancelled()}
+			if in(i.OriginalStart) || in(i.Start) {
+				out = append(out, i)
+			}
+		}
+		return finish(g.UID, out, limit, errs)
+	}
+
+	x := newExpander(m, rfc)
+	for _, e := range x.errs {
+		errs = append(errs, fmt.Errorf("expand %q: %w", g.UID, e))
+	}
+	key := x.key
+
+	exdates := make(map[int64]bool)
+	if m.Recurrence != nil {
+		for _, t := range m.Recurrence.ExDates {
+			exdates[key(t)] = true
+		}
+	}
+	exact := make(map[int64]*Event, len(g.Overrides))
+	var taf []*Event // THISANDFUTURE overrides by RECURRENCE-ID
+	for _, o := range g.Overrides {
+		if o == nil || o.RecurrenceID.IsZero() {
+			continue
+		}
+		exact[key(o.RecurrenceID)] = o
+		if o.ThisAndFuture {
+			taf = append(taf, o)
+		}
+	}
+	sort.SliceStable(taf, func(a, b int) bool { return key(taf[a].RecurrenceID) < key(taf[b].RecurrenceID) })
+
+	// A THISANDFUTURE shift can move slots into the window from outside it.
+	var before, after time.Duration
+	for _, o := range taf {
+		d := x.shift(o)
+		before = max(before, d)
+		after = min(after, d)
+	}
+	const margin = 3 * time.Hour
+	lo, hi := from.Add(-before-margin), to.Add(-after+margin)
+
+	slots, serr := x.slots(lo, hi, limit+len(g.Overrides)+1, from)
+	if serr != nil {
+		errs = append(errs, fmt.Errorf("expand %q: %w", g.UID, serr))
+	}
+	matched := make(map[int64]bool, len(g.Overrides))
+	for _, s := range slots {
+		k := key(s.orig)
+		i := x.instance(s, exact[k], tafFor(taf, key, k), exdates[k])
+		if exact[k] != nil {
+			matched[k] = true
+		}
+		if in(i.OriginalStart) || in(i.Start) {
+			out = append(out, i)
+		}
+	}
+	for _, o := range g.Overrides {
+		if o == nil || o.RecurrenceID.IsZero() {
+			continue
+		}
+		k := key(o.RecurrenceID)
+		if matched[k] || exact[k] != o {
+			continue
+		}
+		i := x.instance(slot{orig: x.original(o.RecurrenceID)}, o, nil, exdates[k])
+		if in(i.OriginalStart) || in(i.Start) {
+			out = append(out, i)
+		}
+	}
+	return finish(g.UID, out, limit, errs)
+}
+
+func finish(uid string, out []Instance, limit int, errs []error) ([]Instance, error) {
+	sort.SliceStable(out, func(a, b int) bool {
+		if !out[a].OriginalStart.Equal(out[b].OriginalStart) {
+			return out[a].OriginalStart.Before(out[b].OriginalStart)
+		}
+		return out[a].Start.Before(out[b].Start)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+		errs = append(errs, fmt.Errorf("expand %q: more than %d instances: truncated", uid, limit))
+	}
+	return out, errors.Join(errs...)
+}
+
+// tafFor returns the THISANDFUTURE override in force at slot key k: the
+// last one at or before it.
+func tafFor(taf []*Event, key func(time.Time) int64, k int64) *Event {
+	i := sort.Search(len(taf), func(i int) bool { return key(taf[i].RecurrenceID) > k })
+	if i == 0 {
+		return nil
+	}
+	return taf[i-1]
+}
+
+// SeriesEnd returns the original start of the last slot the rule can generate (UNTIL/COUNT, RDATEs included),
+// and false when the series is open-ended. Must terminate quickly even for COUNT=1000000 or FREQ=SECONDLY (cap the work, e.g. return the best bound found within a budget).
+//
+// EXDATEs are not applied: an excluded last slot still ends the series. A
+// one-off event ends at its start; a group of orphan overrides at its last
+// RECURRENCE-ID. When a COUNT rule needs more than the work budget, the
+// last slot found so far is returned (a lower bound, still with true). A
+// series with no slot at all (UNTIL before DTSTART) returns the zero time
+// and true.
+func SeriesEnd(g Group) (end time.Time, finite bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			end, finite = time.Time{}, false
+		}
+	}()
+	m := g.Master
+	if m == nil {
+		for _, o := range g.Overrides {
+			if o.RecurrenceID.After(end) {
+				end = o.RecurrenceID
+			}
+		}
+		return end, !end.IsZero()
+	}
+	x := newExpander(m, true)
+	var last time.Time // wall clock
+	for _, r := range x.rules {
+		if r.empty {
+			continue
+		}
+		if r.opt.Count == 0 && r.opt.Until.IsZero() {
+			return time.Time{}, false
+		}
+		if w, ok := r.last(x.work); ok && w.After(last) {
+			last = w
+		}
+	}
+	var out time.Time
+	if !last.IsZero() {
+		out = inZone(last, x.loc)
+	}
+	if x.dtstart && m.Start.After(out) {
+		out = m.Start
+	}
+	if m.Recurrence != nil {
+		for _, t := range m.Recurrence.RDates {
+			if t = x.original(t); t.After(out) {
+				out = t
+			}
+		}
+	}
+	return out, true
+}
+
+// expander holds the recurrence set of one master (RFC 5545 §3.8.5) ready
+// for expansion in the wall clock of its DTSTART.
+type expander struct {
+	m       *Event
+	loc     *time.Location
+	allDay  bool
+	start   time.Time // wall clock of DTSTART
+	rules   []*ruleSpec
+	dtstart bool // DTSTART is an instance
+	errs    []error
+	work    *budget
+}
+
+type slot struct {
+	orig time.Time // in the master's zone
+	end  time.Time // from an RDATE PERIOD; zero otherwise
+}
+
+func newExpander(m *Event, rfc bool) *expander {
+	x := &expander{m: m, loc: m.Start.Location(), allDay: m.AllDay, start: wallOf(m.Start), work: newBudget(ruleBudget, ruleTime)}
+	if x.loc == nil {
+		x.loc = time.UTC
+	}
+	kind := dtZoned
+	switch {
+	case m.AllDay:
+		kind = dtDate
+	case m.Floating:
+		kind = dtFloating
+	case x.loc == time.UTC:
+		kind = dtUTC
+	}
+	toWall := func(u time.Time) time.Time { return wallOf(u.In(x.loc)) }
+	live := false
+	if m.Recurrence != nil {
+		for _, s := range m.Recurrence.RRules {
+			r, _, err := parseRule(s, x.start, kind, toWall)
+			if err != nil {
+				x.errs = append(x.errs, fmt.Errorf("RRULE %q: %w", s, err))
+				continue
+			}
+			if rfc && !r.empty && r.opt.Count > 0 {
+				// RFC 5545 §3.8.5.3: DTSTART counts as the first instance.
+				if first, ok := r.first(x.work); !ok || !first.Equal(x.start) {
+					r.opt.Count--
+					r.empty = r.opt.Count == 0
+				}
+			}
+			if !r.empty || !r.beforeStart {
+				live = true
+			}
+			x.rules = append(x.rules, r)
+		}
+	}
+	// DTSTART is an instance unless every rule ends before it.
+	x.dtstart = rfc && (len(x.rules) == 0 || live)
+	return x
+}
+
+// key identifies a slot: its instant, or its calendar date for an all-day
+// series (RECURRENCE-ID and EXDATE values of all-day series are compared by
+// the date they spell, whatever zone they carry).
+func (x *expander) key(t time.Time) int64 {
+	if x.allDay {
+		return civilDay(t)
+	}
+	return t.Unix()
+}
+
+// original returns the slot a RECURRENCE-ID, EXDATE or RDATE value names,
+// in the master's zone.
+func (x *expander) original(t time.Time) time.Time {
+	if x.allDay {
+		y, mo, d := t.Date()
+		return inZone(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), x.loc)
+	}
+	return t.In(x.loc)
+}
+
+// shift is how far a THISANDFUTURE override moves its slots.
+func (x *expander) shift(o *Event) time.Duration {
+	return wallOf(o.Start.In(x.loc)).Sub(wallOf(x.original(o.RecurrenceID)))
+}
+
+// length returns the end of an instance of e starting at start.
+func length(e *Event, start time.Time) time.Time {
+	if e.AllDay {
+		days := int(civilDay(e.End) - civilDay(e.Start))
+		w := wallOf(start)
+		return inZone(w.AddDate(0, 0, days), start.Location())
+	}
+	return start.Add(e.End.Sub(e.Start))
+}
+
+func (x *expander) instance(s slot, o, taf *Event, exdated bool) Instance {
+	i := Instance{OriginalStart: s.orig, Start: s.orig, Event: x.m}
+	switch {
+	case o != nil:
+		i.Event, i.Override = o, true
+		i.Start, i.End = o.Start, o.End
+		i.Cancelled = o.Cancelled()
+		if exdated {
+			// EXDATE removes the slot, moved or not.
+			i.Start, i.End, i.Cancelled = s.orig, length(x.m, s.orig), true
+		}
+		return i
+	case taf != nil:
+		i.Event, i.Override = taf, true
+		i.Start = inZone(wallOf(s.orig).Add(x.shift(taf)), x.loc).In(taf.Start.Location())
+		i.End = length(taf, i.Start)
+		i.Cancelled = taf.Cancelled() || exdated
+		return i
+	}
+	i.End = length(x.m, s.orig)
+	if !s.end.IsZero() && !s.end.Before(s.orig) {
+		i.End = s.end
+	}
+	i.Cancelled = exdated
+	return i
+}
+
+// slots returns the slots whose original start lies in [lo, hi), sorted and
+// without duplicates. Each rule stops after capacity slots at or after from.
+func (x *expander) slots(lo, hi time.Time, capacity int, from time.Time) ([]slot, error) {
+	// Rules run on wall clocks; a day of margin covers any zone offset.
+	loW := wallOf(lo.In(x.loc)).Add(-27 * time.Hour)
+	hiW := wallOf(hi.In(x.loc)).Add(27 * time.Hour)
+	var out []slot
+	var errs []error
+	for _, r := range x.rules {
+		n := 0
+		err := r.iterate(loW, hiW, x.work, func(w time.Time) bool {
+			t := inZone(w, x.loc)
+			if t.Before(lo) || !t.Before(hi) {
+				return true
+			}
+			out = append(out, slot{orig: t})
+			if !t.Before(from) {
+				n++
+			}
+			return n < capacity
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RRULE %q: %w", r.text, err))
+		}
+	}
+	if x.dtstart {
+		out = append(out, slot{orig: x.m.Start})
+	}
+	if r := x.m.Recurrence; r != nil {
+		ends := periodEndsOf(r)
+		for _, t := range r.RDates {
+			s := slot{orig: x.original(t)}
+			if ends != nil {
+				s.end = ends[t.Unix()]
+			}
+			out = append(out, s)
+		}
+	}
+	kept := out[:0]
+	for _, s := range out {
+		if !s.orig.Before(lo) && s.orig.Before(hi) {
+			kept = append(kept, s)
+		}
+	}
+	sort.SliceStable(kept, func(a, b int) bool { return kept[a].orig.Before(kept[b].orig) })
+	dedup := kept[:0]
+	for _, s := range kept {
+		if n := len(dedup); n > 0 && x.key(dedup[n-1].orig) == x.key(s.orig) {
+			if dedup[n-1].end.IsZero() {
+				dedup[n-1].end = s.end
+			}
+			continue
+		}
+		dedup = append(dedup, s)
+	}
+	return dedup, errors.Join(errs...)
+}
+
+// dtKind is what kind of value DTSTART is; it decides how UNTIL is read.
+type dtKind int
+
+const (
+	dtZoned    dtKind = iota // DATE-TIME with TZID
+	dtUTC                    // DATE-TIME in UTC
+	dtFloating               // DATE-TIME without zone
+	dtDate                   // DATE
+)
+
+// ruleSpec is one RRULE (RFC 5545 §3.3.10) read against its DTSTART, in
+// wall-clock time: Dtstart and Until are local times stored as UTC.
+type ruleSpec struct {
+	text        string // normalized RRULE value
+	opt         rrule.ROption
+	empty       bool // generates nothing (UNTIL before DTSTART, COUNT used up)
+	beforeStart bool // UNTIL lies before DTSTART
+}
+
+// ruleParts are the RRULE parts handed to rrule-go as they are.
+var ruleParts = map[string]bool{
+	"FREQ": true, "INTERVAL": true, "COUNT": true, "WKST": true, "BYSETPOS": true,
+	"BYMONTH": true, "BYMONTHDAY": true, "BYYEARDAY": true, "BYWEEKNO": true,
+	"BYDAY": true, "BYHOUR": true, "BYMINUTE": true, "BYSECOND": true, "BYEASTER": true,
+}
+
+// parseRule reads an RRULE value against DTSTART (its wall clock and kind).
+// toWall converts a UTC UNTIL to DTSTART's wall clock. It tolerates what
+// real producers write (spaces in lists, a trailing ';', a floating UNTIL
+// with a zoned DTSTART, a DATE UNTIL with a DATE-TIME DTSTART) and says so
+// in warnings; err means the rule cannot be used. Like dateutil it rejects a
+// BYHOUR/BYMINUTE/BYSECOND that the INTERVAL can never reach.
+func parseRule(value string, dtstart time.Time, kind dtKind, toWall func(time.Time) time.Time) (spec *ruleSpec, warnings []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			spec, err = nil, fmt.Errorf("invalid rule: %v", r)
+		}
+	}()
+	v := strings.TrimSpace(value)
+	if len(v) >= 6 && strings.EqualFold(v[:6], "RRULE:") {
+		v = v[6:]
+	}
+	var (
+		keep      []string
+		untilText string
+		seen      = make(map[string]bool)
+		hasFreq   bool
+	)
+	for _, part := range strings.Split(v, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, nil, fmt.Errorf("invalid part %q", part)
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		val = strings.ToUpper(strings.Join(strings.Fields(val), ""))
+		if k == "BYWEEKDAY" {
+			warnings = append(warnings, "BYWEEKDAY is not RFC 5545: read as BYDAY")
+			k = "BYDAY"
+		}
+		if seen[k] {
+			return nil, nil, fmt.Errorf("%s given twice", k)
+		}
+		seen[k] = true
+		if val == "" {
+			return nil, nil, fmt.Errorf("%s has no value", k)
+		}
+		switch {
+		case k == "FREQ":
+			if _, err := rrule.StrToFreq(val); err != nil {
+				return nil, nil, fmt.Errorf("invalid FREQ %q", val)
+			}
+			hasFreq = true
+			keep = append(keep, k+"="+val)
+		case k == "UNTIL":
+			untilText = val
+		case k == "RSCALE":
+			if val != "GREGORIAN" {
+				return nil, nil, fmt.Errorf("unsupported RSCALE %q", val)
+			}
+		case k == "SKIP":
+			if val != "OMIT" {
+				warnings = append(warnings, fmt.Sprintf("SKIP=%s ignored", val))
+			}
+		case ruleParts[k]:
+			keep = append(keep, k+"="+val)
+		case strings.HasPrefix(k, "X-"):
+			warnings = append(warnings, fmt.Sprintf("%s ignored", k))
+		default:
+			return nil, nil, fmt.Errorf("unknown part %q", k)
+		}
+	}
+	if !hasFreq {
+		return nil, nil, errors.New("missing FREQ")
+	}
+	opt, err := rrule.StrToROption(strings.Join(keep, ";"))
+	if err != nil {
+		for _, p := range keep {
+			if _, perr := rrule.StrToROption("FREQ=DAILY;" + p); perr != nil && !strings.HasPrefix(p, "FREQ=") {
+				return nil, nil, fmt.Errorf("invalid %s", p)
+			}
+		}
+		return nil, nil, fmt.Errorf("invalid rule: %v", err)
+	}
+	if seen["COUNT"] && opt.Count <= 0 {
+		return nil, nil, fmt.Errorf("invalid COUNT %d", opt.Count)
+	}
+	if seen["INTERVAL"] && opt.Interval == 0 {
+		warnings = append(warnings, "INTERVAL=0 read as 1")
+	}
+	if opt.Interval > maxInterval {
+		return nil, nil, fmt.Errorf("INTERVAL %d too large", opt.Interval)
+	}
+	// RFC 5545 §3.3.10: in a MONTHLY rule, or a YEARLY one with BYMONTH, a
+	// BYDAY ordinal counts within the month. rrule-go panics beyond that.
+	if opt.Freq == rrule.MONTHLY || opt.Freq == rrule.YEARLY && len(opt.Bymonth) > 0 {
+		for _, d := range opt.Byweekday {
+			if n := d.N(); n > 5 || n < -5 {
+				return nil, nil, fmt.Errorf("BYDAY=%s out of range within a month", d)
+			}
+		}
+	}
+	for _, n := range opt.Byeaster {
+		if n < -366 || n > 366 {
+			return nil, nil, fmt.Errorf("invalid BYEASTER %d", n)
+		}
+	}
+	if kind == dtDate && (len(opt.Byhour) > 0 || len(opt.Byminute) > 0 || len(opt.Bysecond) > 0) {
+		// RFC 5545 §3.3.10: these MUST be ignored for a DATE DTSTART.
+		warnings = append(warnings, "BYHOUR, BYMINUTE and BYSECOND ignored with a DATE DTSTART")
+		opt.Byhour, opt.Byminute, opt.Bysecond = nil, nil, nil
+	}
+	// Repeated values would make rrule-go emit an instance twice.
+	for _, l := range []*[]int{&opt.Bysetpos, &opt.Bymonth, &opt.Bymonthday, &opt.Byyearday, &opt.Byweekno, &opt.Byhour, &opt.Byminute, &opt.Bysecond, &opt.Byeaster} {
+		*l = uniqueInts(*l)
+	}
+	opt.Dtstart = dtstart
+	if _, err := rrule.NewRRule(*opt); err != nil {
+		return nil, nil, err
+	}
+	if err := reachable(opt); err != nil {
+		return nil, nil, err
+	}
+	spec = &ruleSpec{opt: *opt}
+	if untilText != "" {
+		w, utc, date, err := parseWall(untilText, "")
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid UNTIL %q", untilText)
+		}
+		zoned := kind == dtZoned || kind == dtUTC
+		switch {
+		case utc:
+			if toWall != nil {
+				w = toWall(w)
+			}
+		case date && kind != dtDate:
+			// Read as midnight starting that day, as python-dateutil does.
+			if zoned {
+				warnings = append(warnings, "UNTIL must be UTC when DTSTART has a time zone (RFC 5545 §3.3.10); read as midnight in DTSTART's zone")
+			} else {
+				warnings = append(warnings, "UNTIL is a DATE but DTSTART a DATE-TIME; read as midnight")
+			}
+		case !date && zoned:
+			warnings = append(warnings, "UNTIL must be UTC when DTSTART has a time zone (RFC 5545 §3.3.10); read in DTSTART's zone")
+		}
+		spec.opt.Until = w
+		if w.Before(dtstart) {
+			spec.empty, spec.beforeStart = true, true
+		}
+	}
+	spec.text = strings.Join(keep, ";")
+	if untilText != "" {
+		spec.text += ";UNTIL=" + untilText
+	}
+	return spec, warnings, nil
+}
+
+// reachable rejects an HOURLY, MINUTELY or SECONDLY rule whose INTERVAL can
+// never land on its BYHOUR/BYMINUTE/BYSECOND values (rrule-go would loop
+// forever; dateutil raises "empty set").
+func reachable(o *rrule.ROption) error {
+	iv := max(o.Interval, 1)
+	ds := o.Dtstart
+	var period, step, at int
+	switch o.Freq {
+	case rrule.HOURLY:
+		period, step, at = 24, iv, ds.Hour()
+	case rrule.MINUTELY:
+		period, step, at = 1440, iv, ds.Hour()*60+ds.Minute()
+	case rrule.SECONDLY:
+		period, step, at = 86400, iv, ds.Hour()*3600+ds.Minute()*60+ds.Second()
+	default:
+		return nil
+	}
+	g := gcd(step, period)
+	all := func(vals []int, n int) []int {
+		if len(vals) == 0 {
+			return seq(n)
+		}
+		return vals
+	}
+	hours, minutes, seconds := all(o.Byhour, 24), []int{0}, []int{0}
+	if o.Freq != rrule.HOURLY {
+		minutes = all(o.Byminute, 60)
+	}
+	if o.Freq == rrule.SECONDLY {
+		seconds = all(o.Bysecond, 60)
+	}
+	for _, h := range hours {
+		for _, mi := range minutes {
+			for _, s := range seconds {
+				pos := h
+				switch o.Freq {
+				case rrule.MINUTELY:
+					pos = h*60 + mi
+				case rrule.SECONDLY:
+					pos = h*3600 + mi*60 + s
+				}
+				if ((pos-at)%g+g)%g == 0 {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("INTERVAL=%d never reaches BYHOUR/BYMINUTE/BYSECOND", iv)
+}
+
+func uniqueInts(l []int) []int {
+	if len(l) < 2 {
+		return l
+	}
+	out := l[:0:0]
+	seen := make(map[int]bool, len(l))
+	for _, v := range l {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// first returns the first wall time the rule generates.
+func (r *ruleSpec) first(b *budget) (time.Time, bool) {
+	var out time.Time
+	_ = r.iterate(r.opt.Dtstart, r.opt.Dtstart, b, func(w time.Time) bool {
+		out = w
+		return false
+	})
+	return out, !out.IsZero()
+}
+
+// last returns the last wall time a bounded rule generates; when the budget
+// runs out first, the last one found (a lower bound).
+func (r *ruleSpec) last(b *budget) (time.Time, bool) {
+	if r.empty {
+		return time.Time{}, false
+	}
+	if r.opt.Count > 0 {
+		var out time.Time
+		end := r.opt.Dtstart.AddDate(1000, 0, 0)
+		if !r.opt.Until.IsZero() && r.opt.Until.Before(end) {
+			end = r.opt.Until
+		}
+		_ = r.iterate(r.opt.Dtstart, end, b, func(w time.Time) bool {
+			out = w
+			return true
+		})
+		return out, !out.IsZero()
+	}
+	// UNTIL only: search backwards from UNTIL in growing windows, so that
+	// a long series costs no more than its last stretch.
+	until := r.opt.Until
+	win := searchWindow(r.opt.Freq, max(r.opt.Interval, 1))
+	for {
+		from := r.opt.Dtstart
+		if win < maxSearch {
+			if f := until.Add(-win); f.After(from) {
+				from = f
+			}
+		}
+		var out time.Time
+		err := r.iterate(from, until, b, func(w time.Time) bool {
+			out = w
+			return true
+		})
+		if !out.IsZero() {
+			return out, true
+		}
+		if err != nil || !from.After(r.opt.Dtstart) {
+			return time.Time{}, false
+		}
+		win *= 2
+	}
+}
+
+// maxSearch is the widest backward window last tries before scanning the
+// whole series; time.Duration reaches about 292 years.
+const maxSearch = 200 * 366 * 24 * time.Hour
+
+func searchWindow(f rrule.Frequency, iv int) time.Duration {
+	unit := map[rrule.Frequency]time.Duration{
+		rrule.SECONDLY: 10 * time.Second,
+		rrule.MINUTELY: 10 * time.Minute,
+		rrule.HOURLY:   10 * time.Hour,
+		rrule.DAILY:    10 * 24 * time.Hour,
+		rrule.WEEKLY:   10 * 7 * 24 * time.Hour,
+		rrule.MONTHLY:  10 * 31 * 24 * time.Hour,
+		rrule.YEARLY:   10 * 366 * 24 * time.Hour,
+	}[f]
+	return unit * time.Duration(min(iv, 1000))
+}
+
+// iterate calls fn with each wall time the rule generates in [from, to], in
+// order, until fn returns false. The work is bounded three ways: a rule
+// without COUNT starts near from instead of at DTSTART; every date is moved
+// forward by a multiple of 400 years (the Gregorian cycle keeps weekdays
+// and leap years) so that rrule-go's stop at year 9999 falls at most 400
+// years after to, even for a rule that never matches; and when the budget
+// runs out it gives up with errBudget.
+func (r *ruleSpec) iterate(from, to time.Time, b *budget, fn func(time.Time) bool) (err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			err = fmt.Errorf("rule engine: %v", rec)
+		}
+	}()
+	if r.empty {
+		return nil
+	}
+	opt := r.opt
+	if opt.Count == 0 {
+		fastForward(&opt, from)
+	}
+	if !opt.Until.IsZero() && opt.Until.Before(to) {
+		to = opt.Until
+	}
+	maxWall := time.Date(9998, 12, 31, 23, 59, 59, 0, time.UTC)
+	if to.After(maxWall) {
+		to = maxWall
+	}
+	if opt.Dtstart.After(to) || to.Before(from) {
+		return nil
+	}
+	opt.Until = to
+	shift := 0
+	if len(opt.Byeaster) == 0 {
+		shift = 400 * ((9998 - to.Year()) / 400)
+		if shift < 0 {
+			shift = 0
+		}
+	}
+	opt.Dtstart = opt.Dtstart.AddDate(shift, 0, 0)
+	opt.Until = opt.Until.AddDate(shift, 0, 0)
+	rule, err := rrule.NewRRule(opt)
+	if err != nil {
+		return err
+	}
+	next := rule.Iterator()
+	for {
+		t, ok := next()
+		if !ok {
+			return nil
+		}
+		if err := b.spend(); err != nil {
+			return err
+		}
+		t = t.AddDate(-shift, 0, 0)
+		if t.Before(from) {
+			continue
+		}
+		if t.After(to) || !fn(t) {
+			return nil
+		}
+	}
+}
+
+var pyWeekdays = [...]rrule.Weekday{rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU}
+
+// pyWeekday numbers weekdays the way rrule-go does: Monday is 0.
+func pyWeekday(d time.Weekday) int { return (int(d) + 6) % 7 }
+
+// civilDay numbers the calendar date of t (in t's own zone) in days.
+func civilDay(t time.Time) int64 {
+	y, m, d := t.Date()
+	s := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()
+	if s < 0 {
+		return (s - 86399) / 86400
+	}
+	return s / 86400
+}
+
+func floorMod(a, b int64) int64 { return ((a % b) + b) % b }
+
+func dayWall(day int64) time.Time { return time.Unix(day*86400, 0).UTC() }
+
+// fastForward moves the DTSTART of a rule without COUNT to the start of the
+// last whole period (of FREQ, INTERVAL-aligned) well before target, pinning
+// the parts that rrule-go would otherwise derive from DTSTART. The instances
+// from the new start on are unchanged.
+func fastForward(o *rrule.ROption, target time.Time) {
+	ds := o.Dtstart
+	if !target.After(ds) {
+		return
+	}
+	if len(o.Byweekno) == 0 && len(o.Byyearday) == 0 && len(o.Bymonthday) == 0 && len(o.Byweekday) == 0 && len(o.Byeaster) == 0 {
+		switch o.Freq {
+		case rrule.YEARLY:
+			if len(o.Bymonth) == 0 {
+				o.Bymonth = []int{int(ds.Month())}
+			}
+			o.Bymonthday = []int{ds.Day()}
+		case rrule.MONTHLY:
+			o.Bymonthday = []int{ds.Day()}
+		case rrule.WEEKLY:
+			o.Byweekday = []rrule.Weekday{pyWeekdays[pyWeekday(ds.Weekday())]}
+		}
+	}
+	if len(o.Byhour) == 0 && o.Freq < rrule.HOURLY {
+		o.Byhour = []int{ds.Hour()}
+	}
+	if len(o.Byminute) == 0 && o.Freq < rrule.MINUTELY {
+		o.Byminute = []int{ds.Minute()}
+	}
+	if len(o.Bysecond) == 0 && o.Freq < rrule.SECONDLY {
+		o.Bysecond = []int{ds.Second()}
+	}
+	iv := int64(max(o.Interval, 1))
+	switch o.Freq {
+	case rrule.YEARLY:
+		if n := int64(target.Year()-ds.Year()-1) / iv; n > 0 {
+			o.Dtstart = time.Date(ds.Year()+int(n*iv), 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+	case rrule.MONTHLY:
+		months := int64(target.Year()-ds.Year())*12 + int64(target.Month()) - int64(ds.Month()) - 1
+		if n := months / iv; n > 0 {
+			o.Dtstart = time.Date(ds.Year(), ds.Month()+time.Month(n*iv), 1, 0, 0, 0, 0, time.UTC)
+		}
+	case rrule.WEEKLY:
+		wkst := o.Wkst.Day()
+		weekStart := civilDay(ds) - int64((pyWeekday(ds.Weekday())-wkst+7)%7)
+		if n := (civilDay(target) - weekStart - 7) / (7 * iv); n > 0 {
+			o.Dtstart = dayWall(weekStart + n*7*iv)
+		}
+	case rrule.DAILY:
+		if n := (civilDay(target) - civilDay(ds) - 1) / iv; n > 0 {
+			o.Dtstart = dayWall(civilDay(ds) + n*iv)
+		}
+	case rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY:
+		// Wall clocks are UTC times, so Unix seconds count wall seconds;
+		// time.Duration would overflow after 292 years.
+		unit := map[rrule.Frequency]int64{rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[o.Freq]
+		base := ds.Unix() - floorMod(ds.Unix(), unit)
+		if n := ((target.Unix()-base)/unit - 1) / iv; n > 0 {
+			o.Dtstart = time.Unix(base+n*iv*unit, 0).UTC()
+		}
+	}
+}
+
+// periodEnds remembers the ends of RDATE;VALUE=PERIOD values (RFC 5545
+// §3.8.5.2) for the Recurrence they belong to, which has no field for them.
+// Keys are weak, so an entry lives exactly as long as its Recurrence.
+var periodEnds sync.Map // weak.Pointer[Recurrence] -> map[int64]time.Time
+
+func setPeriodEnds(r *Recurrence, ends map[int64]time.Time) {
+	if r == nil || len(ends) == 0 {
+		return
+	}
+	wp := weak.Make(r)
+	periodEnds.Store(wp, ends)
+	runtime.AddCleanup(r, func(wp weak.Pointer[Recurrence]) { periodEnds.Delete(wp) }, wp)
+}
+
+func periodEndsOf(r *Recurrence) map[int64]time.Time {
+	v, ok := periodEnds.Load(weak.Make(r))
+	if !ok {
+		return nil
+	}
+	return v.(map[int64]time.Time)
+}
+
+// parseWall reads a DATE (YYYYMMDD) or DATE-TIME (YYYYMMDDTHHMMSS[Z]) value
+// (RFC 5545 §3.3.4, §3.3.5) as a wall clock in UTC. valueType "DATE" takes
+// the date of a DATE-TIME.
+func parseWall(s, valueType string) (w time.Time, utc, date bool, err error) {
+	s = strings.TrimSpace(s)
+	bad := func() (time.Time, bool, bool, error) {
+		return time.Time{}, false, false, fmt.Errorf("invalid value %q", s)
+	}
+	digits := func(t string) bool {
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	var hh, mm, ss int
+	switch {
+	case len(s) == 8:
+		date = true
+	case len(s) == 9 && (s[8] == 'Z' || s[8] == 'z'):
+		// Google has written RDATE:20131210Z for a DATE.
+		s, date = s[:8], true
+	case len(s) == 15 || len(s) == 16:
+		if s[8] != 'T' && s[8] != 't' {
+			return bad()
+		}
+		if len(s) == 16 {
+			if s[15] != 'Z' && s[15] != 'z' {
+				return bad()
+			}
+			utc = true
+		}
+		if !digits(s[9:15]) {
+			return bad()
+		}
+		hh, _ = strconv.Atoi(s[9:11])
+		mm, _ = strconv.Atoi(s[11:13])
+		ss, _ = strconv.Atoi(s[13:15])
+		if hh > 23 || mm > 59 || ss > 60 {
+			return bad()
+		}
+		if ss == 60 {
+			ss = 59 // a leap second
+		}
+	default:
+		return bad()
+	}
+	if !digits(s[:8]) {
+		return bad()
+	}
+	y, _ := strconv.Atoi(s[:4])
+	mo, _ := strconv.Atoi(s[4:6])
+	d, _ := strconv.Atoi(s[6:8])
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) {
+		return bad()
+	}
+	if strings.EqualFold(valueType, "DATE") {
+		date, utc, hh, mm, ss = true, false, 0, 0, 0
+	}
+	return time.Date(y, time.Month(mo), d, hh, mm, ss, 0, time.UTC), utc, date, nil
+}
+
+func daysIn(m time.Month, y int) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}

@@ -1,0 +1,114 @@
+package calendar
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzParseExpand feeds arbitrary objects through Parse, GroupEvents,
+// Expand and SeriesEnd: nothing may panic (a recovered panic surfaces as an
+// "internal error" or "rule engine" error, which fails too), the output
+// stays within the limit and in order, and each input costs little.
+func FuzzParseExpand(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(vcal("BEGIN:VEVENT", "UID:x", "DTSTART:20260302T090000Z", "RRULE:FREQ=SECONDLY;BYSETPOS=1", "END:VEVENT"))
+	f.Add([]byte("BEGIN:VEVENT\nDTSTART;TZID=\"a:20200609T090000\"\nEND:VEVENT"))
+
+	from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	const limit = 500
+	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		evs, err := Parse(data, ParseOptions{Href: "fuzz.ics"})
+		checkNoPanic(t, err)
+		if err == nil && len(evs) == 0 && strings.Contains(string(data), "BEGIN:VEVENT") && strings.Contains(string(data), "DTSTART") {
+			// Fine: e.g. a VEVENT inside a VTODO. Nothing to check.
+			return
+		}
+		for _, g := range GroupEvents(evs) {
+			ins, err := Expand(g, from, to, ExpandOptions{Limit: limit})
+			checkNoPanic(t, err)
+			if len(ins) > limit {
+				t.Fatalf("%d instances over the limit %d", len(ins), limit)
+			}
+			for i, in := range ins {
+				if in.Event == nil {
+					t.Fatalf("instance %d without event", i)
+				}
+				if i > 0 && in.OriginalStart.Before(ins[i-1].OriginalStart) {
+					t.Fatalf("instances out of order at %d", i)
+				}
+				inWindow := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+				if !inWindow(in.OriginalStart) && !inWindow(in.Start) {
+					t.Fatalf("instance %d outside the window: %v / %v", i, in.OriginalStart, in.Start)
+				}
+			}
+			SeriesEnd(g)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("took %v", d)
+		}
+	})
+}
+
+// FuzzRRule aims at the rule engine: a DTSTART and an RRULE value, with the
+// same guarantees as FuzzParseExpand.
+func FuzzRRule(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"20260302T090000Z", "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"},
+		{"TZID=Europe/Berlin:20260329T023000", "FREQ=DAILY;BYHOUR=2;BYMINUTE=30"},
+		{"VALUE=DATE:20240229", "FREQ=YEARLY;BYMONTHDAY=-1;BYSETPOS=1,-1"},
+		{"20260302T090000", "FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20261231"},
+		{"20260302T090000Z", "FREQ=HOURLY;INTERVAL=5;BYHOUR=1,6;BYSETPOS=2"},
+		{"20260302T090000Z", "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;INTERVAL=6"},
+		{"20260302T090000Z", "FREQ=SECONDLY;BYMINUTE=7;BYSECOND=59;COUNT=1000000"},
+		{"20260302T090000Z", "FREQ=YEARLY;BYEASTER=-2"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, dtstart, rule string) {
+		if strings.ContainsAny(dtstart+rule, "\r\n") {
+			return
+		}
+		sep := ":"
+		if strings.Contains(dtstart, "=") {
+			sep = ";"
+		}
+		start := time.Now()
+		evs, err := Parse(vcal("BEGIN:VEVENT", "UID:f", "DTSTART"+sep+dtstart, "RRULE:"+rule, "EXDATE:20260309T090000Z", "END:VEVENT"), ParseOptions{})
+		checkNoPanic(t, err)
+		for _, g := range GroupEvents(evs) {
+			ins, err := Expand(g, from, to, ExpandOptions{Limit: 300})
+			checkNoPanic(t, err)
+			if len(ins) > 300 {
+				t.Fatalf("%d instances", len(ins))
+			}
+			SeriesEnd(g)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("%q %q took %v", dtstart, rule, d)
+		}
+	})
+}
+
+func checkNoPanic(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if s := err.Error(); strings.Contains(s, "internal error") || strings.Contains(s, "rule engine") || strings.Contains(s, "panic") && !strings.Contains(s, "go-ical: panic") {
+		t.Fatalf("recovered panic: %v", err)
+	}
+}

@@ -1,0 +1,785 @@
+package calendar
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+)
+
+// ParseOptions tunes Parse.
+type ParseOptions struct {
+	Href        string         // the object's name, used in error messages
+	DefaultZone *time.Location // zone for floating times and DATE values; nil = UTC
+}
+
+// maxErrors bounds the problems one Parse call reports.
+const maxErrors = 50
+
+// Parse reads one iCalendar object (a VCALENDAR, e.g. one CalDAV object resource or a whole .ics export)
+// and returns its VEVENTs as Events (Href and UID set; Source/Calendar/ETag left for the caller).
+// It never panics (recover go-ical panics and turn them into an error). When something is wrong it returns
+// the events it could read AND a non-nil error (errors.Join of one-line errors that name the href, the UID and
+// the property, e.g. `parse x.ics: event "abc": DTSTART: invalid value "2024-13-01"`). A wholly unreadable
+// object returns nil events and an error.
+//
+// The object is decoded with go-ical; when that fails, a tolerant decoder
+// (RFC 5545 §3.1 content lines, skipping the ones it cannot read and closing
+// unterminated components) recovers what it can. Floating times are read in
+// the calendar's X-WR-TIMEZONE, else in DefaultZone; DATE values become
+// midnights there. A VEVENT without DTSTART is dropped, unless it is an
+// override, which then starts at its RECURRENCE-ID. Rules that cannot be
+// used (bad FREQ, unknown parts) are reported and left out of Recurrence,
+// so the event reads as a one-off.
+func Parse(data []byte, opt ParseOptions) (events []Event, err error) {
+	p := &parser{href: opt.Href, name: opt.Href, def: opt.DefaultZone, reportedTZ: make(map[string]bool)}
+	if p.def == nil {
+		p.def = time.UTC
+	}
+	if p.name == "" {
+		p.name = "calendar object"
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p.errs = append(p.errs, fmt.Errorf("parse %s: internal error: %v", p.name, r))
+		}
+		if len(p.events) > 0 {
+			events = p.events
+		}
+		err = p.err()
+	}()
+	cals, derr := decode(data)
+	for _, e := range derr {
+		p.errs = append(p.errs, fmt.Errorf("parse %s: %w", p.name, e))
+	}
+	if len(cals) == 0 {
+		if len(p.errs) == 0 {
+			p.errs = append(p.errs, fmt.Errorf("parse %s: no VCALENDAR found", p.name))
+		}
+		return nil, nil
+	}
+	var allTZ []*ical.Component
+	n := 0
+	for _, cal := range cals {
+		for _, c := range cal.Children {
+			switch c.Name {
+			case ical.CompTimezone:
+				allTZ = append(allTZ, c)
+			case ical.CompEvent:
+				n++
+			}
+		}
+	}
+	p.events = make([]Event, 0, n)
+	for _, cal := range cals {
+		p.calendar(cal, allTZ)
+	}
+	p.fixDateRecurrenceIDs()
+	return nil, nil
+}
+
+type parser struct {
+	href       string // ParseOptions.Href, for the events
+	name       string // the object's name in messages
+	def        *time.Location
+	events     []Event
+	dateRIDs   []int // indexes of overrides whose RECURRENCE-ID is a DATE
+	errs       []error
+	reportedTZ map[string]bool
+}
+
+func (p *parser) err() error {
+	errs := p.errs
+	if len(errs) > maxErrors {
+		n := len(errs) - maxErrors
+		errs = append(errs[:maxErrors:maxErrors], fmt.Errorf("parse %s: %d more problems not shown", p.name, n))
+	}
+	return errors.Join(errs...)
+}
+
+// eventErr records a problem with one property of one event.
+func (p *parser) eventErr(uid, prop string, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if prop != "" {
+		msg = prop + ": " + msg
+	}
+	p.errs = append(p.errs, fmt.Errorf("parse %s: event %q: %s", p.name, uid, msg))
+}
+
+// decode returns the VCALENDAR components of data: go-ical's reading when it
+// succeeds, else the tolerant decoder's, with what went wrong.
+func decode(data []byte) (cals []*ical.Component, errs []error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	cals, err := decodeStrict(data)
+	if err == nil && len(cals) > 0 {
+		return cals, nil
+	}
+	if err != nil {
+		errs = append(errs, fmt.Errorf("decode: %v", err))
+	}
+	cals, lerrs := decodeLenient(data)
+	return cals, append(errs, lerrs...)
+}
+
+func decodeStrict(data []byte) (cals []*ical.Component, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cals, err = nil, fmt.Errorf("go-ical: panic: %v", r)
+		}
+	}()
+	dec := ical.NewDecoder(bytes.NewReader(data))
+	for {
+		cal, err := dec.Decode()
+		if err == io.EOF {
+			return cals, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		cals = append(cals, cal.Component)
+	}
+}
+
+// calendarLevel are the components that sit directly in a VCALENDAR; a
+// BEGIN of one of them closes an unterminated sibling.
+var calendarLevel = map[string]bool{
+	"VEVENT": true, "VTODO": true, "VJOURNAL": true, "VFREEBUSY": true, "VTIMEZONE": true, "VAVAILABILITY": true,
+}
+
+const maxDepth = 16
+
+// decodeLenient reads content lines (RFC 5545 §3.1) one by one, skipping
+// those it cannot read and repairing the nesting of components. Components
+// found outside a VCALENDAR are gathered into one.
+func decodeLenient(data []byte) ([]*ical.Component, []error) {
+	var (
+		roots []*ical.Component
+		stack []*ical.Component
+		errs  []error
+	)
+	for _, ln := range unfold(data) {
+		prop, err := parseContentLine(ln.text)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("line %d: %v", ln.num, err))
+			continue
+		}
+		switch prop.Name {
+		case "BEGIN":
+			name := strings.ToUpper(strings.TrimSpace(prop.Value))
+			if name == "" {
+				errs = append(errs, fmt.Errorf("line %d: BEGIN without a name", ln.num))
+				continue
+			}
+			if calendarLevel[name] {
+				for i := len(stack) - 1; i >= 0; i-- {
+					if calendarLevel[stack[i].Name] {
+						errs = append(errs, fmt.Errorf("line %d: %s not terminated", ln.num, stack[i].Name))
+						stack = stack[:i]
+						break
+					}
+				}
+			}
+			if len(stack) >= maxDepth {
+				errs = append(errs, fmt.Errorf("line %d: components nested too deep", ln.num))
+				continue
+			}
+			c := ical.NewComponent(name)
+			if len(stack) > 0 {
+				parent := stack[len(stack)-1]
+				parent.Children = append(parent.Children, c)
+			} else {
+				roots = append(roots, c)
+			}
+			stack = append(stack, c)
+		case "END":
+			name := strings.ToUpper(strings.TrimSpace(prop.Value))
+			i := len(stack) - 1
+			for i >= 0 && stack[i].Name != name {
+				i--
+			}
+			if i < 0 {
+				errs = append(errs, fmt.Errorf("line %d: END:%s without BEGIN", ln.num, name))
+				continue
+			}
+			if i != len(stack)-1 {
+				errs = append(errs, fmt.Errorf("line %d: %s not terminated", ln.num, stack[len(stack)-1].Name))
+			}
+			stack = stack[:i]
+		default:
+			if len(stack) == 0 {
+				errs = append(errs, fmt.Errorf("line %d: %s outside any component", ln.num, prop.Name))
+				continue
+			}
+			stack[len(stack)-1].Props.Add(prop)
+		}
+	}
+	if len(stack) > 0 {
+		errs = append(errs, fmt.Errorf("%s not terminated at end of data", stack[len(stack)-1].Name))
+	}
+	var cals []*ical.Component
+	var loose *ical.Component
+	for _, r := range roots {
+		if r.Name == ical.CompCalendar {
+			cals = append(cals, r)
+			continue
+		}
+		if loose == nil {
+			loose = ical.NewComponent(ical.CompCalendar)
+			cals = append(cals, loose)
+		}
+		loose.Children = append(loose.Children, r)
+	}
+	return cals, errs
+}
+
+type line struct {
+	num  int
+	text string
+}
+
+// unfold joins folded lines (RFC 5545 §3.1): a line break followed by a
+// space or a tab continues the line.
+func unfold(data []byte) []line {
+	var out []line
+	for i, raw := range bytes.Split(data, []byte("\n")) {
+		raw = bytes.TrimSuffix(raw, []byte("\r"))
+		if len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') && len(out) > 0 {
+			out[len(out)-1].text += string(raw[1:])
+			continue
+		}
+		if len(bytes.TrimSpace(raw)) == 0 {
+			continue
+		}
+		out = append(out, line{num: i + 1, text: string(raw)})
+	}
+	return out
+}
+
+func isNameChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// parseContentLine reads name *(";" param) ":" value (RFC 5545 §3.1).
+func parseContentLine(s string) (*ical.Prop, error) {
+	i := 0
+	for i < len(s) && isNameChar(s[i]) {
+		i++
+	}
+	if i == 0 || i == len(s) || (s[i] != ';' && s[i] != ':') {
+		return nil, errors.New("malformed content line")
+	}
+	prop := &ical.Prop{Name: strings.ToUpper(s[:i]), Params: make(ical.Params)}
+	for s[i] == ';' {
+		i++
+		j := i
+		for j < len(s) && isNameChar(s[j]) {
+			j++
+		}
+		if j == i || j == len(s) || s[j] != '=' {
+			return nil, errors.New("malformed parameter")
+		}
+		name := strings.ToUpper(s[i:j])
+		i = j + 1
+		for {
+			var v string
+			if i < len(s) && s[i] == '"' {
+				end := strings.IndexByte(s[i+1:], '"')
+				if end < 0 {
+					return nil, errors.New("unterminated quoted parameter value")
+				}
+				v = s[i+1 : i+1+end]
+				i += end + 2
+			} else {
+				j := i
+				for j < len(s) && s[j] != ';' && s[j] != ':' && s[j] != ',' && s[j] != '"' {
+					j++
+				}
+				v = s[i:j]
+				i = j
+			}
+			if i >= len(s) {
+				// Outlook writes DTSTART;TZID="W. Europe Standard Time:20200609T090000":
+				// the quoted parameter swallowed the value. Split it back.
+				if k := strings.LastIndexByte(v, ':'); k > 0 && s[len(s)-1] == '"' {
+					prop.Params[name] = append(prop.Params[name], v[:k])
+					prop.Value = v[k+1:]
+					return prop, nil
+				}
+				return nil, errors.New("missing value")
+			}
+			prop.Params[name] = append(prop.Params[name], v)
+			if s[i] == ',' {
+				i++
+				continue
+			}
+			if s[i] != ';' && s[i] != ':' {
+				return nil, errors.New("malformed parameter value")
+			}
+			break
+		}
+	}
+	prop.Value = s[i+1:]
+	return prop, nil
+}
+
+// unescapeText reads a TEXT value (RFC 5545 §3.3.11) the way go-ical does,
+// but leniently: an unknown escape keeps its character and an unescaped
+// comma stays a comma, where go-ical fails or cuts the text.
+func unescapeText(v string) string {
+	if !strings.Contains(v, `\`) {
+		return v
+	}
+	var b strings.Builder
+	b.Grow(len(v))
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c != '\\' || i+1 == len(v) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch v[i] {
+		case 'n', 'N':
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String()
+}
+
+// text returns the unescaped value of prop, as go-ical gives it when it can.
+func text(prop *ical.Prop) string {
+	if prop == nil {
+		return ""
+	}
+	if !strings.ContainsAny(prop.Value, `\,`) {
+		return prop.Value
+	}
+	if l, err := prop.TextList(); err == nil && len(l) == 1 {
+		return l[0]
+	}
+	return unescapeText(prop.Value)
+}
+
+// decodeCaret undoes RFC 6868 parameter value encoding.
+func decodeCaret(s string) string {
+	if !strings.Contains(s, "^") {
+		return s
+	}
+	r := strings.NewReplacer("^n", "\n", "^N", "\n", "^'", `"`, "^^", "^")
+	return r.Replace(s)
+}
+
+// splitList splits a multi-valued property value at its commas.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (p *parser) calendar(cal *ical.Component, allTZ []*ical.Component) {
+	var own []*ical.Component
+	for _, c := range cal.Children {
+		if c.Name == ical.CompTimezone {
+			own = append(own, c)
+		}
+	}
+	zr := newZoneResolver(append(own, allTZ...), p.def)
+	if xp := cal.Props.Get("X-WR-TIMEZONE"); xp != nil {
+		loc, err := zr.resolve(text(xp))
+		if err == nil {
+			zr.floating = loc
+		} else {
+			p.errs = append(p.errs, fmt.Errorf("parse %s: X-WR-TIMEZONE: %v", p.name, err))
+		}
+	}
+	n := 0
+	for _, c := range cal.Children {
+		if c.Name != ical.CompEvent {
+			continue
+		}
+		n++
+		p.event(zr, c, n)
+	}
+}
+
+// dateValue is one DATE or DATE-TIME value with what it was written as.
+type dateValue struct {
+	t        time.Time // in its zone
+	date     bool
+	floating bool
+	utc      bool
+}
+
+// readDate reads one DATE or DATE-TIME value of prop (RFC 5545 §3.3.4,
+// §3.3.5): UTC when it ends in Z, in its TZID when it has one, else in
+// floating (the calendar's zone for DTSTART, DTSTART's zone for the others).
+func (p *parser) readDate(zr *zoneResolver, prop *ical.Prop, value string, floating *time.Location, uid string) (dateValue, error) {
+	w, utc, date, err := parseWall(value, prop.Params.Get(ical.ParamValue))
+	if err != nil {
+		return dateValue{}, err
+	}
+	tzid := prop.Params.Get(ical.PropTimezoneID)
+	switch {
+	case date:
+		return dateValue{t: inZone(w, zr.floating), date: true}, nil
+	case utc:
+		if tzid != "" {
+			p.eventErr(uid, prop.Name, "UTC value %q with TZID %q: TZID ignored", value, tzid)
+		}
+		return dateValue{t: w, utc: true}, nil
+	case tzid != "":
+		loc, zerr := zr.resolve(tzid)
+		if zerr != nil && !p.reportedTZ[normalizeTZID(tzid)] {
+			p.reportedTZ[normalizeTZID(tzid)] = true
+			p.eventErr(uid, prop.Name, "%v", zerr)
+		}
+		return dateValue{t: inZone(w, loc)}, nil
+	}
+	return dateValue{t: inZone(w, floating), floating: true}, nil
+}
+
+// readDates reads a multi-valued EXDATE, RDATE or RECURRENCE-ID. For a
+// PERIOD (RFC 5545 §3.3.9) it also returns each period's end.
+func (p *parser) readDates(zr *zoneResolver, prop *ical.Prop, floating *time.Location, uid string) ([]dateValue, []time.Time) {
+	var vals []dateValue
+	var ends []time.Time
+	items := splitList(prop.Value)
+	if len(items) == 0 {
+		p.eventErr(uid, prop.Name, "invalid value %q", prop.Value)
+	}
+	for _, item := range items {
+		start, rest, period := strings.Cut(item, "/")
+		v, err := p.readDate(zr, prop, start, floating, uid)
+		if err != nil {
+			p.eventErr(uid, prop.Name, "%v", err)
+			continue
+		}
+		var end time.Time
+		if period {
+			if d, ok := parseDuration(rest); ok {
+				end = d.add(v.t)
+			} else if e, err := p.readDate(zr, prop, rest, v.t.Location(), uid); err == nil {
+				end = e.t
+			} else {
+				p.eventErr(uid, prop.Name, "invalid period %q", item)
+			}
+		}
+		vals = append(vals, v)
+		ends = append(ends, end)
+	}
+	return vals, ends
+}
+
+// nominal is a DURATION (RFC 5545 §3.3.6): days and weeks are nominal
+// (calendar days), the rest exact.
+type nominal struct {
+	days int
+	secs time.Duration
+}
+
+func (d nominal) add(t time.Time) time.Time {
+	if d.days != 0 {
+		t = inZone(wallOf(t).AddDate(0, 0, d.days), t.Location())
+	}
+	return t.Add(d.secs)
+}
+
+func parseDuration(s string) (nominal, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if len(s) < 2 || s[0] != 'P' {
+		return nominal{}, false
+	}
+	s = s[1:]
+	var d nominal
+	inTime, any := false, false
+	for s != "" {
+		if s[0] == 'T' {
+			inTime = true
+			s = s[1:]
+			continue
+		}
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(s) || i > 9 {
+			return nominal{}, false
+		}
+		n, _ := strconv.Atoi(s[:i])
+		unit := s[i]
+		s = s[i+1:]
+		any = true
+		switch {
+		case unit == 'W' && !inTime:
+			d.days += 7 * n
+		case unit == 'D' && !inTime:
+			d.days += n
+		case unit == 'H' && inTime:
+			d.secs += time.Duration(n) * time.Hour
+		case unit == 'M' && inTime:
+			d.secs += time.Duration(n) * time.Minute
+		case unit == 'S' && inTime:
+			d.secs += time.Duration(n) * time.Second
+		default:
+			return nominal{}, false
+		}
+	}
+	if !any {
+		return nominal{}, false
+	}
+	if neg {
+		d.days, d.secs = -d.days, -d.secs
+	}
+	return d, true
+}
+
+// atClockOf returns the date of d at the wall clock of ref, in ref's zone:
+// how a DATE value in EXDATE, RDATE or RECURRENCE-ID names a slot of a
+// DATE-TIME series.
+func atClockOf(d, ref time.Time) time.Time {
+	y, m, day := d.Date()
+	hh, mm, ss := ref.Clock()
+	return inZone(time.Date(y, m, day, hh, mm, ss, 0, time.UTC), ref.Location())
+}
+
+func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
+	e := Event{Href: p.href}
+	e.UID = strings.TrimSpace(text(c.Props.Get(ical.PropUID)))
+	uid := e.UID
+	if uid == "" {
+		uid = fmt.Sprintf("#%d", n)
+		e.UID = p.href + uid
+		p.eventErr(uid, "UID", "missing; using %q", e.UID)
+	}
+
+	var rid dateValue
+	hasRID := false
+	if rp := c.Props.Get(ical.PropRecurrenceID); rp != nil {
+		v, err := p.readDate(zr, rp, rp.Value, zr.floating, uid)
+		if err != nil {
+			p.eventErr(uid, rp.Name, "%v", err)
+		} else {
+			rid, hasRID = v, true
+			switch strings.ToUpper(rp.Params.Get("RANGE")) {
+			case "":
+			case "THISANDFUTURE":
+				e.ThisAndFuture = true
+			default:
+				p.eventErr(uid, rp.Name, "RANGE=%s not supported: read as this instance only", rp.Params.Get("RANGE"))
+			}
+		}
+	}
+
+	var start dateValue
+	if sp := c.Props.Get(ical.PropDateTimeStart); sp != nil {
+		v, err := p.readDate(zr, sp, sp.Value, zr.floating, uid)
+		if err != nil {
+			p.eventErr(uid, sp.Name, "%v", err)
+			return
+		}
+		start = v
+	} else if hasRID {
+		start = rid
+	} else {
+		p.eventErr(uid, "DTSTART", "missing: event dropped")
+		return
+	}
+	e.Start, e.AllDay, e.Floating = start.t, start.date, start.floating
+	loc := start.t.Location()
+
+	if hasRID {
+		e.RecurrenceID = rid.t
+		if rid.floating {
+			// A floating RECURRENCE-ID is read in DTSTART's zone.
+			w := wallOf(rid.t)
+			e.RecurrenceID = inZone(w, loc)
+		}
+	}
+
+	// DTEND, else DURATION, else RFC 5545 §3.6.1 defaults.
+	switch ep, dp := c.Props.Get(ical.PropDateTimeEnd), c.Props.Get(ical.PropDuration); {
+	case ep != nil:
+		v, err := p.readDate(zr, ep, ep.Value, loc, uid)
+		if err != nil {
+			p.eventErr(uid, ep.Name, "%v", err)
+			e.End = defaultEnd(start)
+		} else {
+			e.End = v.t.In(loc)
+		}
+	case dp != nil:
+		d, ok := parseDuration(dp.Value)
+		if !ok {
+			p.eventErr(uid, dp.Name, "invalid value %q", dp.Value)
+			e.End = defaultEnd(start)
+		} else {
+			e.End = d.add(start.t)
+		}
+	default:
+		e.End = defaultEnd(start)
+	}
+	if e.End.Before(e.Start) {
+		p.eventErr(uid, "DTEND", "%s before DTSTART %s: ignored", e.End.Format(time.RFC3339), e.Start.Format(time.RFC3339))
+		e.End = defaultEnd(start)
+	}
+
+	e.Summary = text(c.Props.Get(ical.PropSummary))
+	e.Description = text(c.Props.Get(ical.PropDescription))
+	if sp := c.Props.Get(ical.PropStatus); sp != nil {
+		e.Status = strings.ToUpper(strings.TrimSpace(text(sp)))
+	}
+	if sp := c.Props.Get(ical.PropSequence); sp != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(sp.Value)); err == nil {
+			e.Sequence = n
+		} else {
+			p.eventErr(uid, sp.Name, "invalid value %q", sp.Value)
+		}
+	}
+	if op := c.Props.Get(ical.PropOrganizer); op != nil {
+		e.Organizer = readAttendee(op)
+	}
+	attendees := c.Props.Values(ical.PropAttendee)
+	for i := range attendees {
+		if a := readAttendee(&attendees[i]); a.Email != "" {
+			e.Attendees = append(e.Attendees, a)
+		}
+	}
+
+	if !hasRID {
+		p.recurrence(zr, c, &e, start, uid)
+	}
+	if hasRID && rid.date && !start.date {
+		p.dateRIDs = append(p.dateRIDs, len(p.events))
+	}
+	p.events = append(p.events, e)
+}
+
+func defaultEnd(start dateValue) time.Time {
+	if start.date {
+		return inZone(wallOf(start.t).AddDate(0, 0, 1), start.t.Location())
+	}
+	return start.t
+}
+
+// recurrence reads RRULE, RDATE and EXDATE of a master (RFC 5545 §3.8.5).
+func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *Event, start dateValue, uid string) {
+	loc := start.t.Location()
+	kind := dtZoned
+	switch {
+	case start.date:
+		kind = dtDate
+	case start.floating:
+		kind = dtFloating
+	case start.utc:
+		kind = dtUTC
+	}
+	toWall := func(u time.Time) time.Time { return wallOf(u.In(loc)) }
+	r := &Recurrence{}
+	seen := make(map[string]bool)
+	for _, rp := range c.Props.Values(ical.PropRecurrenceRule) {
+		spec, warns, err := parseRule(rp.Value, wallOf(start.t), kind, toWall)
+		if err != nil {
+			p.eventErr(uid, "RRULE", "%v: rule ignored", err)
+			continue
+		}
+		for _, w := range warns {
+			p.eventErr(uid, "RRULE", "%s", w)
+		}
+		if !seen[spec.text] {
+			seen[spec.text] = true
+			r.RRules = append(r.RRules, spec.text)
+		}
+	}
+	if len(c.Props.Values("EXRULE")) > 0 {
+		p.eventErr(uid, "EXRULE", "not supported (removed by RFC 5545): ignored")
+	}
+	// A DATE in a DATE-TIME series names the slot on that date.
+	slotOf := func(v dateValue) time.Time {
+		if v.date && !start.date {
+			return atClockOf(v.t, start.t)
+		}
+		if v.floating {
+			return inZone(wallOf(v.t), loc)
+		}
+		return v.t
+	}
+	ends := make(map[int64]time.Time)
+	for i := range c.Props.Values(ical.PropRecurrenceDates) {
+		prop := &c.Props.Values(ical.PropRecurrenceDates)[i]
+		vals, pends := p.readDates(zr, prop, loc, uid)
+		for j, v := range vals {
+			t := slotOf(v)
+			r.RDates = append(r.RDates, t)
+			if !pends[j].IsZero() {
+				ends[t.Unix()] = pends[j]
+			}
+		}
+	}
+	for i := range c.Props.Values(ical.PropExceptionDates) {
+		prop := &c.Props.Values(ical.PropExceptionDates)[i]
+		vals, _ := p.readDates(zr, prop, loc, uid)
+		for _, v := range vals {
+			r.ExDates = append(r.ExDates, slotOf(v))
+		}
+	}
+	if len(r.RRules) == 0 && len(r.RDates) == 0 {
+		return
+	}
+	e.Recurrence = r
+	setPeriodEnds(r, ends)
+}
+
+// fixDateRecurrenceIDs reads a DATE RECURRENCE-ID of an override whose
+// master has a DATE-TIME start as the slot on that date.
+func (p *parser) fixDateRecurrenceIDs() {
+	for _, i := range p.dateRIDs {
+		o := &p.events[i]
+		for j := range p.events {
+			m := &p.events[j]
+			if m.UID == o.UID && !m.IsOverride() && !m.AllDay {
+				o.RecurrenceID = atClockOf(o.RecurrenceID, m.Start)
+				break
+			}
+		}
+	}
+}
+
+// readAttendee reads an ATTENDEE or ORGANIZER (RFC 5545 §3.8.4.1, §3.8.4.3):
+// a mailto: address, else the EMAIL parameter (RFC 7986; Apple puts
+// urn:uuid: values there), else a bare address.
+func readAttendee(prop *ical.Prop) Attendee {
+	a := Attendee{
+		Name:     strings.TrimSpace(decodeCaret(prop.Params.Get(ical.ParamCommonName))),
+		CUType:   strings.ToUpper(strings.TrimSpace(prop.Params.Get(ical.ParamCalendarUserType))),
+		PartStat: strings.ToUpper(strings.TrimSpace(prop.Params.Get(ical.ParamParticipationStatus))),
+	}
+	v := strings.TrimSpace(prop.Value)
+	switch {
+	case len(v) >= 7 && strings.EqualFold(v[:7], "mailto:"):
+		a.Email = NormalizeEmail(v)
+	case strings.Contains(v, "@") && !strings.Contains(v, ":"):
+		a.Email = NormalizeEmail(v)
+	}
+	if !strings.Contains(a.Email, "@") {
+		a.Email = ""
+		if em := NormalizeEmail(prop.Params.Get("EMAIL")); strings.Contains(em, "@") {
+			a.Email = em
+		}
+	}
+	return a
+}
