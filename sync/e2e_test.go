@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,5 +182,43 @@ func TestSecondSyncCostsOneRequestPerCalendar(t *testing.T) {
 	}
 	if past == 0 {
 		t.Error("deleting the series lost its history")
+	}
+}
+
+// TestBadObjectsDoNotStopTheCalendar: an unreadable object is reported by
+// href and skipped; an object with a bad property still gives its events.
+func TestBadObjectsDoNotStopTheCalendar(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Date(2026, 11, 20, 22, 30, 0, 0, loc)
+	team := demo.Seed(now, loc)
+	dav, url := seededServer(t, team)
+	garbage := []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:broken\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:2026-13-45 25:99\r\nSUMMARY:\xff\xfe\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	if _, _, err := dav.PutObject("/anna/calendars/work/", "garbage.ics", garbage); err != nil {
+		t.Fatal(err)
+	}
+	// A weekly 1:1 with Zoe whose EXDATE is malformed: the series still counts.
+	partial := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:zoe-1on1\r\n" +
+		"DTSTAMP:20261101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20261005T090000\r\nDURATION:PT30M\r\n" +
+		"RRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Berlin:not-a-date\r\nSUMMARY:Zoe / Anna\r\n" +
+		"ORGANIZER:mailto:anna@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:zoe@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	if _, _, err := dav.PutObject("/anna/calendars/work/", "zoe.ics", []byte(partial)); err != nil {
+		t.Fatal(err)
+	}
+	eng, _, _ := newEngine(t, url, loc, &now)
+	sums, err := eng.SyncAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sums[0].Series, len(team.Series)+1; got != want {
+		t.Errorf("series = %d, want %d (the seeded ones and Zoe's)", got, want)
+	}
+	if len(sums[0].Problems) != 2 {
+		t.Fatalf("problems = %v, want the two bad objects", sums[0].Problems)
+	}
+	for _, p := range sums[0].Problems {
+		msg := p.Error()
+		if !strings.Contains(msg, "garbage.ics") && !strings.Contains(msg, "zoe.ics") {
+			t.Errorf("problem does not name its object: %s", msg)
+		}
 	}
 }

@@ -43,7 +43,7 @@ type Summary struct {
 	Changed   int // objects new, changed or deleted in this cycle
 	Series    int // 1:1 series recognised
 	Requests  int
-	Problems  []error // objects that could not be read, each named
+	Problems  []error // objects read only in part or not at all, each named
 	Err       error   // what failed the cycle (or some calendars of it)
 }
 
@@ -52,7 +52,7 @@ func (s Summary) String() string {
 	line := fmt.Sprintf("%s: %d calendars, %d objects seen, %d changed, %d series, %d requests",
 		s.Source, s.Calendars, s.Objects, s.Changed, s.Series, s.Requests)
 	if n := len(s.Problems); n > 0 {
-		line += fmt.Sprintf(", %d unreadable objects skipped", n)
+		line += fmt.Sprintf(", %d objects with problems (logged)", n)
 	}
 	if s.Err != nil {
 		line += "; error: " + s.Err.Error()
@@ -118,7 +118,7 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
 		errs = append(errs, err)
 	}
 	for _, p := range problems {
-		e.log().Warn("skipped unreadable object", slog.String("source", ns.Name), slog.String("error", p.Error()))
+		e.log().Warn("calendar object read with problems", slog.String("source", ns.Name), slog.String("error", p.Error()))
 	}
 	sum.Err = errors.Join(errs...)
 	return sum
@@ -196,7 +196,6 @@ func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries 
 			evs, err := ns.Source.Decode(cal.ID, obj)
 			if err != nil {
 				problems = append(problems, err)
-				continue
 			}
 			for i := range evs {
 				evs[i].Source, evs[i].Calendar = ns.Name, cal.ID

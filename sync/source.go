@@ -22,7 +22,9 @@ type Source interface {
 	// back to a full listing itself or returns ErrCursorExpired.
 	Changes(ctx context.Context, cal string, cursor string, known map[string]string) (calendar.Changes, error)
 
-	// Decode turns one stored object into events. A malformed object gives an
-	// error that names it; the engine reports it and skips the object.
+	// Decode turns one stored object into events. When part of the object
+	// cannot be read it returns the events it could read together with an
+	// error that names the object: the engine uses those events and reports
+	// the error; an object that gives no event at all is skipped.
 	Decode(cal string, obj calendar.Object) ([]calendar.Event, error)
 }

@@ -524,13 +524,10 @@ func multistatusError(req *http.Request, ms *multistatus) error {
 // the calendar, the object's href and its ETag.
 func (c *Client) Decode(cal string, obj calendar.Object) ([]calendar.Event, error) {
 	evs, err := calendar.Parse(obj.Data, calendar.ParseOptions{Href: obj.Href, DefaultZone: c.zone})
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", obj.Href, err)
-	}
 	for i := range evs {
 		evs[i].Calendar = cal
 		evs[i].Href = obj.Href
 		evs[i].ETag = obj.ETag
 	}
-	return evs, nil
+	return evs, err // Parse names the href
 }
