@@ -180,3 +180,45 @@ func TestGenBenchCalendar(t *testing.T) {
 		t.Error("generator is not deterministic")
 	}
 }
+
+// BenchmarkExpandClassify is the whole per-calendar pipeline of a sync:
+// parse 1,000 series with exceptions, recognise the 1:1s, expand them over
+// 12 weeks and classify every occurrence.
+func BenchmarkExpandClassify(b *testing.B) {
+	data := genBenchCalendar(1000)
+	from, to := benchWindow()
+	now := from.AddDate(0, 0, 8*7)
+	var rules DetectRules
+	for i := range 40 {
+		rules.Me = append(rules.Me, fmt.Sprintf("lead%d@example.com", i))
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var series, occurrences int
+	for b.Loop() {
+		evs, err := Parse(data, ParseOptions{Href: "bench.ics"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		series, occurrences = 0, 0
+		used := map[string]bool{}
+		for _, g := range GroupEvents(evs) {
+			v := Detect(g.Master, rules)
+			if !v.OneOnOne {
+				continue
+			}
+			s := Series{ID: g.UID, Pair: v.Pair(), Cadence: CadenceOf(g.Master.Recurrence.RRules[0])}
+			ins, err := Expand(g, from, to, ExpandOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			series++
+			occurrences += len(Classify(&s, ins, nil, used, now))
+		}
+	}
+	if series != 1000 {
+		b.Fatalf("%d series recognised, want 1000", series)
+	}
+	b.ReportMetric(float64(series), "series/op")
+	b.ReportMetric(float64(occurrences), "occurrences/op")
+}
