@@ -136,6 +136,11 @@ func decodeStrict(data []byte) (cals []*ical.Component, err error) {
 	for {
 		cal, err := dec.Decode()
 		if err == io.EOF {
+			// go-ical also ends with io.EOF when the input stops inside a
+			// component: a VCALENDAR it did not return was cut short.
+			if begun := countBegins(data); len(cals) < begun {
+				return nil, fmt.Errorf("%d of %d VCALENDARs are cut short", begun-len(cals), begun)
+			}
 			return cals, nil
 		}
 		if err != nil {
@@ -246,18 +251,36 @@ type line struct {
 // space or a tab continues the line.
 func unfold(data []byte) []line {
 	var out []line
+	var cur []byte // the logical line being built, so long folded lines cost O(n)
+	num := 0
+	flush := func() {
+		if num > 0 && len(bytes.TrimSpace(cur)) > 0 {
+			out = append(out, line{num: num, text: string(cur)})
+		}
+	}
 	for i, raw := range bytes.Split(data, []byte("\n")) {
 		raw = bytes.TrimSuffix(raw, []byte("\r"))
-		if len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') && len(out) > 0 {
-			out[len(out)-1].text += string(raw[1:])
+		if len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') && num > 0 {
+			cur = append(cur, raw[1:]...)
 			continue
 		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		out = append(out, line{num: i + 1, text: string(raw)})
+		flush()
+		cur = append(cur[:0], raw...)
+		num = i + 1
 	}
+	flush()
 	return out
+}
+
+// countBegins counts the BEGIN:VCALENDAR lines of data.
+func countBegins(data []byte) int {
+	n := 0
+	for _, raw := range bytes.Split(data, []byte("\n")) {
+		if len(raw) >= 15 && bytes.EqualFold(bytes.TrimSpace(raw), []byte("BEGIN:VCALENDAR")) {
+			n++
+		}
+	}
+	return n
 }
 
 func isNameChar(c byte) bool {

@@ -578,3 +578,33 @@ func TestGroupEvents(t *testing.T) {
 		t.Error("groups should point into the events")
 	}
 }
+
+// TestParseSecondCalendarCutShort: go-ical ends with io.EOF inside a cut
+// VCALENDAR too; its events must still be read, with an error.
+func TestParseSecondCalendarCutShort(t *testing.T) {
+	one := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:A\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	two := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260106T100000Z\r\nSUMMARY:B\r\n"
+	evs, err := Parse([]byte(one+two), ParseOptions{Href: "cut.ics"})
+	if err == nil {
+		t.Error("a cut-short VCALENDAR gave no error")
+	}
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want both", len(evs))
+	}
+}
+
+// BenchmarkUnfoldLongFoldedLine: a 1 MB folded property must cost linear time.
+func BenchmarkUnfoldLongFoldedLine(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("ATTACH:")
+	for range 15000 {
+		sb.WriteString(strings.Repeat("A", 74) + "\r\n ")
+	}
+	sb.WriteString("END\r\n")
+	data := []byte(sb.String())
+	for b.Loop() {
+		if n := len(unfold(data)); n != 1 {
+			b.Fatalf("%d lines", n)
+		}
+	}
+}
