@@ -3,13 +3,10 @@ package calendar
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/teambition/rrule-go"
 )
@@ -463,11 +460,10 @@ func (x *expander) slots(lo, hi time.Time, capacity int, from time.Time) ([]slot
 		out = append(out, slot{orig: x.m.Start})
 	}
 	if r := x.m.Recurrence; r != nil {
-		ends := periodEndsOf(r)
 		for _, t := range r.RDates {
 			s := slot{orig: x.original(t)}
-			if ends != nil {
-				s.end = ends[t.Unix()]
+			if r.RDateEnds != nil {
+				s.end = r.RDateEnds[t.Unix()]
 			}
 			out = append(out, s)
 		}
@@ -966,28 +962,6 @@ func fastForward(o *rrule.ROption, target time.Time) {
 			o.Dtstart = time.Unix(base+n*iv*unit, 0).UTC()
 		}
 	}
-}
-
-// periodEnds remembers the ends of RDATE;VALUE=PERIOD values (RFC 5545
-// §3.8.5.2) for the Recurrence they belong to, which has no field for them.
-// Keys are weak, so an entry lives exactly as long as its Recurrence.
-var periodEnds sync.Map // weak.Pointer[Recurrence] -> map[int64]time.Time
-
-func setPeriodEnds(r *Recurrence, ends map[int64]time.Time) {
-	if r == nil || len(ends) == 0 {
-		return
-	}
-	wp := weak.Make(r)
-	periodEnds.Store(wp, ends)
-	runtime.AddCleanup(r, func(wp weak.Pointer[Recurrence]) { periodEnds.Delete(wp) }, wp)
-}
-
-func periodEndsOf(r *Recurrence) map[int64]time.Time {
-	v, ok := periodEnds.Load(weak.Make(r))
-	if !ok {
-		return nil
-	}
-	return v.(map[int64]time.Time)
 }
 
 // parseWall reads a DATE (YYYYMMDD) or DATE-TIME (YYYYMMDDTHHMMSS[Z]) value

@@ -763,8 +763,10 @@ func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *Event, start
 	if len(r.RRules) == 0 && len(r.RDates) == 0 {
 		return
 	}
+	if len(ends) > 0 {
+		r.RDateEnds = ends
+	}
 	e.Recurrence = r
-	setPeriodEnds(r, ends)
 }
 
 // fixDateRecurrenceIDs reads a DATE RECURRENCE-ID of an override whose

@@ -108,6 +108,9 @@ type Recurrence struct {
 	RRules  []string    // RRULE values, without the "RRULE:" prefix
 	RDates  []time.Time // RDATE values (the start of a PERIOD)
 	ExDates []time.Time // EXDATE values
+	// RDateEnds holds the end of each RDATE;VALUE=PERIOD, keyed by the
+	// Unix time of its start; other RDATEs last as long as the master.
+	RDateEnds map[int64]time.Time `json:",omitempty"`
 }
 
 // Event is one event as a provider returns it: a one-off event, a recurring
