@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -343,6 +344,9 @@ func diffEvent(a, b Event, skipDesc bool) []string {
 		}
 		tms("RDates", a.Recurrence.RDates, b.Recurrence.RDates)
 		tms("ExDates", a.Recurrence.ExDates, b.Recurrence.ExDates)
+		if !maps.EqualFunc(a.Recurrence.RDateEnds, b.Recurrence.RDateEnds, time.Time.Equal) {
+			d = append(d, fmt.Sprintf("RDateEnds %v != %v", a.Recurrence.RDateEnds, b.Recurrence.RDateEnds))
+		}
 	}
 	tm("RecurrenceID", a.RecurrenceID, b.RecurrenceID)
 	return d
@@ -353,8 +357,8 @@ func TestDiffEventKnowsEveryField(t *testing.T) {
 	if n := reflect.TypeFor[Event]().NumField(); n != 18 {
 		t.Errorf("Event has %d fields, diffEvent knows 18", n)
 	}
-	if n := reflect.TypeFor[Recurrence]().NumField(); n != 3 {
-		t.Errorf("Recurrence has %d fields, diffEvent knows 3", n)
+	if n := reflect.TypeFor[Recurrence]().NumField(); n != 4 {
+		t.Errorf("Recurrence has %d fields, diffEvent knows 4", n)
 	}
 }
 
