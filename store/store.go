@@ -10,6 +10,7 @@
 //	objects      source \x00 calendar \x00 href → {etag, data}
 //	series       series ID → calendar.Series
 //	occurrences  series ID \x00 original start (UTC, 20060102T150405Z) → calendar.Occurrence
+//	actions      ID (a decimal sequence number) → agenda.Action
 //
 // "\x00" cannot appear in source names, calendar ids, hrefs or series IDs
 // (they are checked), so a key prefix selects exactly one calendar or one
@@ -44,8 +45,9 @@ var (
 	bucketObjects     = []byte("objects")
 	bucketSeries      = []byte("series")
 	bucketOccurrences = []byte("occurrences")
+	bucketActions     = []byte("actions")
 
-	allBuckets = [][]byte{bucketMeta, bucketFacts, bucketCalendars, bucketObjects, bucketSeries, bucketOccurrences}
+	allBuckets = [][]byte{bucketMeta, bucketFacts, bucketCalendars, bucketObjects, bucketSeries, bucketOccurrences, bucketActions}
 
 	keySchemaVersion = []byte("schema_version")
 )

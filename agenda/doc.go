@@ -1,0 +1,93 @@
+package agenda
+
+import (
+	"bufio"
+	"bytes"
+	"regexp"
+	"strings"
+
+	"oneonone/calendar"
+)
+
+// DocItem is a task list item of a pair's agenda document.
+type DocItem struct {
+	Owner string // lower-cased address; "" when the item names nobody
+	Text  string
+	Done  bool
+}
+
+// taskItem matches a GitHub-flavoured Markdown task list item: a list
+// marker (-, * or +, or "1." / "1)"), then [ ], [x] or [X].
+var taskItem = regexp.MustCompile(`^\s{0,12}(?:[-*+]|\d{1,9}[.)])\s+\[([ xX])\]\s+(.*)$`)
+
+// ownerPrefix matches an item's owner: "bob@example.com: …" or "@bob: …".
+var ownerPrefix = regexp.MustCompile(`^(@?[^\s:@]+(?:@[^\s:]+)?):\s+(.*)$`)
+
+// ParseDoc reads the task list items of a Markdown document: "- [ ] …"
+// items are open, "- [x] …" done; everything else is left alone. An item
+// that starts with an address, or with "@name" where name is the local part
+// of one of the pair, followed by a colon, belongs to that person. Items in
+// fenced code blocks do not count.
+func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
+	var out []DocItem
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	fence := ""
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		trimmed := strings.TrimSpace(line)
+		if f := fenceOf(trimmed); f != "" {
+			switch {
+			case fence == "":
+				fence = f
+			case strings.HasPrefix(trimmed, fence):
+				fence = ""
+			}
+			continue
+		}
+		if fence != "" {
+			continue
+		}
+		m := taskItem.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		item := DocItem{Text: strings.TrimSpace(m[2]), Done: m[1] != " "}
+		if o := ownerPrefix.FindStringSubmatch(item.Text); o != nil {
+			if owner, ok := ownerOf(o[1], pair); ok {
+				item.Owner, item.Text = owner, strings.TrimSpace(o[2])
+			}
+		}
+		if item.Text != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// fenceOf returns the fence a line opens or closes (``` or ~~~), or "".
+func fenceOf(s string) string {
+	for _, f := range []string{"```", "~~~"} {
+		if strings.HasPrefix(s, f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// ownerOf resolves "bob@example.com" or "@bob" against the pair.
+func ownerOf(s string, pair calendar.Pair) (string, bool) {
+	if rest, ok := strings.CutPrefix(s, "@"); ok {
+		for _, p := range []string{pair.A, pair.B} {
+			local, _, _ := strings.Cut(p, "@")
+			if strings.EqualFold(local, rest) {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	if strings.Contains(s, "@") {
+		return calendar.NormalizeEmail(s), true
+	}
+	return "", false
+}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"oneonone/agenda"
+	"oneonone/calendar"
+)
+
+// AddAction stores a new action and returns it with its ID.
+func (s *Store) AddAction(a agenda.Action) (agenda.Action, error) {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketActions)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		a.ID = strconv.FormatUint(seq, 10)
+		return putJSON(b, []byte(a.ID), a)
+	})
+	if err != nil {
+		return agenda.Action{}, fmt.Errorf("add action: %w", err)
+	}
+	return a, nil
+}
+
+// Action returns one action by ID.
+func (s *Store) Action(id string) (agenda.Action, bool, error) {
+	var a agenda.Action
+	var ok bool
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		ok, err = getJSON(tx.Bucket(bucketActions), []byte(id), &a)
+		return err
+	})
+	if err != nil {
+		return agenda.Action{}, false, fmt.Errorf("read action %s: %w", id, err)
+	}
+	return a, ok, nil
+}
+
+// Actions returns the actions of a pair, or of every pair when pair is
+// the zero Pair, oldest first.
+func (s *Store) Actions(pair calendar.Pair) ([]agenda.Action, error) {
+	var out []agenda.Action
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketActions).ForEach(func(_, v []byte) error {
+			var a agenda.Action
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			if pair == (calendar.Pair{}) || a.Pair == pair {
+				out = append(out, a)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read actions: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b agenda.Action) int {
+		if c := a.Since.Compare(b.Since); c != 0 {
+			return c
+		}
+		return compareIDs(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// SetActionDone marks an action done at t, or open again when t is zero.
+// ok is false when there is no action with that ID.
+func (s *Store) SetActionDone(id string, t time.Time) (a agenda.Action, ok bool, err error) {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketActions)
+		if ok, err = getJSON(b, []byte(id), &a); err != nil || !ok {
+			return err
+		}
+		a.Done = t
+		return putJSON(b, []byte(id), a)
+	})
+	if err != nil {
+		return agenda.Action{}, false, fmt.Errorf("update action %s: %w", id, err)
+	}
+	return a, ok, nil
+}
+
+// compareIDs orders decimal IDs numerically.
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

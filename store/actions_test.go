@@ -1,0 +1,78 @@
+package store
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"oneonone/agenda"
+	"oneonone/calendar"
+)
+
+func TestActions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := calendar.NewPair("anna@example.com", "bob@example.com")
+	chen := calendar.NewPair("anna@example.com", "chen@example.com")
+	t0 := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+	var ids []string
+	for i, a := range []agenda.Action{
+		{Pair: bob, Owner: "bob@example.com", Text: "send the draft", Since: t0.Add(time.Hour), Origin: "store"},
+		{Pair: chen, Owner: "anna@example.com", Text: "book the room", Since: t0, Origin: "store"},
+		{Pair: bob, Owner: "anna@example.com", Text: "review ☕ notes", Since: t0, Origin: "store"},
+	} {
+		got, err := s.AddAction(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID == "" || (i > 0 && got.ID == ids[i-1]) {
+			t.Fatalf("action %d got ID %q", i, got.ID)
+		}
+		ids = append(ids, got.ID)
+	}
+	list, err := s.Actions(bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Text != "review ☕ notes" || list[1].Text != "send the draft" {
+		t.Fatalf("bob's actions = %+v, want two, oldest first", list)
+	}
+	done := t0.Add(48 * time.Hour)
+	a, ok, err := s.SetActionDone(ids[0], done)
+	if err != nil || !ok || !a.Done.Equal(done) {
+		t.Fatalf("done: %+v %v %v", a, ok, err)
+	}
+	if _, ok, err := s.SetActionDone("999", done); ok || err != nil {
+		t.Fatalf("unknown id: ok=%v err=%v", ok, err)
+	}
+	// Survives a reopen of the file; reopening an action clears Done.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, ok, err = s.Action(ids[0])
+	if err != nil || !ok || a.Done.IsZero() {
+		t.Fatalf("after reopen: %+v %v %v", a, ok, err)
+	}
+	if a, _, _ = s.SetActionDone(ids[0], time.Time{}); !a.Done.IsZero() {
+		t.Fatal("reopen did not clear Done")
+	}
+	all, _ := s.Actions(calendar.Pair{})
+	if len(all) != 3 {
+		t.Fatalf("all actions = %d, want 3", len(all))
+	}
+	// IDs keep counting after 9.
+	for range 8 {
+		s.AddAction(agenda.Action{Pair: chen, Text: "x", Since: t0})
+	}
+	all, _ = s.Actions(chen)
+	if last := all[len(all)-1].ID; last != "11" {
+		t.Fatalf("last id = %s, want 11 (numeric order)", last)
+	}
+}
