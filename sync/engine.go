@@ -33,6 +33,14 @@ type Engine struct {
 	History time.Duration
 	Now     func() time.Time
 	Log     *slog.Logger
+
+	// Agenda returns the block a series' events carry; nil turns agenda
+	// write-back off.
+	Agenda AgendaFunc
+	// DryRun computes the agenda writes without making them, and hands
+	// each to Plan.
+	DryRun bool
+	Plan   func(Planned)
 }
 
 // Summary is what one cycle did for one source.
@@ -44,6 +52,7 @@ type Summary struct {
 	Series    int // 1:1 series recognised
 	Requests  int
 	Problems  []error // objects read only in part or not at all, each named
+	Blocks    Blocks  // what agenda write-back did
 	Err       error   // what failed the cycle (or some calendars of it)
 }
 
@@ -51,6 +60,9 @@ type Summary struct {
 func (s Summary) String() string {
 	line := fmt.Sprintf("%s: %d calendars, %d objects seen, %d changed, %d series, %d requests",
 		s.Source, s.Calendars, s.Objects, s.Changed, s.Series, s.Requests)
+	b := s.Blocks
+	line += fmt.Sprintf("; blocks: %d written, %d already right, %d conflicts retried, %d refused (read-only)",
+		b.Written, b.AlreadyRight, b.Conflicts, b.Refused)
 	if n := len(s.Problems); n > 0 {
 		line += fmt.Sprintf(", %d objects with problems (logged)", n)
 	}
@@ -112,8 +124,13 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
 		sum.Err = errors.Join(append(errs, ctx.Err())...)
 		return sum
 	}
-	objects, series, problems, err := e.rebuild(ns, cals)
+	objects, series, targets, problems, err := e.rebuild(ns, cals)
 	sum.Objects, sum.Series, sum.Problems = objects, series, problems
+	if err != nil {
+		errs = append(errs, err)
+	}
+	blocks, err := e.writeAgendas(ctx, ns, targets)
+	sum.Blocks = blocks
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -184,12 +201,12 @@ func countFullChanges(known map[string]string, put []calendar.Object) int {
 // rebuild recognises the source's series in the stored objects, expands
 // and classifies their occurrences, merges them with the stored history and
 // saves the result in one transaction.
-func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries int, problems []error, err error) {
+func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries int, targets []Target, problems []error, err error) {
 	var events []calendar.Event
 	for _, cal := range cals {
 		objs, err := e.Store.Objects(ns.Name, cal.ID)
 		if err != nil {
-			return 0, 0, nil, err
+			return 0, 0, nil, nil, err
 		}
 		objects += len(objs)
 		for _, obj := range objs {
@@ -211,7 +228,7 @@ func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries 
 	}
 	stored, err := e.Store.Series()
 	if err != nil {
-		return objects, 0, problems, err
+		return objects, 0, nil, problems, err
 	}
 	h := Build(BuildInput{
 		Source:       ns.Name,
@@ -224,13 +241,12 @@ func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries 
 		Horizon:      e.horizon(),
 		History:      e.history(),
 	})
-	if h.Err != nil {
-		return objects, len(h.Live), problems, h.Err
-	}
+	// A series that failed to expand is left out of h and keeps its stored
+	// history; the others are saved.
 	if err := e.Store.SaveHistory(ns.Name, h.Series, h.Occurrences); err != nil {
-		return objects, len(h.Live), problems, err
+		return objects, len(h.Live), nil, problems, errors.Join(h.Err, err)
 	}
-	return objects, len(h.Live), problems, nil
+	return objects, len(h.Live), h.Targets, problems, h.Err
 }
 
 func (e *Engine) horizon() time.Duration {

@@ -34,7 +34,23 @@ type BuildResult struct {
 	Live []calendar.Series
 	// Occurrences holds, for every series in Series, all its occurrences.
 	Occurrences []calendar.Occurrence
-	Err         error
+	// Targets are the events that should carry the agenda block: the
+	// master of every live series that still has slots ahead, and each of
+	// its overrides that starts within the horizon.
+	Targets []Target
+	Err     error
+}
+
+// Target is one event that should carry its series' agenda block.
+type Target struct {
+	Series calendar.Series
+	Event  *calendar.Event
+	// Alone is true when the event's participants are exactly the pair:
+	// only then does the block show the pair's open actions.
+	Alone bool
+	// Mine is true when the account organizes the event (or nobody does):
+	// only then may oneonone edit it.
+	Mine bool
 }
 
 // makeUpReach is how far past the window Build expands a series, so that the
@@ -149,6 +165,7 @@ func Build(in BuildInput) BuildResult {
 		res.Series = append(res.Series, s)
 		res.Live = append(res.Live, s)
 		res.Occurrences = append(res.Occurrences, merged...)
+		res.Targets = append(res.Targets, targets(in, s, f.group, to)...)
 	}
 
 	// Series gone from the calendar: keep the past, drop what was upcoming.
@@ -175,6 +192,39 @@ func Build(in BuildInput) BuildResult {
 		res.Err = fmt.Errorf("build history of %s: %w", in.Source, errors.Join(errs...))
 	}
 	return res
+}
+
+// targets lists the events of a series that should carry its block.
+func targets(in BuildInput, s calendar.Series, g calendar.Group, to time.Time) []Target {
+	if !s.Until.IsZero() && s.Until.Before(in.Now) {
+		return nil // ended: nothing ahead to prepare
+	}
+	target := func(ev *calendar.Event) Target {
+		who := ev // an override that lists nobody has its master's people
+		if len(ev.Participants()) == 0 {
+			who = g.Master
+		}
+		org := who.Organizer.Email
+		mine := org == "" || in.Rules.IsMe(org) || (len(in.Rules.Me) == 0 && org == s.Me)
+		return Target{Series: s, Event: ev, Alone: alone(who, s.Pair), Mine: mine}
+	}
+	out := []Target{target(g.Master)}
+	for _, ov := range g.Overrides {
+		if ov.Cancelled() || ov.Start.Before(in.Now) || !ov.Start.Before(to) {
+			continue
+		}
+		out = append(out, target(ov))
+	}
+	return out
+}
+
+// alone reports whether the event's human participants are exactly the pair.
+func alone(ev *calendar.Event, p calendar.Pair) bool {
+	humans := ev.Humans()
+	if len(humans) != 2 {
+		return false
+	}
+	return p.Has(humans[0].Email) && p.Has(humans[1].Email) && humans[0].Email != humans[1].Email
 }
 
 func newSeries(in BuildInput, g calendar.Group, v calendar.Verdict) calendar.Series {

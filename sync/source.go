@@ -5,6 +5,7 @@ package sync
 
 import (
 	"context"
+	"time"
 
 	"oneonone/calendar"
 )
@@ -27,4 +28,26 @@ type Source interface {
 	// error that names the object: the engine uses those events and reports
 	// the error; an object that gives no event at all is skipped.
 	Decode(cal string, obj calendar.Object) ([]calendar.Event, error)
+}
+
+// Writer is a Source that can write agenda blocks into its events.
+type Writer interface {
+	// Get reads one object again, after a conflict. It returns
+	// calendar.ErrNotFound when the object is gone.
+	Get(ctx context.Context, href string) (calendar.Object, error)
+
+	// SetDescription returns obj's data with the description of one event
+	// set to desc and nothing else changed. The event has UID uid and is the
+	// master when rid is zero, else the override at rid (as Decode gave it).
+	SetDescription(obj calendar.Object, uid string, rid time.Time, desc string) ([]byte, error)
+
+	// Put stores data at href if the object still has ETag ifMatch. It
+	// returns the new ETag ("" when the server gives none),
+	// calendar.ErrConflict when the object changed meanwhile, and
+	// calendar.ErrForbidden when the account may not write it.
+	Put(ctx context.Context, href string, data []byte, ifMatch string) (string, error)
+
+	// HTMLDescriptions reports whether descriptions are HTML (Google)
+	// rather than plain text (iCalendar).
+	HTMLDescriptions() bool
 }

@@ -531,3 +531,13 @@ func (c *Client) Decode(cal string, obj calendar.Object) ([]calendar.Event, erro
 	}
 	return evs, err // Parse names the href
 }
+
+// SetDescription returns obj's data with the DESCRIPTION of one event set to
+// desc, every other byte as it was (calendar.SetDescription).
+func (c *Client) SetDescription(obj calendar.Object, uid string, rid time.Time, desc string) ([]byte, error) {
+	out, _, err := calendar.SetDescription(obj.Data, uid, rid, desc)
+	return out, err
+}
+
+// HTMLDescriptions is false: iCalendar descriptions are plain text.
+func (c *Client) HTMLDescriptions() bool { return false }
