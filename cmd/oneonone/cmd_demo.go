@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"oneonone/agenda"
+	"oneonone/calendar"
 	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/config"
 	"oneonone/demo"
@@ -98,6 +101,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := seedActions(st, team, now); err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eng, err := newEngine(cfg, st, sources, log)
 	if err != nil {
@@ -118,6 +124,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if err := report.Write(e.stdout, report.Build(in), *format); err != nil {
 		return err
+	}
+	if *format == "text" {
+		if err := showBlock(e.stdout, dav, st, team); err != nil {
+			return err
+		}
 	}
 	if *once {
 		return nil
@@ -164,4 +175,63 @@ func randomPassword() (string, error) {
 		return "", fmt.Errorf("make demo password: %w", err)
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// seedActions gives some pairs open actions, as `oneonone actions add` would.
+func seedActions(st *store.Store, team demo.Team, now time.Time) error {
+	me := team.Me.Email
+	for _, a := range []struct {
+		with, owner, text string
+		age, due          int // days ago, days ahead (0: none)
+	}{
+		{team.People[0].Email, team.People[0].Email, "send the Q4 hiring plan draft", 8, 0},
+		{team.People[0].Email, me, "book the offsite room", 3, 6},
+		{team.People[1].Email, team.People[1].Email, "write up the on-call retro", 5, 0},
+	} {
+		act := agenda.Action{
+			Pair: calendar.NewPair(me, a.with), Owner: a.owner, Text: a.text,
+			Since: now.AddDate(0, 0, -a.age), Origin: "store",
+		}
+		if a.due > 0 {
+			act.Due = now.AddDate(0, 0, a.due)
+		}
+		if _, err := st.AddAction(act); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// showBlock prints the agenda block of the first person's 1:1 as the CalDAV
+// server now stores it.
+func showBlock(w io.Writer, dav *caldavserver.Server, st *store.Store, team demo.Team) error {
+	series, err := st.Series()
+	if err != nil {
+		return err
+	}
+	for _, s := range series {
+		if s.Counterpart != team.People[0].Email || !s.Deleted.IsZero() {
+			continue
+		}
+		data, _, ok := dav.Object(s.Href)
+		if !ok {
+			return fmt.Errorf("demo: %s is gone from the server", s.Href)
+		}
+		evs, _ := calendar.Parse(data, calendar.ParseOptions{Href: s.Href})
+		for _, ev := range evs {
+			if ev.IsOverride() {
+				continue
+			}
+			block, ok := agenda.Extract(ev.Description)
+			if !ok {
+				return fmt.Errorf("demo: no agenda block in %s", s.Href)
+			}
+			fmt.Fprintf(w, "\nThe agenda block in %q, as the CalDAV server now stores it:\n\n", s.Title)
+			for _, line := range strings.Split(block, "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+			return nil
+		}
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"oneonone/agenda"
+	"oneonone/calendar"
 	"oneonone/config"
 	"oneonone/report"
 	"oneonone/store"
@@ -93,8 +95,13 @@ func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Inp
 	if err != nil {
 		return report.Input{}, err
 	}
+	open, err := openActionCounts(cfg, st, series)
+	if err != nil {
+		return report.Input{}, err
+	}
 	loc := cfg.Location()
 	return report.Input{
+		OpenActions:   open,
 		Week:          report.LastFullWeek(now, loc),
 		Location:      loc,
 		Now:           now,
@@ -102,4 +109,26 @@ func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Inp
 		Series:        series,
 		Occurrences:   occ,
 	}, nil
+}
+
+// openActionCounts counts each pair's open actions: the stored ones and the
+// open items of its agenda document (a document that cannot be read counts
+// as none; sync reports it).
+func openActionCounts(cfg *config.Config, st *store.Store, series []calendar.Series) (map[calendar.Pair]int, error) {
+	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
+	out := map[calendar.Pair]int{}
+	seen := map[calendar.Pair]bool{}
+	for _, s := range series {
+		if seen[s.Pair] {
+			continue
+		}
+		seen[s.Pair] = true
+		pc, _ := cfg.Pair(s.Counterpart)
+		open, err := acts.Open(context.Background(), s.Pair, pc.Doc)
+		if err != nil && open == nil {
+			return nil, err
+		}
+		out[s.Pair] = len(open)
+	}
+	return out, nil
 }

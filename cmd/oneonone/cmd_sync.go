@@ -3,16 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"strings"
+	"time"
 
+	"oneonone/agenda"
 	"oneonone/store"
 	"oneonone/sync"
 )
 
 // cmdSync runs one full cycle over all sources and prints a line per source.
 func cmdSync(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "sync", "[--config PATH]")
+	fs := newFlags(e, "sync", "[--config PATH] [--dry-run]")
 	cfgPath := fs.String("config", "", "config file")
+	dryRun := fs.Bool("dry-run", false, "show the agenda blocks that would be written, write none")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
@@ -33,6 +38,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *dryRun {
+		eng.DryRun = true
+		eng.Plan = func(p sync.Planned) { printPlan(e.stdout, p, cfg.Location()) }
+	}
 	sums, err := eng.SyncAll(ctx)
 	for _, s := range sums {
 		fmt.Fprintln(e.stdout, s.String())
@@ -51,4 +60,20 @@ func failed(sums []sync.Summary) int {
 		}
 	}
 	return n
+}
+
+// printPlan shows one write a dry run would make: the event and its block.
+func printPlan(w io.Writer, p sync.Planned, loc *time.Location) {
+	what := "series"
+	if p.Override {
+		what = "occurrence"
+	}
+	fmt.Fprintf(w, "would write %s: %q %s %s (%s)\n", p.Source, p.Title, what, p.Start.In(loc).Format("Mon 2 Jan 2006 15:04"), p.Href)
+	block, ok := agenda.Extract(p.New)
+	if !ok {
+		block = p.New
+	}
+	for _, line := range strings.Split(block, "\n") {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"strings"
 
+	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
 	"oneonone/config"
@@ -87,5 +91,47 @@ func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 		Relationship: cfg.Relationship,
 		Horizon:      cfg.Agenda.Horizon.Duration,
 		Log:          log,
+		Agenda:       agendaFunc(cfg, st, log),
 	}, nil
+}
+
+// agendaFunc builds each series' block from the config (links) and the
+// store and documents (open actions).
+func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
+	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
+	return func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error) {
+		link, err := cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
+		if err != nil {
+			return agenda.Block{}, err
+		}
+		b := agenda.Block{Link: link, With: s.Counterpart, Location: cfg.Location()}
+		if !alone {
+			return b, nil // actions only in events of the two of them
+		}
+		pc, _ := cfg.Pair(s.Counterpart)
+		b.Actions, err = acts.Open(ctx, s.Pair, pc.Doc)
+		if err != nil {
+			log.Warn("agenda document unreadable, showing the stored actions only",
+				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
+		}
+		return b, nil
+	}
+}
+
+// docCredentials lends a CalDAV source's credentials to agenda documents on
+// the same host, and to no other host.
+func docCredentials(cfg *config.Config) func(u *url.URL) (string, string, bool) {
+	return func(u *url.URL) (string, string, bool) {
+		for i := range cfg.Sources {
+			sc := &cfg.Sources[i]
+			su, err := url.Parse(sc.URL)
+			if sc.Kind != config.KindCalDAV || err != nil || sc.Username == "" || !strings.EqualFold(su.Host, u.Host) || su.Scheme != u.Scheme {
+				continue
+			}
+			if pw, err := sc.Password(); err == nil {
+				return sc.Username, pw, true
+			}
+		}
+		return "", "", false
+	}
 }
