@@ -7,6 +7,11 @@
 # make bench   the Go benchmarks, with allocations.
 # make fuzz    each fuzz target for FUZZTIME (default 1m).
 
+# Dependencies: google.golang.org/api is pinned at v0.310.0, the newest that
+# resolves through our module proxy (v0.311.0 needs a genproto pseudo-version
+# the proxy lacks). For the same reason `go mod tidy` cannot finish here: add
+# dependencies with `go get module@version` instead.
+
 GO          ?= go
 CORPUS_DIR  := $(abspath ../shared/corpus)
 ifneq ($(wildcard $(CORPUS_DIR)),)
