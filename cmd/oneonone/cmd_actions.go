@@ -12,8 +12,6 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
-	"oneonone/config"
-	"oneonone/store"
 )
 
 // cmdActions is "actions add|list|done|reopen": the open actions of a pair.
@@ -34,19 +32,6 @@ func cmdActions(ctx context.Context, e *env, args []string) error {
 	return usageError{fmt.Sprintf("unknown actions command %q (want add, list, done or reopen)", args[0])}
 }
 
-// openActionsStore loads the config and opens the store.
-func openActionsStore(path string) (*config.Config, *store.Store, error) {
-	cfg, err := loadConfig(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := store.Open(cfg.State)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, st, nil
-}
-
 func actionsAdd(e *env, args []string) error {
 	fs := newFlags(e, "actions add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] TEXT")
 	cfgPath := fs.String("config", "", "config file")
@@ -65,7 +50,7 @@ func actionsAdd(e *env, args []string) error {
 	case *owner != "" && !strings.Contains(*owner, "@"):
 		return usageError{fmt.Sprintf("--owner: %q is not an e-mail address", *owner)}
 	}
-	cfg, st, err := openActionsStore(*cfgPath)
+	cfg, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -108,7 +93,7 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 	if !slices.Contains([]string{"text", "json"}, *format) {
 		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
 	}
-	cfg, st, err := openActionsStore(*cfgPath)
+	cfg, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -190,7 +175,7 @@ func actionsSetDone(e *env, verb string, args []string, when time.Time) error {
 		return usageError{"want exactly one action ID (see actions list)"}
 	}
 	id := fs.Arg(0)
-	_, st, err := openActionsStore(*cfgPath)
+	_, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}

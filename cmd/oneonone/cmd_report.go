@@ -33,11 +33,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			return usageError{"--week: " + err.Error()}
 		}
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(cfg.State)
+	cfg, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -63,11 +59,7 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 	if !slices.Contains([]string{"text", "json"}, *format) {
 		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(cfg.State)
+	cfg, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"oneonone/agenda"
-	"oneonone/store"
 	"oneonone/sync"
 )
 
@@ -21,19 +20,15 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	sources, err := buildSources(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(cfg.State)
+	cfg, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	sources, err := buildSources(cfg)
+	if err != nil {
+		return err
+	}
 	eng, err := newEngine(cfg, st, sources, newLogger(cfg, os.Stderr))
 	if err != nil {
 		return err

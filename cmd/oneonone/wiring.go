@@ -22,6 +22,20 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(config.ResolvePath(path))
 }
 
+// openState loads the config and opens its state file; the caller closes
+// the store.
+func openState(cfgPath string) (*config.Config, *store.Store, error) {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
+
 // newLogger returns the one logger, as the config asks.
 func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
 	var level slog.Level
