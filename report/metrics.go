@@ -329,7 +329,17 @@ func abs(n int) int {
 // PairSummary is one pair for the series command: who, which series, and
 // its metrics over the trailing window that ends with Now's week.
 type PairSummary struct {
-	Pair            string           `json:"pair"`
+	PairInfo
+	Ended       bool       `json:"ended"` // every series ended or was deleted before Now
+	Trailing    Trailing   `json:"trailing"`
+	OpenActions int        `json:"open_actions"`
+	NextStart   *time.Time `json:"next_start"` // the next occurrence that is still on, in Location; null when none is known
+}
+
+// PairInfo says who a pair is and which series it has; the report and the
+// series summaries both start with it.
+type PairInfo struct {
+	Pair            string           `json:"pair"` // calendar.Pair.String()
 	Me              string           `json:"me"`
 	Counterpart     string           `json:"counterpart"`
 	CounterpartName string           `json:"counterpart_name,omitempty"`
@@ -337,11 +347,23 @@ type PairSummary struct {
 	Title           string           `json:"title"`
 	Source          string           `json:"source"`
 	Cadence         calendar.Cadence `json:"cadence"`
-	Series          []string         `json:"series"` // ids, oldest first
-	Ended           bool             `json:"ended"`  // every series ended or was deleted before Now
-	Trailing        Trailing         `json:"trailing"`
-	OpenActions     int              `json:"open_actions"`
-	NextStart       *time.Time       `json:"next_start"` // the next occurrence that is still on, in Location; null when none is known
+	Series          []string         `json:"series"` // ids of the pair's series, oldest first
+}
+
+// info is the pair's identity, from its representative series.
+func (g *group) info() PairInfo {
+	rep := g.rep
+	return PairInfo{
+		Pair:            g.pair.String(),
+		Me:              rep.Me,
+		Counterpart:     rep.Counterpart,
+		CounterpartName: rep.Name,
+		Relationship:    rep.Relationship,
+		Title:           rep.Title,
+		Source:          rep.Source,
+		Cadence:         rep.Cadence,
+		Series:          g.seriesIDs(),
+	}
 }
 
 // Summaries returns every pair with a series, sorted by counterpart, with
@@ -353,7 +375,6 @@ func Summaries(in Input) []PairSummary {
 	groups := groupByPair(in)
 	out := make([]PairSummary, 0, len(groups))
 	for _, g := range groups {
-		rep := g.rep
 		ended := true
 		for _, s := range g.series {
 			if end := seriesEnd(s); end.IsZero() || end.After(in.Now) {
@@ -371,19 +392,11 @@ func Summaries(in Input) []PairSummary {
 			}
 		}
 		out = append(out, PairSummary{
-			Pair:            g.pair.String(),
-			Me:              rep.Me,
-			Counterpart:     rep.Counterpart,
-			CounterpartName: rep.Name,
-			Relationship:    rep.Relationship,
-			Title:           rep.Title,
-			Source:          rep.Source,
-			Cadence:         rep.Cadence,
-			Series:          g.seriesIDs(),
-			Ended:           ended,
-			Trailing:        g.trailing(in, week),
-			OpenActions:     in.OpenActions[g.pair],
-			NextStart:       next,
+			PairInfo:    g.info(),
+			Ended:       ended,
+			Trailing:    g.trailing(in, week),
+			OpenActions: in.OpenActions[g.pair],
+			NextStart:   next,
 		})
 	}
 	slices.SortStableFunc(out, func(a, b PairSummary) int {

@@ -54,19 +54,11 @@ type Report struct {
 
 // PairReport is one pair's entry in the report.
 type PairReport struct {
-	Pair            string           `json:"pair"` // calendar.Pair.String()
-	Me              string           `json:"me"`
-	Counterpart     string           `json:"counterpart"`
-	CounterpartName string           `json:"counterpart_name,omitempty"`
-	Relationship    string           `json:"relationship"`
-	Title           string           `json:"title"`
-	Source          string           `json:"source"`
-	Cadence         calendar.Cadence `json:"cadence"`
-	Series          []string         `json:"series"` // ids of the pair's series, oldest first
-	Week            Counts           `json:"week"`
-	Occurrences     []Occurrence     `json:"occurrences"` // the week's, by original start
-	Trailing        Trailing         `json:"trailing"`
-	OpenActions     int              `json:"open_actions"`
+	PairInfo
+	Week        Counts       `json:"week"`
+	Occurrences []Occurrence `json:"occurrences"` // the week's, by original start
+	Trailing    Trailing     `json:"trailing"`
+	OpenActions int          `json:"open_actions"`
 }
 
 // Counts counts a week's occurrences by state. Planned is all of them.
@@ -157,21 +149,12 @@ func Build(in Input) *Report {
 		if week.Planned == 0 && !tr.Overdue {
 			continue
 		}
-		rep := g.rep
 		r.Pairs = append(r.Pairs, PairReport{
-			Pair:            g.pair.String(),
-			Me:              rep.Me,
-			Counterpart:     rep.Counterpart,
-			CounterpartName: rep.Name,
-			Relationship:    rep.Relationship,
-			Title:           rep.Title,
-			Source:          rep.Source,
-			Cadence:         rep.Cadence,
-			Series:          g.seriesIDs(),
-			Week:            week,
-			Occurrences:     occ,
-			Trailing:        tr,
-			OpenActions:     in.OpenActions[g.pair],
+			PairInfo:    g.info(),
+			Week:        week,
+			Occurrences: occ,
+			Trailing:    tr,
+			OpenActions: in.OpenActions[g.pair],
 		})
 		r.Totals.sum(week)
 	}
