@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -96,7 +97,23 @@ func oneLine(s string) string {
 // one-line usage errors) and prints its flags for --help.
 type flagSet struct {
 	*flag.FlagSet
-	help func()
+	help    func()
+	choices []choice
+}
+
+// choice is a flag whose value must be one of a list.
+type choice struct {
+	name    string
+	value   *string
+	allowed []string
+}
+
+// format declares --format with its allowed values, the first the default;
+// parse refuses any other value.
+func (fs *flagSet) format(allowed ...string) *string {
+	v := fs.String("format", allowed[0], strings.Join(allowed, ", "))
+	fs.choices = append(fs.choices, choice{"format", v, allowed})
+	return v
 }
 
 func newFlags(e *env, name, args string) *flagSet {
@@ -125,5 +142,18 @@ func (fs *flagSet) parse(args []string, extra bool) error {
 	if !extra && fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
+	for _, c := range fs.choices {
+		if !slices.Contains(c.allowed, *c.value) {
+			return usageError{fmt.Sprintf("--%s: unknown %s %q (want %s)", c.name, c.name, *c.value, orList(c.allowed))}
+		}
+	}
 	return nil
+}
+
+// orList writes "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -86,12 +86,9 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 	cfgPath := fs.String("config", "", "config file")
 	with := fs.String("with", "", "only the actions of the pair with this address")
 	all := fs.Bool("all", false, "include done actions")
-	format := fs.String("format", "text", "text or json")
+	format := fs.format("text", "json")
 	if err := fs.parse(args, false); err != nil {
 		return err
-	}
-	if !slices.Contains([]string{"text", "json"}, *format) {
-		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
 	}
 	cfg, st, err := openState(*cfgPath)
 	if err != nil {

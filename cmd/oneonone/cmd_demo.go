@@ -32,7 +32,7 @@ const demoPasswordEnv = "ONEONONE_DEMO_PASSWORD"
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "[--once] [--format text|markdown|json] [--state FILE]")
 	once := fs.Bool("once", false, "print the report and exit")
-	format := fs.String("format", "text", "report format: text, markdown, html or json")
+	format := fs.format("text", "markdown", "html", "json")
 	statePath := fs.String("state", "", "state file to use (default: a temporary one, removed at exit)")
 	if err := fs.parse(args, false); err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -53,7 +52,7 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	toFlag := fs.String("to", "", "window end, YYYY-MM-DD, exclusive (default: 14 days ahead)")
 	me := fs.String("me", "", "your address(es), comma-separated (default: identity.me of the config, else each event's organizer)")
 	tz := fs.String("tz", "", "zone for floating times and dates (default: the config's timezone, else UTC)")
-	format := fs.String("format", "text", "text or json")
+	format := fs.format("text", "json")
 	// The file may come before or after the flags.
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -67,9 +66,6 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 			return usageError{"want exactly one FILE.ics"}
 		}
 		file = fs.Arg(0)
-	}
-	if !slices.Contains([]string{"text", "json"}, *format) {
-		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
 	}
 
 	rules := calendar.DetectRules{}

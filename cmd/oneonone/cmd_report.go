@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"slices"
 	"time"
 
 	"oneonone/agenda"
@@ -19,12 +17,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "[--config PATH] [--week 2026-W47] [--format text|markdown|html|json]")
 	cfgPath := fs.String("config", "", "config file")
 	week := fs.String("week", "", "ISO week (default: the last full week in the config's timezone)")
-	format := fs.String("format", "text", "text, markdown, html or json")
+	format := fs.format("text", "markdown", "html", "json")
 	if err := fs.parse(args, false); err != nil {
 		return err
-	}
-	if !slices.Contains([]string{"text", "markdown", "html", "json"}, *format) {
-		return usageError{fmt.Sprintf("--format: unknown format %q (want text, markdown, html or json)", *format)}
 	}
 	var w report.Week
 	if *week != "" {
@@ -52,12 +47,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 func cmdSeries(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "series", "[--config PATH] [--format text|json]")
 	cfgPath := fs.String("config", "", "config file")
-	format := fs.String("format", "text", "text or json")
+	format := fs.format("text", "json")
 	if err := fs.parse(args, false); err != nil {
 		return err
-	}
-	if !slices.Contains([]string{"text", "json"}, *format) {
-		return usageError{fmt.Sprintf("--format: unknown format %q (want text or json)", *format)}
 	}
 	cfg, st, err := openState(*cfgPath)
 	if err != nil {
