@@ -8,6 +8,8 @@ require (
 	github.com/emersion/go-webdav v0.6.0
 	github.com/teambition/rrule-go v1.8.2
 	go.etcd.io/bbolt v1.4.3
+	golang.org/x/oauth2 v0.37.0
+	google.golang.org/api v0.310.0
 )
 
 require (
@@ -30,10 +32,8 @@ require (
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.61.0 // indirect
-	golang.org/x/oauth2 v0.37.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
-	google.golang.org/api v0.310.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b // indirect
 	google.golang.org/grpc v1.84.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
