@@ -1,0 +1,275 @@
+package google
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/api/googleapi"
+
+	"oneonone/calendar"
+)
+
+// Error is an answer of the Calendar API that is not a success. It matches
+// (errors.Is) the calendar error its status maps to in the call it answered
+// (calendar.ErrNotFound, ErrConflict, ErrForbidden, ErrCursorExpired), and
+// unwraps to the *googleapi.Error.
+type Error struct {
+	Code    int    // HTTP status
+	Reason  string // errors[0].reason ("rateLimitExceeded"), else the status text
+	Message string
+	Err     *googleapi.Error
+	kind    error // the calendar error, or nil
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("google: %d %s", e.Code, e.Reason)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// Unwrap returns the calendar error, if any, and the *googleapi.Error.
+func (e *Error) Unwrap() []error {
+	if e.kind != nil {
+		return []error{e.kind, e.Err}
+	}
+	return []error{e.Err}
+}
+
+// AuthError is a request that could not be authorised: the token endpoint
+// refused a refresh (Err wraps the *oauth2.RetrieveError, e.g. invalid_grant,
+// and whatever the token source wrapped it in, such as the oauth package's
+// *ReauthError), Google answered 401, or 403 insufficientPermissions (the
+// token lacks the scope). A new login is usually the cure; the caller says
+// how.
+type AuthError struct{ Err error }
+
+func (e *AuthError) Error() string {
+	return "google: authorization failed: " + strings.TrimPrefix(e.Err.Error(), "google: ")
+}
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// op names what a request was for, which decides how its errors map.
+type op int
+
+const (
+	opList  op = iota // events.list
+	opGet             // events.get
+	opPatch           // events.patch
+)
+
+// maxMessage bounds the bytes of Google's message kept in an error.
+const maxMessage = 300
+
+// forbiddenReasons are the 403 reasons that say the account may not write
+// the event. Quota reasons (quotaExceeded, dailyLimitExceeded) and a
+// missing scope are not among them: the engine remembers ErrForbidden for
+// good.
+var forbiddenReasons = map[string]bool{
+	"forbidden":                   true,
+	"forbiddenForNonOrganizer":    true,
+	"requiredAccessLevel":         true,
+	"forbiddenForServiceAccounts": true,
+}
+
+// rateLimitReasons are the 403 reasons Google asks clients to back off on.
+var rateLimitReasons = map[string]bool{
+	"rateLimitExceeded":     true,
+	"userRateLimitExceeded": true,
+}
+
+// retryableStatus are the server errors worth another try.
+var retryableStatus = map[int]bool{
+	http.StatusTooManyRequests:     true,
+	http.StatusInternalServerError: true,
+	http.StatusBadGateway:          true,
+	http.StatusServiceUnavailable:  true,
+	http.StatusGatewayTimeout:      true,
+}
+
+// mapError turns what a generated call returned into our error.
+func mapError(o op, err error) error {
+	// The transport's errors come as *url.Error with the whole URL, sync
+	// and page tokens included: name the request without its query; a
+	// token that could not be refreshed has nothing to do with the URL.
+	var re *oauth2.RetrieveError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &re) && errors.As(err, &ue):
+		return &AuthError{Err: ue.Err}
+	case errors.As(err, &re):
+		return &AuthError{Err: err}
+	case errors.As(err, &ue):
+		u, _, _ := strings.Cut(ue.URL, "?")
+		if pu, perr := url.Parse(u); perr == nil {
+			u = pu.Redacted()
+		}
+		err = fmt.Errorf("%s %s: %w", ue.Op, u, ue.Err)
+	}
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return fmt.Errorf("google: %w", err)
+	}
+	e := &Error{Code: ge.Code, Err: ge, Message: ge.Message}
+	if len(ge.Errors) > 0 {
+		e.Reason = ge.Errors[0].Reason
+		if e.Message == "" {
+			e.Message = ge.Errors[0].Message
+		}
+	}
+	if e.Reason == "" {
+		e.Reason = strings.ToLower(http.StatusText(ge.Code))
+	}
+	if e.Message == "" {
+		e.Message = strings.Join(strings.Fields(ge.Body), " ")
+	}
+	if len(e.Message) > maxMessage {
+		e.Message = strings.ToValidUTF8(e.Message[:maxMessage], "") + "…"
+	}
+	switch ge.Code {
+	case http.StatusUnauthorized:
+		return &AuthError{Err: e}
+	case http.StatusForbidden:
+		if e.Reason == "insufficientPermissions" {
+			// The token lacks the scope: signing in again asks for it.
+			return &AuthError{Err: e}
+		}
+		if forbiddenReasons[e.Reason] {
+			e.kind = calendar.ErrForbidden
+		}
+	case http.StatusNotFound:
+		e.kind = calendar.ErrNotFound
+	case http.StatusGone:
+		// fullSyncRequired: the sync token (or a page token of the
+		// listing) is no longer valid. On an event: it was deleted.
+		if o == opList {
+			e.kind = calendar.ErrCursorExpired
+		} else {
+			e.kind = calendar.ErrNotFound
+		}
+	case http.StatusPreconditionFailed:
+		if o == opPatch {
+			e.kind = calendar.ErrConflict
+		}
+	}
+	return e
+}
+
+// retryable reports whether a mapped error is worth another try.
+func retryable(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	if e.Code == http.StatusForbidden {
+		return rateLimitReasons[e.Reason]
+	}
+	return retryableStatus[e.Code]
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Initial <= 0 {
+		p.Initial = time.Second
+	}
+	if p.Max <= 0 {
+		p.Max = 32 * time.Second
+	}
+	if p.Max < p.Initial {
+		p.Max = p.Initial
+	}
+	if p.Attempts <= 0 {
+		p.Attempts = 6
+	}
+	if p.Sleep == nil {
+		p.Sleep = sleep
+	}
+	if p.Jitter == nil {
+		p.Jitter = fullJitter
+	}
+	return p
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func fullJitter(ceiling time.Duration) time.Duration {
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// ceiling is the longest wait before retry number k+1 (k from 0).
+func (p RetryPolicy) ceiling(k int) time.Duration {
+	d := p.Initial
+	for range k {
+		if d >= p.Max/2 {
+			return p.Max
+		}
+		d *= 2
+	}
+	return min(d, p.Max)
+}
+
+// retryAfter reads a Retry-After header in seconds.
+func retryAfter(err error) time.Duration {
+	var e *Error
+	if !errors.As(err, &e) || e.Err == nil || e.Err.Header == nil {
+		return 0
+	}
+	s, err2 := strconv.Atoi(strings.TrimSpace(e.Err.Header.Get("Retry-After")))
+	if err2 != nil || s <= 0 {
+		return 0
+	}
+	return time.Duration(s) * time.Second
+}
+
+// do runs call, mapping its error, and retries it while the error is a rate
+// limit or a server error, the policy allows another attempt and ctx is not
+// done. A Retry-After header lengthens a wait, within Max.
+func (c *Client) do(ctx context.Context, o op, call func() error) error {
+	p := c.retry
+	for k := 0; ; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := call()
+		if err == nil {
+			return nil
+		}
+		err = mapError(o, err)
+		if !retryable(err) {
+			return err
+		}
+		if k+1 >= p.Attempts {
+			return fmt.Errorf("%w (gave up after %d attempts)", err, p.Attempts)
+		}
+		d := min(max(p.Jitter(p.ceiling(k)), retryAfter(err)), p.Max)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return fmt.Errorf("%w (no time left to retry: %w)", err, context.DeadlineExceeded)
+		}
+		if serr := p.Sleep(ctx, d); serr != nil {
+			return fmt.Errorf("%w (stopped retrying: %w)", err, serr)
+		}
+	}
+}
