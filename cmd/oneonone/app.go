@@ -34,6 +34,7 @@ func commands() []command {
 		{"report", "the weekly report of held, skipped and postponed 1:1s", cmdReport},
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
 		{"actions", "add|list|done|reopen: the open actions of a pair", cmdActions},
+		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
 	}

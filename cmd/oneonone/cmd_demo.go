@@ -92,7 +92,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "oneonone demo: %s\n", team.Summary())
 	fmt.Fprintf(e.stdout, "CalDAV server: %s (user %s, password %s)\n\n", davURL, user, password)
 
-	sources, err := buildSources(cfg)
+	sources, err := buildSources(ctx, cfg)
 	if err != nil {
 		return err
 	}

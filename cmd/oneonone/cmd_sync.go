@@ -25,7 +25,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sources, err := buildSources(cfg)
+	sources, err := buildSources(ctx, cfg)
 	if err != nil {
 		return err
 	}

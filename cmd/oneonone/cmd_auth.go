@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"oneonone/calendar/google/oauth"
+	"oneonone/config"
+)
+
+// cmdAuth is "auth google --source NAME": the installed-app OAuth flow for
+// a Google source, saving its token (mode 0600) where the source expects it.
+func cmdAuth(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "google" {
+		return usageError{`want "auth google --source NAME"`}
+	}
+	fs := newFlags(e, "auth google", "--source NAME [--config PATH]")
+	cfgPath := fs.String("config", "", "config file")
+	name := fs.String("source", "", "the Google source to authorize (required)")
+	if err := fs.parse(args[1:], false); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usageError{"--source: want the name of a google source"}
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	sc, ok := cfg.Source(*name)
+	switch {
+	case !ok:
+		return fmt.Errorf("no source named %q in the config", *name)
+	case sc.Kind != config.KindGoogle:
+		return fmt.Errorf("source %s is a %s source, not google", sc.Name, sc.Kind)
+	case sc.ServiceAccount != "":
+		return fmt.Errorf("source %s uses a service account: it needs no authorization step", sc.Name)
+	case sc.ClientSecrets == "":
+		return fmt.Errorf("source %s has no client_secrets: set it to the OAuth client file of a Desktop app", sc.Name)
+	}
+	conf, err := oauth.LoadClientSecrets(sc.ClientSecrets, oauth.ScopeFor(sc.Calendar, cfg.Identity.Me))
+	if err != nil {
+		return err
+	}
+	tok, err := oauth.Login(ctx, conf, e.stdout, nil)
+	if err != nil {
+		return err
+	}
+	if err := oauth.SaveToken(sc.Token, tok); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Authorized. The token for source %s is saved in %s (mode 0600); oneonone refreshes it by itself.\n", sc.Name, sc.Token)
+	return nil
+}
