@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"net/http"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
