@@ -70,7 +70,7 @@ const makeUpReach = 35 * 24 * time.Hour
 //     before the previous rebuild stays as stored and only the rest follows
 //     the new rule;
 //   - a series seen for the first time does not re-count past slots of its
-//     pair that other series already hold (a re-created series);
+//     pair that series gone from the calendar hold (a re-created series);
 //   - a series gone from the calendar keeps its past and loses its upcoming
 //     occurrences.
 func Build(in BuildInput) BuildResult {
@@ -115,11 +115,13 @@ func Build(in BuildInput) BuildResult {
 	}
 
 	used := make(map[string]bool)
-	seen := make(map[string]bool)
+	seen := make(map[string]bool, len(live))
+	for _, f := range live {
+		seen[f.series.ID] = true
+	}
 	var errs []error
 	for _, f := range live {
 		s := f.series
-		seen[s.ID] = true
 		winFrom := from
 		if s.Start.After(winFrom) {
 			winFrom = s.Start
@@ -145,7 +147,7 @@ func Build(in BuildInput) BuildResult {
 		}
 		prev, existed := storedByID[s.ID]
 		if !existed {
-			floor, err := pairFloor(in, s)
+			floor, err := pairFloor(in, s, seen)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -322,12 +324,15 @@ func merge(m mergeInput) []calendar.Occurrence {
 	return out
 }
 
-// pairFloor returns the latest past original start that other series of the
-// same pair already hold, so that a new series does not count it again.
-func pairFloor(in BuildInput, s calendar.Series) (time.Time, error) {
+// pairFloor returns the latest past original start held by series of the
+// same pair that are gone from the calendar, so that a series created again
+// does not count those slots twice. Live series of the pair do not count:
+// the two halves of a split, or a weekly 1:1 beside a monthly one, each keep
+// their own slots.
+func pairFloor(in BuildInput, s calendar.Series, live map[string]bool) (time.Time, error) {
 	var floor time.Time
 	for _, other := range in.Stored {
-		if other.ID == s.ID || other.Pair != s.Pair {
+		if live[other.ID] || other.Pair != s.Pair || other.Source != in.Source {
 			continue
 		}
 		occ, err := in.Occurrences(other.ID)

@@ -224,3 +224,34 @@ func assertStates(t *testing.T, got, want map[string]calendar.State) {
 		}
 	}
 }
+
+// TestBuildSplitSeenLateKeepsBothHalves: a split noticed only after its
+// date keeps the new half's past slots (the old half is still live).
+func TestBuildSplitSeenLateKeepsBothHalves(t *testing.T) {
+	var h memHistory
+	old := weekly1on1("bob", "bob@example.com", day(3, 10), "FREQ=WEEKLY;BYDAY=TU")
+	h.cycle(t, day(20, 12), old) // stored: 3rd, 10th, 17th held; 24th, 1st upcoming
+	old.Recurrence.RRules = []string{"FREQ=WEEKLY;BYDAY=TU;UNTIL=20261110T235959Z"}
+	split := weekly1on1("bob-2", "bob@example.com", day(12, 15), "FREQ=WEEKLY;BYDAY=TH")
+	h.cycle(t, day(20, 13), old, split)
+	want := map[string]calendar.State{
+		"11-03 10:00": calendar.StateHeld, "11-10 10:00": calendar.StateHeld,
+		"11-12 15:00": calendar.StateHeld, "11-19 15:00": calendar.StateHeld,
+		"11-26 15:00": calendar.StateUpcoming, "12-03 15:00": calendar.StateUpcoming,
+	}
+	assertStates(t, h.states(annaBob), want)
+}
+
+// TestBuildTwoLiveSeriesOfOnePair: a weekly 1:1 and a monthly career chat
+// with the same person both count, from the first sync on.
+func TestBuildTwoLiveSeriesOfOnePair(t *testing.T) {
+	var h memHistory
+	weekly := weekly1on1("bob", "bob@example.com", day(3, 10), "FREQ=WEEKLY;BYDAY=TU")
+	monthly := weekly1on1("bob-career", "bob@example.com", day(5, 16), "FREQ=MONTHLY;BYMONTHDAY=5")
+	h.cycle(t, day(20, 12), weekly)
+	h.cycle(t, day(20, 13), weekly, monthly) // the monthly one appears later
+	got := h.states(annaBob)
+	if got["11-05 16:00"] != calendar.StateHeld {
+		t.Fatalf("the monthly series' past slot = %q, want held (all: %v)", got["11-05 16:00"], got)
+	}
+}
