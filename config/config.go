@@ -11,6 +11,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +36,7 @@ type Config struct {
 	Agenda    Agenda   `toml:"agenda"`
 	Detect    Detect   `toml:"detect"`
 	Report    Report   `toml:"report"`
+	Web       Web      `toml:"web"`
 
 	loc     *time.Location    // Timezone, loaded by Validate
 	fromEnv map[string]string // key → the environment variable that set it
@@ -100,7 +102,84 @@ type Detect struct {
 
 // Report configures the report.
 type Report struct {
-	Weeks int `toml:"weeks"` // trailing window of the metrics, in weeks
+	Weeks int   `toml:"weeks"` // trailing window of the metrics, in weeks
+	Email Email `toml:"email"` // the weekly report by e-mail; off while To is empty
+}
+
+// Email is where and when the daemon mails the weekly report.
+type Email struct {
+	To          []string `toml:"to"`           // recipients; empty: no e-mail
+	From        string   `toml:"from"`         // sender address
+	SMTP        string   `toml:"smtp"`         // host:port of the mail server
+	Username    string   `toml:"username"`     // SMTP AUTH PLAIN user; empty: no auth
+	PasswordEnv string   `toml:"password_env"` // the variable holding the SMTP password
+	Security    string   `toml:"security"`     // "starttls" (default), "tls", or "none" (loopback only)
+	Weekday     string   `toml:"weekday"`      // day to send, default "monday"
+	Time        string   `toml:"time"`         // HH:MM in timezone, default "08:00"
+}
+
+// Enabled reports whether the weekly report is mailed.
+func (e Email) Enabled() bool { return len(e.To) > 0 }
+
+// Password returns the SMTP password from password_env.
+func (e Email) Password() (string, error) {
+	if e.PasswordEnv == "" {
+		return "", nil
+	}
+	v := os.Getenv(e.PasswordEnv)
+	if v == "" {
+		return "", &FieldError{Key: "report.email.password_env", Msg: fmt.Sprintf("environment variable %s is not set", e.PasswordEnv)}
+	}
+	return v, nil
+}
+
+// Schedule returns the weekday and the hour and minute of the mailing.
+func (e Email) Schedule() (time.Weekday, int, int) {
+	day, _ := parseWeekday(e.Weekday)
+	var h, m int
+	fmt.Sscanf(e.Time, "%d:%d", &h, &m)
+	return day, h, m
+}
+
+// Web is the daemon's web face.
+type Web struct {
+	// Token is the access token, or TokenEnv names the variable holding it
+	// (16 characters or more). With a listen address other than loopback
+	// the daemon refuses to start without one.
+	Token    string `toml:"token"`
+	TokenEnv string `toml:"token_env"`
+}
+
+// AccessToken returns the web access token, "" when none is set.
+func (w Web) AccessToken() (string, error) {
+	v, key := w.Token, "web.token"
+	switch {
+	case w.Token != "" && w.TokenEnv != "":
+		return "", &FieldError{Key: "web.token", Msg: "set token or token_env, not both"}
+	case w.TokenEnv != "":
+		v, key = os.Getenv(w.TokenEnv), "web.token_env"
+		if v == "" {
+			return "", &FieldError{Key: key, Msg: fmt.Sprintf("environment variable %s is not set", w.TokenEnv)}
+		}
+	case w.Token == "":
+		return "", nil
+	}
+	if len(v) < 16 {
+		return "", &FieldError{Key: key, Msg: "the token must be at least 16 characters long"}
+	}
+	return v, nil
+}
+
+// parseWeekday reads "monday" … "sunday" (or their first three letters).
+func parseWeekday(s string) (time.Weekday, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		name := strings.ToLower(d.String())
+		if s == name || (len(s) == 3 && strings.HasPrefix(name, s)) {
+			return d, true
+		}
+	}
+	return 0, false
 }
 
 // LinkData is what the agenda.link template sees.
@@ -172,7 +251,7 @@ func Default() *Config {
 	c := &Config{
 		Agenda: Agenda{Horizon: Duration{defaultHorizon}},
 		Detect: Detect{Relationship: defaultRelationship},
-		Report: Report{Weeks: defaultReportWeeks},
+		Report: Report{Weeks: defaultReportWeeks, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
 	}
 	for _, o := range options {
 		if err := o.set(c, o.def()); err != nil {
@@ -369,6 +448,12 @@ func (s *Source) Password() (string, error) {
 	return "", nil
 }
 
+// ListenIsLoopback reports whether the web face listens on loopback only.
+func (c *Config) ListenIsLoopback() bool {
+	host, _, err := net.SplitHostPort(c.Listen)
+	return err == nil && isLoopback(host)
+}
+
 // Source returns the source named name.
 func (c *Config) Source(name string) (*Source, bool) {
 	for i := range c.Sources {
@@ -466,7 +551,8 @@ func compileAll(key string, patterns []string) ([]*regexp.Regexp, error) {
 }
 
 // Redacted returns the configuration as TOML, safe to print: passwords are
-// never in it, and the user information of URLs is masked.
+// never in it, the web token is masked, and so is the user information of
+// URLs.
 func (c *Config) Redacted() string {
 	cp := *c
 	cp.Sources = make([]Source, len(c.Sources))
@@ -474,6 +560,9 @@ func (c *Config) Redacted() string {
 		s.URL = redactURL(s.URL)
 		s.Endpoint = redactURL(s.Endpoint)
 		cp.Sources[i] = s
+	}
+	if cp.Web.Token != "" {
+		cp.Web.Token = "(redacted)"
 	}
 	var b bytes.Buffer
 	if err := toml.NewEncoder(&b).Encode(&cp); err != nil {

@@ -782,3 +782,53 @@ func FuzzDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestValidateEmailAndWeb(t *testing.T) {
+	base := "state = \"/tmp/x.db\"\ntimezone = \"UTC\"\n[identity]\nme = [\"anna@example.com\"]\n[[source]]\nname = \"t\"\nkind = \"caldav\"\nurl = \"https://dav.example.com/\"\n"
+	t.Setenv("TEST_SMTP_PW", "pw")
+	t.Setenv("TEST_SHORT_TOKEN", "short")
+	tests := []struct {
+		name, extra, key string
+	}{
+		{"ok", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:587\"\nusername = \"anna\"\npassword_env = \"TEST_SMTP_PW\"\n", ""},
+		{"bad recipient", "[report.email]\nto = [\"nobody\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:587\"\n", "report.email.to[0]"},
+		{"no smtp", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\n", "report.email.smtp"},
+		{"user without password", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:587\"\nusername = \"anna\"\n", "report.email.password_env"},
+		{"clear text off loopback", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:25\"\nsecurity = \"none\"\n", "report.email.security"},
+		{"clear text on loopback", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"127.0.0.1:2525\"\nsecurity = \"none\"\n", ""},
+		{"bad weekday", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:587\"\nweekday = \"someday\"\n", "report.email.weekday"},
+		{"bad time", "[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:587\"\ntime = \"8am\"\n", "report.email.time"},
+		{"short token", "[web]\ntoken_env = \"TEST_SHORT_TOKEN\"\n", "web.token_env"},
+		{"short inline token", "[web]\ntoken = \"abc\"\n", "web.token"},
+		{"both tokens", "[web]\ntoken = \"0123456789abcdef\"\ntoken_env = \"TEST_SHORT_TOKEN\"\n", "web.token"},
+		{"inline token", "[web]\ntoken = \"0123456789abcdef\"\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(base+tt.extra), "t.toml")
+			switch {
+			case tt.key == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.key != "" && (err == nil || !strings.Contains(err.Error(), tt.key+":")):
+				t.Fatalf("error %v does not name %s", err, tt.key)
+			}
+		})
+	}
+	c, err := Parse([]byte(base+"[report.email]\nto = [\"anna@example.com\"]\nfrom = \"o@example.com\"\nsmtp = \"smtp.example.com:587\"\nweekday = \"fri\"\ntime = \"17:30\"\n"), "t.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, h, m := c.Report.Email.Schedule(); d != time.Friday || h != 17 || m != 30 {
+		t.Errorf("Schedule = %v %d:%d", d, h, m)
+	}
+}
+
+func TestRedactedHidesWebToken(t *testing.T) {
+	c, err := Parse([]byte("state = \"/tmp/x.db\"\ntimezone = \"UTC\"\n[identity]\nme = [\"anna@example.com\"]\n[[source]]\nname = \"t\"\nkind = \"caldav\"\nurl = \"https://dav.example.com/\"\n[web]\ntoken = \"0123456789abcdefSECRET\"\n"), "t.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(c.Redacted(), "SECRET") {
+		t.Fatal("Redacted prints the web token")
+	}
+}

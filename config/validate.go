@@ -107,7 +107,56 @@ func (c *Config) Validate() error {
 	if c.Report.Weeks < minWeeks || c.Report.Weeks > maxWeeks {
 		v.add("report.weeks", "must be between %d and %d, got %d", minWeeks, maxWeeks, c.Report.Weeks)
 	}
+	c.validateEmail(v)
+	if _, err := c.Web.AccessToken(); err != nil {
+		v.errs = append(v.errs, err)
+	}
 	return errors.Join(v.errs...)
+}
+
+func (c *Config) validateEmail(v *validator) {
+	e := &c.Report.Email
+	if !e.Enabled() {
+		return // "to" empty: no e-mail, whatever else is set
+	}
+	for i, to := range e.To {
+		if err := checkAddress(to); err != nil {
+			v.add(fmt.Sprintf("report.email.to[%d]", i), "%v", err)
+		}
+	}
+	if err := checkAddress(e.From); err != nil {
+		v.add("report.email.from", "%v", err)
+	}
+	host := ""
+	if err := checkHostPort(e.SMTP); err != nil {
+		v.add("report.email.smtp", "%v", err)
+	} else {
+		host, _, _ = net.SplitHostPort(e.SMTP)
+	}
+	if e.Username != "" && e.PasswordEnv == "" {
+		v.add("report.email.password_env", "must name the variable holding the password of %s", e.Username)
+	}
+	if e.PasswordEnv != "" {
+		if _, err := e.Password(); err != nil {
+			v.errs = append(v.errs, err)
+		}
+	}
+	switch e.Security {
+	case "starttls", "tls":
+	case "none":
+		if host != "" && !isLoopback(host) {
+			v.add("report.email.security", "\"none\" sends the report and password in clear: only for a server on loopback, not %s", host)
+		}
+	default:
+		v.add("report.email.security", "must be starttls, tls or none; got %q", e.Security)
+	}
+	if _, ok := parseWeekday(e.Weekday); !ok {
+		v.add("report.email.weekday", "must be a day of the week like \"monday\", got %q", e.Weekday)
+	}
+	var h, m int
+	if n, err := fmt.Sscanf(e.Time, "%d:%d", &h, &m); err != nil || n != 2 || h < 0 || h > 23 || m < 0 || m > 59 || len(e.Time) != 5 {
+		v.add("report.email.time", "must be HH:MM like \"08:00\", got %q", e.Time)
+	}
 }
 
 func (c *Config) validateSource(v *validator, i int, names map[string]int) {
