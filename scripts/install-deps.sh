@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing:
-# radicale and xandikos (real CalDAV servers the tests start on 127.0.0.1).
+# radicale and xandikos (real CalDAV servers the tests start on 127.0.0.1)
+# and chromium (the web report's browser test drives it headless).
 # It runs apt-get update once, then apt-get install -y, as root or via sudo.
 set -euo pipefail
 
 need=()
 command -v radicale >/dev/null 2>&1 || need+=(radicale)
 command -v xandikos >/dev/null 2>&1 || need+=(xandikos)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
