@@ -1,0 +1,253 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	gosync "sync"
+	"time"
+)
+
+// Observer hears about every cycle of every source (Prometheus metrics).
+type Observer interface {
+	Cycle(sum Summary, took time.Duration)
+}
+
+// SourceStatus is what the daemon knows of one source.
+type SourceStatus struct {
+	Source      string
+	LastAttempt time.Time
+	LastSuccess time.Time
+	LastError   string
+	Failures    int // consecutive failed cycles
+	NextRun     time.Time
+}
+
+// Daemon runs the engine on every source, each on its own schedule: every
+// Interval (with jitter), the first wait computed from the source's last
+// run kept in the store, a failing source backing off, and a "sync now"
+// that runs every source at once.
+type Daemon struct {
+	Engine   *Engine
+	Interval time.Duration
+	// Jitter spreads each wait by up to this fraction of Interval, so that
+	// sources and daemons do not all hit their servers together. Default 0.1.
+	Jitter float64
+	// MaxBackoff caps the wait after failures (Interval doubled per
+	// consecutive failure). Default: an hour, or Interval when longer.
+	MaxBackoff time.Duration
+	// Grace is how long cycles already running may finish after Run's
+	// context ends, before their requests are abandoned. Default 10s.
+	Grace    time.Duration
+	Observer Observer
+
+	mu     gosync.Mutex
+	status map[string]*SourceStatus
+	locks  map[string]*gosync.Mutex // one cycle of a source at a time
+}
+
+func (d *Daemon) init() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != nil {
+		return
+	}
+	d.status = make(map[string]*SourceStatus)
+	d.locks = make(map[string]*gosync.Mutex)
+	for _, ns := range d.Engine.Sources {
+		d.status[ns.Name] = &SourceStatus{Source: ns.Name}
+		d.locks[ns.Name] = &gosync.Mutex{}
+	}
+}
+
+// Status returns the state of every source, in the engine's order.
+func (d *Daemon) Status() []SourceStatus {
+	d.init()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]SourceStatus, 0, len(d.Engine.Sources))
+	for _, ns := range d.Engine.Sources {
+		out = append(out, *d.status[ns.Name])
+	}
+	return out
+}
+
+// Run syncs every source on its schedule until ctx ends. Then it starts no
+// new cycle, lets running ones finish for up to Grace, and returns nil.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.init()
+	// Cycles run under work, which outlives ctx by Grace, so that a write
+	// under way is finished rather than cut in the middle.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg gosync.WaitGroup
+	for _, ns := range d.Engine.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.loop(ctx, work, ns)
+		}()
+	}
+	<-ctx.Done()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d.grace()):
+		d.Engine.log().Warn("cycles still running at shutdown, abandoning them", slog.Duration("grace", d.grace()))
+		cancelWork()
+		<-done
+	}
+	return nil
+}
+
+// SyncNow runs a cycle of every source now, waiting for cycles already
+// under way, and returns their summaries.
+func (d *Daemon) SyncNow(ctx context.Context) ([]Summary, error) {
+	d.init()
+	var sums []Summary
+	var errs []error
+	for _, ns := range d.Engine.Sources {
+		sum := d.cycle(ctx, ns)
+		sums = append(sums, sum)
+		if sum.Err != nil {
+			errs = append(errs, sum.Err)
+		}
+	}
+	return sums, errors.Join(errs...)
+}
+
+// loop waits and runs one source's cycles until ctx ends.
+func (d *Daemon) loop(ctx, work context.Context, ns NamedSource) {
+	wait := d.firstWait(ns.Name)
+	d.setNext(ns.Name, wait)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		sum := d.cycle(work, ns)
+		wait = d.nextWait(ns.Name, sum)
+		d.setNext(ns.Name, wait)
+		timer.Reset(wait)
+	}
+}
+
+// cycle runs one source's cycle, one at a time per source.
+func (d *Daemon) cycle(ctx context.Context, ns NamedSource) Summary {
+	lock := d.locks[ns.Name]
+	lock.Lock()
+	defer lock.Unlock()
+	start := time.Now()
+	sum := d.Engine.SyncSource(ctx, ns)
+	took := time.Since(start)
+	now := d.Engine.now()
+	d.mu.Lock()
+	st := d.status[ns.Name]
+	st.LastAttempt = now
+	if sum.Err != nil {
+		st.LastError = sum.Err.Error()
+		st.Failures++
+	} else {
+		st.LastSuccess, st.LastError, st.Failures = now, "", 0
+	}
+	d.mu.Unlock()
+	log := d.Engine.log().With(slog.String("source", ns.Name))
+	if sum.Err != nil {
+		log.Error("sync failed", slog.String("error", sum.Err.Error()), slog.Duration("took", took))
+	} else {
+		log.Info("synced", slog.Int("changed", sum.Changed), slog.Int("series", sum.Series),
+			slog.Int("requests", sum.Requests), slog.Int("blocks_written", sum.Blocks.Written), slog.Duration("took", took))
+	}
+	if d.Observer != nil {
+		d.Observer.Cycle(sum, took)
+	}
+	return sum
+}
+
+// firstWait is the wait before a source's first cycle: what is left of the
+// interval since its last run kept in the store (none when overdue).
+func (d *Daemon) firstWait(source string) time.Duration {
+	states, err := d.Engine.Store.CalendarStates(source)
+	if err != nil || len(states) == 0 {
+		return d.jitter(0)
+	}
+	var last time.Time
+	for _, st := range states {
+		if st.LastSync.After(last) {
+			last = st.LastSync
+		}
+	}
+	d.mu.Lock()
+	d.status[source].LastAttempt = last
+	for _, st := range states {
+		if st.LastSuccess.After(d.status[source].LastSuccess) {
+			d.status[source].LastSuccess = st.LastSuccess
+		}
+	}
+	d.mu.Unlock()
+	left := d.interval() - d.Engine.now().Sub(last)
+	if left < 0 {
+		left = 0
+	}
+	return d.jitter(left)
+}
+
+// nextWait is the interval after a success; after n failures in a row,
+// the interval doubled n-1 times, at most MaxBackoff.
+func (d *Daemon) nextWait(source string, sum Summary) time.Duration {
+	wait := d.interval()
+	if sum.Err != nil {
+		d.mu.Lock()
+		n := d.status[source].Failures
+		d.mu.Unlock()
+		for i := 1; i < n && wait < d.maxBackoff(); i++ {
+			wait *= 2
+		}
+		wait = min(wait, d.maxBackoff())
+	}
+	return d.jitter(wait)
+}
+
+func (d *Daemon) setNext(source string, wait time.Duration) {
+	d.mu.Lock()
+	d.status[source].NextRun = d.Engine.now().Add(wait)
+	d.mu.Unlock()
+}
+
+// jitter adds up to Jitter×Interval to a wait.
+func (d *Daemon) jitter(wait time.Duration) time.Duration {
+	j := d.Jitter
+	if j == 0 {
+		j = 0.1
+	}
+	if j < 0 {
+		return wait
+	}
+	return wait + time.Duration(rand.Float64()*j*float64(d.interval()))
+}
+
+func (d *Daemon) interval() time.Duration {
+	if d.Interval > 0 {
+		return d.Interval
+	}
+	return 5 * time.Minute
+}
+
+func (d *Daemon) maxBackoff() time.Duration {
+	if d.MaxBackoff > 0 {
+		return d.MaxBackoff
+	}
+	return max(time.Hour, d.interval())
+}
+
+func (d *Daemon) grace() time.Duration {
+	if d.Grace > 0 {
+		return d.Grace
+	}
+	return 10 * time.Second
+}
