@@ -42,7 +42,9 @@ func (s *countingSource) Changes(ctx context.Context, cal, cursor string, known 
 	return calendar.Changes{Full: cursor == "", Cursor: "c1", Requests: 1}, nil
 }
 
-func (s *countingSource) Decode(cal string, obj calendar.Object) ([]calendar.Event, error) { return nil, nil }
+func (s *countingSource) Decode(cal string, obj calendar.Object) ([]calendar.Event, error) {
+	return nil, nil
+}
 
 func (s *countingSource) count() int {
 	s.mu.Lock()
