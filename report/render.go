@@ -62,9 +62,12 @@ type view struct {
 	Pairs     []pairView
 	Totals    Counts
 	TotalText string
+	Extra     HTMLOptions // what the web face adds to the HTML page
 }
 
 type pairView struct {
+	Pair         string // the pair key
+	URL          string // the pair's page, when the host page has one
 	Counterpart  string
 	Name         string
 	Title        string
@@ -122,6 +125,7 @@ func (r *Report) view() view {
 	}
 	for _, p := range r.Pairs {
 		pv := pairView{
+			Pair:         p.Pair,
 			Counterpart:  p.Counterpart,
 			Name:         p.CounterpartName,
 			Title:        p.Title,
@@ -389,3 +393,23 @@ func WriteSummariesText(w io.Writer, s []PairSummary) error {
 	_, err := w.Write(trimTrailingSpace(b.Bytes()))
 	return err
 }
+
+// TrailingText is a pair's trailing metrics as the reports show them.
+type TrailingText struct {
+	Consistency string // "83% (10/12)"; "-" when nothing was due
+	OnTime      string // "75%"; "-" when nothing was due
+	Streak      string // "4"
+	Last        string // "3 days ago", "today", "never"
+	MeanShift   string // "1d", "1h30m"; "-" when nothing moved
+}
+
+// Text returns t as the reports show it.
+func (t Trailing) Text() TrailingText {
+	var tt TrailingText
+	tt.Consistency, tt.OnTime, tt.Streak, tt.Last, tt.MeanShift = trailingText(t)
+	return tt
+}
+
+// Times returns the occurrence's times as the reports show them: "Tue 17
+// Nov 10:00", or "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)" when moved.
+func (o Occurrence) Times() string { return occurrenceView(o).Times() }

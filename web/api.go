@@ -1,0 +1,456 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"oneonone/agenda"
+	"oneonone/calendar"
+	"oneonone/report"
+)
+
+// input reads what a report of week (zero: the last full week) needs; with
+// counts, each pair's open actions are counted too.
+func (s *Server) input(ctx context.Context, week report.Week, counts bool) (report.Input, error) {
+	now := s.now()
+	in := report.Input{
+		Week:          week,
+		Location:      s.opt.Location,
+		Now:           now,
+		TrailingWeeks: s.opt.TrailingWeeks,
+	}
+	if in.Week.IsZero() {
+		in.Week = report.LastFullWeek(now, s.opt.Location)
+	}
+	var open func(context.Context, calendar.Pair) (int, error)
+	if counts {
+		open = func(ctx context.Context, p calendar.Pair) (int, error) {
+			return len(s.openActions(ctx, p)), nil
+		}
+	}
+	return report.Load(ctx, in, s.opt.Store, open)
+}
+
+// openActions returns a pair's open actions. A failure (a document that
+// cannot be read) is logged: what came back is still shown.
+func (s *Server) openActions(ctx context.Context, p calendar.Pair) []agenda.Action {
+	acts, err := s.opt.Actions(ctx, p)
+	if err != nil {
+		s.opt.Log.Warn("read open actions", slog.String("pair", p.String()), slog.String("error", err.Error()))
+	}
+	return acts
+}
+
+// weekParam returns ?week=, the zero Week when it is absent.
+func weekParam(r *http.Request) (report.Week, error) {
+	v := r.URL.Query().Get("week")
+	if v == "" {
+		return report.Week{}, nil
+	}
+	return report.ParseWeek(v)
+}
+
+// apiError is the body of every API error.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"` // the request field that is wrong
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, "encode json: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(b.Bytes())
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, apiError{Error: msg})
+}
+
+func writeFieldError(w http.ResponseWriter, field, msg string) {
+	writeJSON(w, http.StatusBadRequest, apiError{Error: field + ": " + msg, Field: field})
+}
+
+// internalError logs err and answers 500 without its details.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.opt.Log.Error("web request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	if isAPI(r) {
+		writeError(w, http.StatusInternalServerError, "internal error (logged)")
+		return
+	}
+	s.messagePage(w, http.StatusInternalServerError, "Something went wrong", "The error is in oneonone's log.")
+}
+
+// apiReport is GET /api/report?week=: the report JSON of DESIGN.md.
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
+	week, err := weekParam(r)
+	if err != nil {
+		writeFieldError(w, "week", err.Error())
+		return
+	}
+	in, err := s.input(r.Context(), week, true)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := report.Build(in).WriteJSON(&b); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(b.Bytes())
+}
+
+// apiSeries is GET /api/series: every pair with its trailing metrics.
+func (s *Server) apiSeries(w http.ResponseWriter, r *http.Request) {
+	in, err := s.input(r.Context(), report.Week{}, true)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, report.Summaries(in))
+}
+
+// action is an action as the API shows it.
+type action struct {
+	ID     string    `json:"id,omitempty"` // absent for an item of the agenda document
+	Pair   string    `json:"pair"`
+	With   string    `json:"with"` // the counterpart
+	Owner  string    `json:"owner"`
+	Text   string    `json:"text"`
+	Since  time.Time `json:"since"`
+	Due    string    `json:"due,omitempty"` // YYYY-MM-DD
+	Done   time.Time `json:"done,omitzero"` // absent while open
+	Origin string    `json:"origin"`        // "store", or the agenda document it was read from
+}
+
+func (s *Server) actionOf(a agenda.Action) action {
+	loc := s.opt.Location
+	out := action{
+		ID: a.ID, Pair: a.Pair.String(), With: a.Pair.Other(s.opt.Me[0]), Owner: a.Owner, Text: a.Text,
+		Since: a.Since.In(loc), Origin: a.Origin,
+	}
+	if !a.Due.IsZero() {
+		out.Due = a.Due.In(loc).Format(time.DateOnly)
+	}
+	if !a.Done.IsZero() {
+		out.Done = a.Done.In(loc)
+	}
+	return out
+}
+
+// apiActions is GET /api/actions?with=EMAIL&all=1: the stored actions (open
+// ones, or all with all=1) of every pair or of the pair with EMAIL, and
+// with with= also the open items of the pair's agenda document.
+func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var pair calendar.Pair
+	if with := q.Get("with"); with != "" {
+		if !isEmail(with) {
+			writeFieldError(w, "with", "want the counterpart's e-mail address")
+			return
+		}
+		pair = calendar.NewPair(s.opt.Me[0], with)
+	}
+	all := false
+	switch q.Get("all") {
+	case "", "0", "false":
+	case "1", "true":
+		all = true
+	default:
+		writeFieldError(w, "all", "want 1 or 0")
+		return
+	}
+	list, err := s.opt.Store.Actions(pair)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !all {
+		list = slices.DeleteFunc(list, func(a agenda.Action) bool { return !a.Done.IsZero() })
+	}
+	if pair != (calendar.Pair{}) {
+		for _, a := range s.openActions(r.Context(), pair) {
+			if a.Origin != "store" {
+				list = append(list, a)
+			}
+		}
+	}
+	out := make([]action, 0, len(list))
+	for _, a := range list {
+		out = append(out, s.actionOf(a))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// newAction is the body of POST /api/actions.
+type newAction struct {
+	With  string `json:"with"`  // the counterpart (required)
+	Owner string `json:"owner"` // one of the pair; default: me
+	Text  string `json:"text"`  // required
+	Due   string `json:"due"`   // YYYY-MM-DD, optional
+}
+
+// maxActionText bounds an action's text, in characters.
+const maxActionText = 1000
+
+// apiAddAction is POST /api/actions: adds an action owned by Me[0]'s pair
+// with "with".
+func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) {
+	var req newAction
+	if field, msg := decodeBody(r.Body, &req); msg != "" {
+		writeFieldError(w, field, msg)
+		return
+	}
+	me := calendar.NormalizeEmail(s.opt.Me[0])
+	with := calendar.NormalizeEmail(req.With)
+	text := strings.TrimSpace(req.Text)
+	switch {
+	case with == "":
+		writeFieldError(w, "with", "required: the counterpart's e-mail address")
+		return
+	case !isEmail(with):
+		writeFieldError(w, "with", fmt.Sprintf("%q is not an e-mail address", req.With))
+		return
+	case with == me || slices.ContainsFunc(s.opt.Me, func(m string) bool { return calendar.NormalizeEmail(m) == with }):
+		writeFieldError(w, "with", "want the counterpart, not you")
+		return
+	case text == "":
+		writeFieldError(w, "text", "required: what is to be done")
+		return
+	case utf8.RuneCountInString(text) > maxActionText:
+		writeFieldError(w, "text", fmt.Sprintf("at most %d characters", maxActionText))
+		return
+	case !utf8.ValidString(text):
+		writeFieldError(w, "text", "not valid UTF-8")
+		return
+	}
+	a := agenda.Action{
+		Pair:   calendar.NewPair(me, with),
+		Owner:  me,
+		Text:   text,
+		Since:  s.now(),
+		Origin: "store",
+	}
+	if req.Owner != "" {
+		a.Owner = calendar.NormalizeEmail(req.Owner)
+		if !isEmail(a.Owner) {
+			writeFieldError(w, "owner", fmt.Sprintf("%q is not an e-mail address", req.Owner))
+			return
+		}
+		if !a.Pair.Has(a.Owner) {
+			writeFieldError(w, "owner", fmt.Sprintf("%s is not one of the pair (%s)", a.Owner, a.Pair))
+			return
+		}
+	}
+	if req.Due != "" {
+		due, err := time.ParseInLocation(time.DateOnly, req.Due, s.opt.Location)
+		if err != nil {
+			writeFieldError(w, "due", fmt.Sprintf("want YYYY-MM-DD, got %q", req.Due))
+			return
+		}
+		a.Due = due
+	}
+	a, err := s.opt.Store.AddAction(a)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/actions/"+a.ID)
+	writeJSON(w, http.StatusCreated, s.actionOf(a))
+}
+
+// doneBody is the body of PATCH /api/actions/{id}.
+type doneBody struct {
+	Done *bool `json:"done"`
+}
+
+// apiSetActionDone is PATCH /api/actions/{id} {"done": true|false}: marks a
+// stored action done, or open again.
+func (s *Server) apiSetActionDone(w http.ResponseWriter, r *http.Request) {
+	var req doneBody
+	if field, msg := decodeBody(r.Body, &req); msg != "" {
+		writeFieldError(w, field, msg)
+		return
+	}
+	if req.Done == nil {
+		writeFieldError(w, "done", "required: true or false")
+		return
+	}
+	id := r.PathValue("id")
+	a, ok, err := s.opt.Store.Action(id)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no action %q (items of an agenda document are ticked in the document)", id))
+		return
+	}
+	// Marking a done action done again keeps when it was done.
+	if *req.Done != !a.Done.IsZero() {
+		var when time.Time
+		if *req.Done {
+			when = s.now()
+		}
+		if a, ok, err = s.opt.Store.SetActionDone(id, when); err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("action %s vanished", id)
+			}
+			s.internalError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, s.actionOf(a))
+}
+
+// decodeBody decodes one JSON object from body into v, refusing unknown
+// fields and trailing data. It returns the field at fault ("body" when it
+// is the whole) and what is wrong; msg is "" on success.
+func decodeBody(body io.Reader, v any) (field, msg string) {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.Decode(&struct{}{}) != io.EOF {
+			return "body", "want exactly one JSON object"
+		}
+		return "", ""
+	}
+	var typeErr *json.UnmarshalTypeError
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return typeErr.Field, fmt.Sprintf("want a %s, got a JSON %s", typeErr.Type, typeErr.Value)
+	case errors.As(err, &maxErr):
+		return "body", fmt.Sprintf("larger than %d bytes", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return "body", "want a JSON object, got nothing"
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return strings.Trim(name, `"`), "unknown field"
+	}
+	return "body", "want a JSON object: " + err.Error()
+}
+
+// isEmail is a plain check of an address: one @ with something on each
+// side, no spaces or control characters.
+func isEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(s) > 254 {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == '<' || r == '>' || r == ',' {
+			return false
+		}
+	}
+	return true
+}
+
+// syncSummary is what POST /api/sync says of one source.
+type syncSummary struct {
+	Source    string     `json:"source"`
+	Calendars int        `json:"calendars"`
+	Objects   int        `json:"objects"`
+	Changed   int        `json:"changed"`
+	Series    int        `json:"series"`
+	Requests  int        `json:"requests"`
+	Problems  int        `json:"problems"` // objects read in part or not at all (logged)
+	Blocks    syncBlocks `json:"blocks"`
+	Error     string     `json:"error,omitempty"`
+}
+
+type syncBlocks struct {
+	Written      int `json:"written"`
+	AlreadyRight int `json:"already_right"`
+	Conflicts    int `json:"conflicts"`
+	Refused      int `json:"refused"`
+}
+
+// apiSync is POST /api/sync: one cycle of every source now. A second
+// request while one runs gets 409.
+func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
+	if s.opt.SyncNow == nil {
+		writeError(w, http.StatusServiceUnavailable, "sync is not available here")
+		return
+	}
+	if !s.syncing.TryLock() {
+		writeError(w, http.StatusConflict, "a sync started here is still running")
+		return
+	}
+	defer s.syncing.Unlock()
+	sums, err := s.opt.SyncNow(r.Context())
+	if err != nil && len(sums) == 0 {
+		s.opt.Log.Warn("sync now failed", slog.String("error", err.Error()))
+		writeError(w, http.StatusBadGateway, "sync: "+err.Error())
+		return
+	}
+	out := make([]syncSummary, 0, len(sums))
+	for _, sum := range sums {
+		ss := syncSummary{
+			Source: sum.Source, Calendars: sum.Calendars, Objects: sum.Objects, Changed: sum.Changed,
+			Series: sum.Series, Requests: sum.Requests, Problems: len(sum.Problems),
+			Blocks: syncBlocks{
+				Written: sum.Blocks.Written, AlreadyRight: sum.Blocks.AlreadyRight,
+				Conflicts: sum.Blocks.Conflicts, Refused: sum.Blocks.Refused,
+			},
+		}
+		if sum.Err != nil {
+			ss.Error = sum.Err.Error()
+		}
+		out = append(out, ss)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// health is the body of /healthz.
+type health struct {
+	// Status is "ok" (every source synced lately), "degraded" (some are
+	// stale) or "stale" (all are, or there is none: 503).
+	Status  string         `json:"status"`
+	Sources []SourceHealth `json:"sources"`
+}
+
+// healthz is GET /healthz.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	h := health{Sources: []SourceHealth{}}
+	if s.opt.Health != nil {
+		if got := s.opt.Health(); got != nil {
+			h.Sources = got
+		}
+	}
+	stale := 0
+	for _, src := range h.Sources {
+		if src.Stale {
+			stale++
+		}
+	}
+	code := http.StatusOK
+	switch {
+	case stale == len(h.Sources):
+		h.Status, code = "stale", http.StatusServiceUnavailable
+	case stale > 0:
+		h.Status = "degraded"
+	default:
+		h.Status = "ok"
+	}
+	writeJSON(w, code, h)
+}

@@ -1,0 +1,298 @@
+package web
+
+import (
+	"bytes"
+	"cmp"
+	_ "embed"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"oneonone/calendar"
+	"oneonone/report"
+)
+
+//go:embed pages.html.tmpl
+var pagesSource string
+
+// webStyle is what the web face adds to the report's CSS (report.HTMLStyle):
+// links, the week navigation, the pair page's chart and lists.
+//
+//go:embed web.css
+var webStyle string
+
+var pages = template.Must(template.New("pages").Parse(pagesSource))
+
+// style is the CSS of every page: the report's, then the web face's.
+func style() template.CSS { return report.HTMLStyle() + "\n" + template.CSS(webStyle) }
+
+// pairURL returns the page of a pair, by its key "a@x|b@y".
+func pairURL(pair string) string { return "/pair/" + url.PathEscape(pair) }
+
+func weekURL(w report.Week) string { return "/?week=" + w.String() }
+
+// render executes a page template and writes it with code.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeHTML(w, code, b.Bytes())
+}
+
+func writeHTML(w http.ResponseWriter, code int, body []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(body)
+}
+
+// message is a page that only says something: an error, a refusal.
+type message struct {
+	Style template.CSS
+	Title string
+	Text  string
+}
+
+func (s *Server) messagePage(w http.ResponseWriter, code int, title, text string) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, "message", message{Style: style(), Title: title, Text: text}); err != nil {
+		http.Error(w, title, code)
+		return
+	}
+	writeHTML(w, code, b.Bytes())
+}
+
+// reportPage is GET /?week=: the weekly report with links to other weeks
+// and to each pair's page.
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
+	week, err := weekParam(r)
+	if err != nil {
+		s.messagePage(w, http.StatusBadRequest, "No such week", err.Error())
+		return
+	}
+	in, err := s.input(r.Context(), week, true)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	rep := report.Build(in)
+	var all []report.Link
+	for _, p := range report.Summaries(in) {
+		all = append(all, report.Link{Text: personName(p.CounterpartName, p.Counterpart), URL: pairURL(p.Pair)})
+	}
+	var b bytes.Buffer
+	err = rep.WriteHTMLWith(&b, report.HTMLOptions{
+		Style:    template.CSS(webStyle),
+		Nav:      s.weekNav(in.Week),
+		PairURL:  pairURL,
+		AllPairs: all,
+	})
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeHTML(w, http.StatusOK, b.Bytes())
+}
+
+// weekNav links the weeks around w: the one before, the one after (not
+// past the current week), the last full week and the current one.
+func (s *Server) weekNav(w report.Week) []report.Link {
+	now := s.now()
+	current := report.WeekOf(now, s.opt.Location)
+	lastFull := report.LastFullWeek(now, s.opt.Location)
+	nav := []report.Link{{Text: "← " + w.Add(-1).String(), URL: weekURL(w.Add(-1))}}
+	if next := w.Add(1); !after(next, current) {
+		nav = append(nav, report.Link{Text: next.String() + " →", URL: weekURL(next)})
+	}
+	nav = append(nav,
+		report.Link{Text: "last full week", URL: "/", Current: w == lastFull},
+		report.Link{Text: "this week", URL: weekURL(current), Current: w == current},
+	)
+	return nav
+}
+
+// after reports whether week a comes after b.
+func after(a, b report.Week) bool {
+	return a.Year > b.Year || (a.Year == b.Year && a.Week > b.Week)
+}
+
+func personName(name, addr string) string {
+	if name == "" {
+		return addr
+	}
+	return name + " <" + addr + ">"
+}
+
+// pairView is the pair page.
+type pairView struct {
+	Style        template.CSS
+	Name         string // "Bob Builder <bob@example.com>"
+	Pair         string
+	Title        string
+	Relationship string
+	Cadence      string
+	Source       string
+	Weeks        int
+	Trailing     report.TrailingText
+	Overdue      bool
+	Ended        bool
+	Next         string
+	Chart        chart
+	Occurrences  []pairOcc // upcoming ones and those of the chart's weeks, newest first
+	Earlier      []pairOcc // older ones
+	Actions      []pairAction
+	Series       []pairSeries
+	Generated    string
+}
+
+type pairOcc struct {
+	Week  string
+	State string
+	Times string
+	Title string // the series' title, when the pair has several
+}
+
+type pairAction struct {
+	Owner string
+	Text  string
+	When  string // "since 2026-11-12, due 2026-11-20"
+	From  string // "#3", or "agenda document"
+}
+
+type pairSeries struct {
+	Title   string
+	Details []string
+}
+
+// pairPage is GET /pair/{pair}: one pair's history.
+func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
+	p, ok := calendar.ParsePair(r.PathValue("pair"))
+	if !ok {
+		s.messagePage(w, http.StatusNotFound, "No such 1:1", "A pair is written as two addresses: a@example.com|b@example.com.")
+		return
+	}
+	in, err := s.input(r.Context(), report.Week{}, false)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	var series []calendar.Series
+	ids := map[string]bool{}
+	for _, ser := range in.Series {
+		if ser.Pair == p {
+			series = append(series, ser)
+			ids[ser.ID] = true
+		}
+	}
+	if len(series) == 0 {
+		s.messagePage(w, http.StatusNotFound, "No such 1:1", "oneonone knows no 1:1 series of "+p.String()+".")
+		return
+	}
+	acts := s.openActions(r.Context(), p)
+	in.OpenActions = map[calendar.Pair]int{p: len(acts)}
+	var sum report.PairSummary
+	for _, ps := range report.Summaries(in) {
+		if ps.Pair == p.String() {
+			sum = ps
+		}
+	}
+	loc := s.opt.Location
+	var occ []calendar.Occurrence
+	for _, o := range in.Occurrences {
+		if o.Pair == p || (o.Pair == calendar.Pair{} && ids[o.SeriesID]) {
+			occ = append(occ, o)
+		}
+	}
+	calendar.SortOccurrences(occ)
+	slices.Reverse(occ)
+
+	// Occurrences name their series when the pair's series have titles
+	// that tell them apart.
+	titles := map[string]string{}
+	distinctTitles := false
+	for _, ser := range series {
+		titles[ser.ID] = ser.Title
+		distinctTitles = distinctTitles || ser.Title != series[0].Title
+	}
+	now := s.now()
+	v := pairView{
+		Style:        style(),
+		Name:         personName(sum.CounterpartName, sum.Counterpart),
+		Pair:         sum.Pair,
+		Title:        sum.Title,
+		Relationship: sum.Relationship,
+		Cadence:      string(sum.Cadence),
+		Source:       sum.Source,
+		Weeks:        sum.Trailing.Weeks,
+		Trailing:     sum.Trailing.Text(),
+		Overdue:      sum.Trailing.Overdue,
+		Ended:        sum.Ended,
+		Next:         "-",
+		Chart:        weekChart(occ, report.WeekOf(now, loc), chartWeeks, loc),
+		Generated:    now.UTC().Format("2006-01-02 15:04 UTC"),
+	}
+	switch {
+	case sum.NextStart != nil:
+		v.Next = sum.NextStart.In(loc).Format("Mon 2 Jan 15:04")
+	case sum.Ended:
+		v.Next = "ended"
+	}
+	chartFrom, _ := report.WeekOf(now, loc).Add(-(chartWeeks - 1)).Range(loc)
+	for _, o := range occ {
+		po := pairOcc{
+			Week:  report.WeekOf(o.OriginalStart, loc).String(),
+			State: string(o.State),
+			Times: report.Occurrence{
+				OriginalStart: o.OriginalStart.In(loc), Start: o.Start.In(loc), ShiftMinutes: o.ShiftMinutes(),
+			}.Times(),
+		}
+		if o.Start.IsZero() {
+			po.Times = o.OriginalStart.In(loc).Format("Mon 2 Jan 15:04")
+		}
+		if distinctTitles {
+			po.Title = titles[o.SeriesID]
+		}
+		if o.OriginalStart.Before(chartFrom) {
+			v.Earlier = append(v.Earlier, po)
+		} else {
+			v.Occurrences = append(v.Occurrences, po)
+		}
+	}
+	for _, a := range acts {
+		pa := pairAction{Owner: a.Owner, Text: a.Text, From: "agenda document"}
+		if a.Origin == "store" {
+			pa.From = "#" + a.ID
+		}
+		var when []string
+		if !a.Since.IsZero() {
+			when = append(when, "since "+a.Since.In(loc).Format(time.DateOnly))
+		}
+		if !a.Due.IsZero() {
+			when = append(when, "due "+a.Due.In(loc).Format(time.DateOnly))
+		}
+		pa.When = strings.Join(when, ", ")
+		v.Actions = append(v.Actions, pa)
+	}
+	slices.SortStableFunc(series, func(a, b calendar.Series) int {
+		return cmp.Or(b.Start.Compare(a.Start), cmp.Compare(a.ID, b.ID))
+	})
+	for _, ser := range series {
+		d := []string{string(ser.Cadence), "from " + ser.Start.In(loc).Format("Mon 2 Jan 2006 15:04")}
+		if !ser.Until.IsZero() {
+			d = append(d, "until "+ser.Until.In(loc).Format("2 Jan 2006"))
+		}
+		if !ser.Deleted.IsZero() {
+			d = append(d, "deleted "+ser.Deleted.In(loc).Format("2 Jan 2006"))
+		}
+		d = append(d, ser.Source+" ("+ser.Calendar+")")
+		if ser.RRule != "" {
+			d = append(d, ser.RRule)
+		}
+		v.Series = append(v.Series, pairSeries{Title: ser.Title, Details: d})
+	}
+	s.render(w, r, http.StatusOK, "pair", v)
+}

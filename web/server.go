@@ -1,0 +1,227 @@
+// Package web is the daemon's HTTP face (DESIGN.md, "Layout"): the weekly
+// report and each pair's history as HTML pages, a JSON API over the report,
+// the series and the actions, /metrics for Prometheus and /healthz.
+//
+//	GET   /                   the weekly report (?week=2026-W47; default the last full week)
+//	GET   /pair/{pair}        one pair's history; {pair} is the path-escaped key "a@x|b@y"
+//	GET   /login?code=        a one-time login link (LoginURL) sets the session cookie
+//	GET   /api/report?week=   the report JSON of DESIGN.md
+//	GET   /api/series         report.Summaries
+//	GET   /api/actions        ?with=EMAIL (adds the agenda document's items), &all=1 (done ones too)
+//	POST  /api/actions        {"with","owner","text","due"} → 201 with the action
+//	PATCH /api/actions/{id}   {"done": true|false}
+//	POST  /api/sync           one cycle now; the summaries
+//	GET   /healthz            the sources' health; 503 when all are stale or there is none
+//	GET   /metrics            Options.Registry for Prometheus
+//
+// Pages are html/template with inline CSS (the report's, report.HTMLStyle)
+// and no scripts; the Content Security Policy forbids every script. Access:
+// with a token, every request carries it as a bearer token or holds the
+// session cookie that a login link sets; without one (loopback only, the
+// caller checks) anyone on the machine may read. State-changing requests
+// are refused when they come from another site, in every mode, and must
+// send JSON.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"oneonone/agenda"
+	"oneonone/calendar"
+	"oneonone/store"
+	"oneonone/sync"
+)
+
+// SourceHealth is what the daemon knows of one source.
+type SourceHealth struct {
+	Source      string    `json:"source"`
+	LastAttempt time.Time `json:"last_attempt"`
+	LastSuccess time.Time `json:"last_success"`
+	LastError   string    `json:"last_error,omitempty"`
+	Stale       bool      `json:"stale"` // no success for more than 3 intervals (or never)
+	NextRun     time.Time `json:"next_run,omitzero"`
+}
+
+// Options configures a Server.
+type Options struct {
+	Store         *store.Store
+	Location      *time.Location // where weeks and days are counted; nil means UTC
+	TrailingWeeks int            // the report's trailing window; 0 means report.DefaultTrailingWeeks
+	// Me is identity.me; Me[0] owns the actions added through the API and
+	// is the other half of the pair of ?with=.
+	Me []string
+	// Token is the access token; "" means no authentication, which the
+	// caller allows on a loopback address only.
+	Token string
+	Now   func() time.Time // nil means time.Now
+	// Actions returns a pair's open actions (the store's and its agenda
+	// document's). An error with actions is a document that could not be
+	// read: the actions are shown and the error logged. Nil means the
+	// store's open actions only.
+	Actions func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error)
+	// SyncNow runs a cycle of every source now (POST /api/sync); nil means
+	// the API answers 503.
+	SyncNow func(ctx context.Context) ([]sync.Summary, error)
+	// Health returns the state of every source (GET /healthz).
+	Health func() []SourceHealth
+	// Registry is served at /metrics; nil means no /metrics.
+	Registry *prometheus.Registry
+	Log      *slog.Logger // nil means slog.Default()
+	// SessionKey signs the session cookies (HMAC-SHA256, 32 bytes or
+	// more); nil means a random key per Server, so that a new Server (a
+	// restart, a config reload) ends every session. A daemon that rebuilds
+	// its Server on reload may pass one key to keep them.
+	SessionKey []byte
+}
+
+// Server serves the web face. Its handler is safe for concurrent use.
+type Server struct {
+	opt     Options
+	secret  []byte // HMAC key of the session cookies
+	origins *http.CrossOriginProtection
+	handler http.Handler
+
+	mu    gosync.Mutex
+	codes map[[32]byte]time.Time // SHA-256 of an unused login code → when it expires
+
+	syncing gosync.Mutex // one POST /api/sync at a time
+}
+
+// New returns a Server for opt. It needs a store and at least one address
+// in Me.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil {
+		return nil, errors.New("web: no store")
+	}
+	if len(opt.Me) == 0 || opt.Me[0] == "" {
+		return nil, errors.New("web: no identity (identity.me)")
+	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.Actions == nil {
+		acts := agenda.Actions{Store: opt.Store}
+		opt.Actions = func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
+			return acts.Open(ctx, p, "")
+		}
+	}
+	s := &Server{
+		opt:     opt,
+		secret:  opt.SessionKey,
+		origins: http.NewCrossOriginProtection(),
+		codes:   map[[32]byte]time.Time{},
+	}
+	switch {
+	case s.secret == nil:
+		s.secret = make([]byte, 32)
+		if _, err := rand.Read(s.secret); err != nil {
+			return nil, err
+		}
+	case len(s.secret) < 32:
+		return nil, errors.New("web: the session key must be 32 bytes or more")
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.reportPage)
+	mux.HandleFunc("GET /pair/{pair}", s.pairPage)
+	mux.HandleFunc("GET /login", s.login)
+	mux.HandleFunc("GET /api/report", s.apiReport)
+	mux.HandleFunc("GET /api/series", s.apiSeries)
+	mux.HandleFunc("GET /api/actions", s.apiActions)
+	mux.HandleFunc("POST /api/actions", s.apiAddAction)
+	mux.HandleFunc("PATCH /api/actions/{id}", s.apiSetActionDone)
+	mux.HandleFunc("POST /api/sync", s.apiSync)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	if opt.Registry != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("/", s.notFound(mux))
+	s.handler = s.secure(s.guard(s.authenticate(mux)))
+	return s, nil
+}
+
+// Handler returns the web face's handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) now() time.Time { return s.opt.Now() }
+
+// notFound answers what no route takes: 405 when the path is served for
+// another method, else 404; JSON under /api/, a page elsewhere.
+func (s *Server) notFound(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+			other := r.Clone(r.Context())
+			other.Method = m
+			if _, pattern := mux.Handler(other); pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		switch {
+		case len(allow) > 0:
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			if isAPI(r) {
+				writeError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+": want "+strings.Join(allow, " or "))
+				return
+			}
+			s.messagePage(w, http.StatusMethodNotAllowed, "Method not allowed", "This page is read with "+strings.Join(allow, " or ")+".")
+		case isAPI(r):
+			writeError(w, http.StatusNotFound, "no such API: "+r.URL.Path)
+		default:
+			s.messagePage(w, http.StatusNotFound, "Not found", "There is no page at this address.")
+		}
+	}
+}
+
+// maxBody bounds the JSON bodies the API reads.
+const maxBody = 64 << 10
+
+// secure sets the headers every response carries.
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate lets a request through when no token is set, or when it
+// carries the token as a bearer token or a valid session cookie. The login
+// page is open: its code is the credential.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opt.Token == "" || r.URL.Path == "/login" || s.authorized(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="oneonone"`)
+		if isAPI(r) {
+			writeError(w, http.StatusUnauthorized, "unauthorized: send Authorization: Bearer <token> or log in with the link the daemon printed")
+			return
+		}
+		s.messagePage(w, http.StatusUnauthorized, "Log in first",
+			"Open the login link that oneonone printed when it started (each link works once, for 10 minutes), or send the access token as Authorization: Bearer.")
+	})
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
