@@ -170,11 +170,12 @@ func (d *Daemon) cycle(ctx context.Context, ns NamedSource) Summary {
 }
 
 // firstWait is the wait before a source's first cycle: what is left of the
-// interval since its last run kept in the store (none when overdue).
+// interval since its last run kept in the store, with jitter; none at all
+// when the source was never synced or is overdue.
 func (d *Daemon) firstWait(source string) time.Duration {
 	states, err := d.Engine.Store.CalendarStates(source)
 	if err != nil || len(states) == 0 {
-		return d.jitter(0)
+		return 0
 	}
 	var last time.Time
 	for _, st := range states {
@@ -191,8 +192,8 @@ func (d *Daemon) firstWait(source string) time.Duration {
 	}
 	d.mu.Unlock()
 	left := d.interval() - d.Engine.now().Sub(last)
-	if left < 0 {
-		left = 0
+	if left <= 0 {
+		return 0
 	}
 	return d.jitter(left)
 }

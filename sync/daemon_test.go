@@ -136,9 +136,15 @@ func TestDaemonFirstWaitFromTheStore(t *testing.T) {
 		t.Errorf("overdue: first wait %v, want 0", w)
 	}
 	d.Jitter = 0.1
+	if w := d.firstWait("team"); w != 0 {
+		t.Errorf("overdue with jitter: first wait %v, want 0 (sync at once)", w)
+	}
+	if err := st.PutCalendarState(store.CalendarState{Source: "team", Calendar: "/cal/", LastSync: now.Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 	for range 20 {
-		if w := d.firstWait("team"); w < 0 || w > 30*time.Second {
-			t.Fatalf("jittered wait %v outside [0, 30s]", w)
+		if w := d.firstWait("team"); w < 4*time.Minute || w > 4*time.Minute+30*time.Second {
+			t.Fatalf("jittered wait %v outside [4m, 4m30s]", w)
 		}
 	}
 }

@@ -30,6 +30,7 @@ func (e usageError) Error() string { return e.msg }
 func commands() []command {
 	return []command{
 		{"demo", "run oneonone against an embedded CalDAV server seeded with a team", cmdDemo},
+		{"run", "the daemon: sync on every interval, write agendas, serve the web face", cmdRun},
 		{"sync", "one full sync cycle over all sources, then exit", cmdSync},
 		{"report", "the weekly report of held, skipped and postponed 1:1s", cmdReport},
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav/caldavserver"
@@ -21,6 +23,8 @@ import (
 	"oneonone/demo"
 	"oneonone/report"
 	"oneonone/store"
+	"oneonone/sync"
+	"oneonone/web"
 )
 
 // demoPasswordEnv carries the embedded server's password to the CalDAV
@@ -133,8 +137,35 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if *once {
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "\nThe CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
+	return serveDemo(ctx, e, cfg, st, eng, davURL, log)
+}
+
+// serveDemo keeps the demo running: the daemon re-syncs the embedded server
+// every interval and the web face shows the report, until Ctrl-C.
+func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store, eng *sync.Engine, davURL string, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: web.NewMetrics(reg)}
+	w, err := newWeb(cfg, st, d, "", nil, reg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the demo web face: %w", err)
+	}
+	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "\nWeb report: http://%s/ (the daemon syncs every %s; POST /api/sync syncs now)\n", ln.Addr(), cfg.Interval.Duration)
+	fmt.Fprintf(e.stdout, "The CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = d.Run(dctx); close(done) }()
 	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	stop()
+	<-done
 	return nil
 }
 
@@ -160,7 +191,7 @@ func seed(dav *caldavserver.Server, team demo.Team) error {
 // demoConfig is the config a user of this team would write.
 func demoConfig(team demo.Team, state, url, user string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "state = %q\ntimezone = \"Europe/Berlin\"\n\n[identity]\nme = [%q]\n\n", state, team.Me.Email)
+	fmt.Fprintf(&b, "state = %q\ntimezone = \"Europe/Berlin\"\ninterval = \"1m\"\n\n[identity]\nme = [%q]\n\n", state, team.Me.Email)
 	fmt.Fprintf(&b, "[[source]]\nname = \"team\"\nkind = \"caldav\"\nurl = %q\nusername = %q\npassword_env = %q\n\n", url, user, demoPasswordEnv)
 	fmt.Fprintf(&b, "[agenda]\nlink = \"https://docs.example.com/1on1/{{.Counterpart}}\"\n")
 	for _, p := range team.People {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/config"
 	"oneonone/report"
@@ -69,50 +68,18 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 	return report.WriteSummariesText(e.stdout, sums)
 }
 
-// reportInput reads what a report needs from the store.
+// reportInput reads what a report needs from the store: last full week,
+// with each pair's open actions counted (a document that cannot be read
+// counts its stored actions only; sync reports the document).
 func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Input, error) {
-	series, err := st.Series()
-	if err != nil {
-		return report.Input{}, err
-	}
-	occ, err := st.AllOccurrences()
-	if err != nil {
-		return report.Input{}, err
-	}
-	open, err := openActionCounts(cfg, st, series)
-	if err != nil {
-		return report.Input{}, err
-	}
+	open := pairActions(cfg, st)
 	loc := cfg.Location()
-	return report.Input{
-		OpenActions:   open,
-		Week:          report.LastFullWeek(now, loc),
-		Location:      loc,
-		Now:           now,
-		TrailingWeeks: cfg.Report.Weeks,
-		Series:        series,
-		Occurrences:   occ,
-	}, nil
-}
-
-// openActionCounts counts each pair's open actions: the stored ones and the
-// open items of its agenda document (a document that cannot be read counts
-// as none; sync reports it).
-func openActionCounts(cfg *config.Config, st *store.Store, series []calendar.Series) (map[calendar.Pair]int, error) {
-	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
-	out := map[calendar.Pair]int{}
-	seen := map[calendar.Pair]bool{}
-	for _, s := range series {
-		if seen[s.Pair] {
-			continue
+	in := report.Input{Week: report.LastFullWeek(now, loc), Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks}
+	return report.Load(context.Background(), in, st, func(ctx context.Context, p calendar.Pair) (int, error) {
+		acts, err := open(ctx, p)
+		if err != nil && acts == nil {
+			return 0, err
 		}
-		seen[s.Pair] = true
-		pc, _ := cfg.Pair(s.Counterpart)
-		open, err := acts.Open(context.Background(), s.Pair, pc.Doc)
-		if err != nil && open == nil {
-			return nil, err
-		}
-		out[s.Pair] = len(open)
-	}
-	return out, nil
+		return len(acts), nil
+	})
 }

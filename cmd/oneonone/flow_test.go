@@ -16,7 +16,7 @@ import (
 
 // userFlow sets up what a new user has: a CalDAV account with the demo
 // team, and a config file pointing at it.
-func userFlow(t *testing.T) (cfgPath string, dav *caldavserver.Server, team demo.Team) {
+func userFlow(t *testing.T, topLevel ...string) (cfgPath string, dav *caldavserver.Server, team demo.Team) {
 	t.Helper()
 	loc, _ := time.LoadLocation("Europe/Berlin")
 	team = demo.Seed(time.Now(), loc)
@@ -29,7 +29,7 @@ func userFlow(t *testing.T) (cfgPath string, dav *caldavserver.Server, team demo
 	t.Cleanup(srv.Close)
 	t.Setenv("TEST_CALDAV_PASSWORD", "s3cret")
 	dir := t.TempDir()
-	cfg := fmt.Sprintf(`state = %q
+	cfg := strings.Join(topLevel, "\n") + "\n" + fmt.Sprintf(`state = %q
 timezone = "Europe/Berlin"
 [identity]
 me = ["anna@example.com"]

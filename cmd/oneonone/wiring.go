@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"oneonone/agenda"
@@ -41,7 +41,7 @@ func openState(cfgPath string) (*config.Config, *store.Store, error) {
 }
 
 // newLogger returns the one logger, as the config asks.
-func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
@@ -153,10 +153,26 @@ func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 	}, nil
 }
 
+// pairActions returns a pair's open actions: the stored ones and the open
+// items of its agenda document ([[agenda.pair]] doc). When the document
+// cannot be read, the stored ones come back with the error.
+func pairActions(cfg *config.Config, st *store.Store) func(context.Context, calendar.Pair) ([]agenda.Action, error) {
+	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
+	return func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
+		doc := ""
+		for _, me := range cfg.Identity.Me {
+			if pc, ok := cfg.Pair(p.Other(me)); ok && p.Has(me) {
+				doc = pc.Doc
+			}
+		}
+		return acts.Open(ctx, p, doc)
+	}
+}
+
 // agendaFunc builds each series' block from the config (links) and the
 // store and documents (open actions).
 func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
-	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
+	open := pairActions(cfg, st)
 	return func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error) {
 		link, err := cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
 		if err != nil {
@@ -166,8 +182,7 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 		if !alone {
 			return b, nil // actions only in events of the two of them
 		}
-		pc, _ := cfg.Pair(s.Counterpart)
-		b.Actions, err = acts.Open(ctx, s.Pair, pc.Doc)
+		b.Actions, err = open(ctx, s.Pair)
 		if err != nil {
 			log.Warn("agenda document unreadable, showing the stored actions only",
 				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))

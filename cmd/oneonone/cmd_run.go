@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	gosync "sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"oneonone/config"
+	"oneonone/report"
+	"oneonone/report/email"
+	"oneonone/store"
+	"oneonone/sync"
+	"oneonone/web"
+)
+
+// shutdownTimeout bounds how long open HTTP requests may take at stop.
+const shutdownTimeout = 10 * time.Second
+
+// cmdRun is the daemon: it syncs every source on its interval, writes
+// agenda blocks, mails the weekly report, and serves the web face, until
+// SIGINT or SIGTERM; SIGHUP reloads the config.
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "run", "[--config PATH]")
+	cfgPath := fs.String("config", "", "config file")
+	if err := fs.parse(args, false); err != nil {
+		return err
+	}
+	path := config.ResolvePath(*cfgPath)
+	cfg, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	token, err := cfg.Web.AccessToken()
+	if err != nil {
+		return err
+	}
+	if !cfg.ListenIsLoopback() && token == "" {
+		return fmt.Errorf("listen = %q is not a loopback address: set web.token (or web.token_env) before serving the web face there", cfg.Listen)
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log := newLogger(cfg, e.stderr)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := web.NewMetrics(reg)
+
+	// One session key for the daemon's life, so that a reload keeps
+	// everyone logged in.
+	sessionKey := make([]byte, 32)
+	if _, err := rand.Read(sessionKey); err != nil {
+		return fmt.Errorf("make session key: %w", err)
+	}
+	inst, err := newInstance(ctx, cfg, st, token, sessionKey, metrics, reg, log)
+	if err != nil {
+		return err
+	}
+	var current atomic.Pointer[instance]
+	current.Store(inst)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().web.ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	base := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(e.stdout, "oneonone: serving %s\n", base)
+	if token != "" {
+		link, err := inst.login(base)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "oneonone: one-time login link (valid 10 minutes): %s\n", link)
+	}
+	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)),
+		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()))
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		stop := inst.start(ctx)
+		for reloaded := false; !reloaded; {
+			select {
+			case <-ctx.Done():
+				// Stop in order: no new cycles (running ones finish or are
+				// abandoned safely), HTTP with a timeout, then the store.
+				log.Info("stopping")
+				sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+				err := srv.Shutdown(sctx)
+				cancel()
+				stop()
+				if err != nil {
+					log.Warn("HTTP requests still open at stop were cut", slog.String("error", err.Error()))
+				}
+				log.Info("stopped")
+				return nil
+			case err := <-served:
+				stop()
+				return fmt.Errorf("web face: %w", err)
+			case <-hup:
+				next, err := reload(ctx, path, cfg, st, sessionKey, metrics, reg, log)
+				if err != nil {
+					log.Error("config reload rejected, keeping the running config", slog.String("config", path), slog.String("error", oneLine(err.Error())))
+					continue
+				}
+				stop()
+				cfg, inst, reloaded = next.cfg, next, true
+				current.Store(inst)
+				log.Info("config reloaded", slog.String("config", path), slog.Int("sources", len(cfg.Sources)))
+			}
+		}
+	}
+}
+
+// instance is everything built from one config: the engine and its
+// daemon, the web face, the e-mail schedule.
+type instance struct {
+	cfg    *config.Config
+	daemon *sync.Daemon
+	web    http.Handler
+	login  func(base string) (string, error)
+	mail   *email.Scheduler // nil without [report.email]
+}
+
+// start runs the daemon and the mail schedule until the returned stop is
+// called; stop waits for them.
+func (in *instance) start(ctx context.Context) (stop func()) {
+	ictx, cancel := context.WithCancel(ctx)
+	var wg gosync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = in.daemon.Run(ictx) }()
+	if in.mail != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = in.mail.Run(ictx) }()
+	}
+	return func() { cancel(); wg.Wait() }
+}
+
+// reload reads the config again and builds a new instance from it. The
+// state file and the listen address stay as they are until a restart.
+func reload(ctx context.Context, path string, old *config.Config, st *store.Store, sessionKey []byte, metrics *web.Metrics, reg *prometheus.Registry, log *slog.Logger) (*instance, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.State != old.State {
+		return nil, fmt.Errorf("state: changing the state file (%s → %s) needs a restart", old.State, cfg.State)
+	}
+	if cfg.Listen != old.Listen {
+		return nil, fmt.Errorf("listen: changing the address (%s → %s) needs a restart", old.Listen, cfg.Listen)
+	}
+	token, err := cfg.Web.AccessToken()
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.ListenIsLoopback() && token == "" {
+		return nil, errors.New("web.token: the web face listens beyond loopback and the new config has no token")
+	}
+	return newInstance(ctx, cfg, st, token, sessionKey, metrics, reg, log)
+}
+
+// newInstance wires the engine, daemon, web face and mail for a config.
+func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token string, sessionKey []byte, metrics *web.Metrics, reg *prometheus.Registry, log *slog.Logger) (*instance, error) {
+	sources, err := buildSources(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := newEngine(cfg, st, sources, log)
+	if err != nil {
+		return nil, err
+	}
+	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: metrics}
+	w, err := newWeb(cfg, st, d, token, sessionKey, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), login: w.LoginURL}
+	if cfg.Report.Email.Enabled() {
+		if in.mail, err = newMailer(cfg, st, log); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// newWeb builds the web face over the store and a daemon.
+func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, sessionKey []byte, reg *prometheus.Registry, log *slog.Logger) (*web.Server, error) {
+	stale := 3 * cfg.Interval.Duration
+	return web.New(web.Options{
+		Store:         st,
+		Location:      cfg.Location(),
+		TrailingWeeks: cfg.Report.Weeks,
+		Me:            cfg.Identity.Me,
+		Token:         token,
+		Actions:       pairActions(cfg, st),
+		SyncNow:       d.SyncNow,
+		SessionKey:    sessionKey,
+		Health: func() []web.SourceHealth {
+			var out []web.SourceHealth
+			now := time.Now()
+			for _, s := range d.Status() {
+				out = append(out, web.SourceHealth{
+					Source: s.Source, LastAttempt: s.LastAttempt, LastSuccess: s.LastSuccess, LastError: s.LastError,
+					Stale: s.LastSuccess.IsZero() || now.Sub(s.LastSuccess) > stale, NextRun: s.NextRun,
+				})
+			}
+			return out
+		},
+		Registry: reg,
+		Log:      log,
+	})
+}
+
+// newMailer schedules the weekly report by e-mail.
+func newMailer(cfg *config.Config, st *store.Store, log *slog.Logger) (*email.Scheduler, error) {
+	ec := cfg.Report.Email
+	password, err := ec.Password()
+	if err != nil {
+		return nil, err
+	}
+	sender := email.Sender{Addr: ec.SMTP, Username: ec.Username, Password: password, Security: ec.Security, Timeout: time.Minute}
+	day, hour, minute := ec.Schedule()
+	return &email.Scheduler{
+		Facts: st, Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
+		Build: func(ctx context.Context, week report.Week) (*report.Report, error) {
+			in, err := reportInput(cfg, st, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			in.Week = week
+			return report.Build(in), nil
+		},
+		Deliver: func(ctx context.Context, msg []byte) error { return sender.Send(ctx, ec.From, ec.To, msg) },
+		From:    ec.From,
+		To:      ec.To,
+		Log:     log,
+	}, nil
+}
