@@ -53,6 +53,10 @@ type Changes struct {
 	Cursor string
 	// Requests counts the HTTP requests the call made.
 	Requests int
+	// Problems names the objects the server listed but would not give,
+	// each in one error. They are in neither Put nor Deleted: what is
+	// stored of them stays, and Cursor makes the next call ask again.
+	Problems []error
 }
 
 // CUType values of RFC 5545 §3.2.3 that are not people.

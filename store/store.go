@@ -275,8 +275,24 @@ func scanPrefix(b *bbolt.Bucket, prefix []byte, fn func(k, v []byte) error) erro
 
 // deletePrefix deletes every key with prefix except those keep says to keep.
 func deletePrefix(b *bbolt.Bucket, prefix []byte, keep func(k, v []byte) bool) error {
+	return deleteRange(b, prefix, prefix, keep)
+}
+
+// scanRange is scanPrefix from the first key at or after start.
+func scanRange(b *bbolt.Bucket, prefix, start []byte, fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteRange is deletePrefix from the first key at or after start.
+func deleteRange(b *bbolt.Bucket, prefix, start []byte, keep func(k, v []byte) bool) error {
 	var del [][]byte
-	err := scanPrefix(b, prefix, func(k, v []byte) error {
+	err := scanRange(b, prefix, start, func(k, v []byte) error {
 		if keep == nil || !keep(k, v) {
 			del = append(del, bytes.Clone(k))
 		}
@@ -525,8 +541,14 @@ func (s *Store) PutObject(source, cal string, obj calendar.Object) error {
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketObjects)
+		existed := b.Get(k) != nil
 		if err := putIfChanged(b, k, v); err != nil {
 			return err
+		}
+		if existed {
+			// The count is unchanged: not counting keeps a run of
+			// write-backs into a large calendar linear.
+			return nil
 		}
 		cals := tx.Bucket(bucketCalendars)
 		var st CalendarState
@@ -575,6 +597,34 @@ func (s *Store) RemoveCalendar(source, cal string) error {
 // series, a series of another source, an empty ID, or an occurrence without
 // an original start is an error, and nothing is stored.
 func (s *Store) SaveHistory(source string, series []calendar.Series, occ []calendar.Occurrence) error {
+	return s.saveHistory(source, series, occ, time.Time{})
+}
+
+// SaveHistoryFrom is SaveHistory for the recent part of the history only:
+// for each series saved, the stored occurrences whose original start is at
+// or after from (to the second) become exactly those in occ with its
+// SeriesID and such a start; older stored occurrences are left alone, and
+// older ones in occ are upserted. A cycle that recomputes only the last
+// months of history saves them in a time that does not grow with the years
+// of history kept.
+func (s *Store) SaveHistoryFrom(source string, series []calendar.Series, occ []calendar.Occurrence, from time.Time) error {
+	if from.IsZero() {
+		return fmt.Errorf("save history of %s: no start of the window", source)
+	}
+	return s.saveHistory(source, series, occ, from)
+}
+
+// occKeyFrom is the key, within a series' prefix, of the first occurrence at
+// or after from: the layout of calendar.Occurrence.Key, to the second.
+func occKeyFrom(prefix []byte, from time.Time) []byte {
+	if from.IsZero() {
+		return prefix
+	}
+	return append(slices.Clip(prefix), calendar.Occurrence{OriginalStart: from.Truncate(time.Second)}.Key()...)
+}
+
+// saveHistory is SaveHistory (from zero) and SaveHistoryFrom.
+func (s *Store) saveHistory(source string, series []calendar.Series, occ []calendar.Occurrence, from time.Time) error {
 	wrap := func(err error) error { return fmt.Errorf("save history of %s: %w", source, err) }
 	idx := make(map[string][]int, len(series)) // series ID → indexes into occ
 	for _, se := range series {
@@ -623,8 +673,10 @@ func (s *Store) SaveHistory(source string, series []calendar.Series, occ []calen
 				}
 				want[string(prefix)+occ[i].Key()] = v
 			}
-			// Keep what is unchanged, delete what is gone, write the rest.
-			err := deletePrefix(ob, prefix, func(k, v []byte) bool {
+			// Keep what is unchanged, delete what is gone, write the rest;
+			// before from, only write what changed.
+			start := occKeyFrom(prefix, from)
+			err := deleteRange(ob, prefix, start, func(k, v []byte) bool {
 				w, ok := want[string(k)]
 				if ok && bytes.Equal(w, v) {
 					delete(want, string(k))
@@ -640,7 +692,11 @@ func (s *Store) SaveHistory(source string, series []calendar.Series, occ []calen
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				if err := ob.Put([]byte(k), want[k]); err != nil {
+				put := ob.Put
+				if k < string(start) {
+					put = func(key, v []byte) error { return putIfChanged(ob, key, v) }
+				}
+				if err := put([]byte(k), want[k]); err != nil {
 					return err
 				}
 			}
@@ -694,13 +750,24 @@ func (s *Store) SeriesByID(id string) (calendar.Series, bool, error) {
 // original start. Times come back in fixed-offset zones; compare them with
 // Equal.
 func (s *Store) Occurrences(seriesID string) ([]calendar.Occurrence, error) {
+	return s.occurrences(seriesID, time.Time{})
+}
+
+// OccurrencesFrom returns the stored occurrences of one series whose
+// original start is at or after from (to the second), sorted by original
+// start: the part of the history a cycle recomputes (see SaveHistoryFrom).
+func (s *Store) OccurrencesFrom(seriesID string, from time.Time) ([]calendar.Occurrence, error) {
+	return s.occurrences(seriesID, from)
+}
+
+func (s *Store) occurrences(seriesID string, from time.Time) ([]calendar.Occurrence, error) {
 	prefix, err := seriesPrefix(seriesID)
 	if err != nil {
 		return nil, fmt.Errorf("list occurrences: %w", err)
 	}
 	var out []calendar.Occurrence
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		return scanPrefix(tx.Bucket(bucketOccurrences), prefix, func(k, v []byte) error {
+		return scanRange(tx.Bucket(bucketOccurrences), prefix, occKeyFrom(prefix, from), func(k, v []byte) error {
 			var o calendar.Occurrence
 			if err := json.Unmarshal(v, &o); err != nil {
 				return fmt.Errorf("decode occurrence %q: %w", k, err)

@@ -111,11 +111,12 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
 		return sum
 	}
 	sum.Calendars = len(cals)
-	var errs []error
+	var errs, fetchProblems []error
 	for _, cal := range cals {
-		n, reqs, err := e.pullCalendar(ctx, ns, cal)
+		n, reqs, probs, err := e.pullCalendar(ctx, ns, cal)
 		sum.Changed += n
 		sum.Requests += reqs
+		fetchProblems = append(fetchProblems, probs...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("calendar %s: %w", cal.ID, err))
 		}
@@ -125,6 +126,7 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
 		return sum
 	}
 	objects, series, targets, problems, err := e.rebuild(ns, cals)
+	problems = append(fetchProblems, problems...)
 	sum.Objects, sum.Series, sum.Problems = objects, series, problems
 	if err != nil {
 		errs = append(errs, err)
@@ -142,16 +144,17 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
 }
 
 // pullCalendar fetches one calendar's changes and stores them with the new
-// cursor in one transaction. It returns how many objects changed.
-func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.Ref) (int, int, error) {
+// cursor in one transaction. It returns how many objects changed, the
+// requests made, and the objects the source could not fetch.
+func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.Ref) (int, int, []error, error) {
 	st, _, err := e.Store.CalendarState(ns.Name, cal.ID)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	st.Source, st.Calendar, st.Name = ns.Name, cal.ID, cal.Name
 	known, err := e.Store.ObjectETags(ns.Name, cal.ID)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	ch, err := ns.Source.Changes(ctx, cal.ID, st.Cursor, known)
 	reqs := ch.Requests
@@ -167,7 +170,7 @@ func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.
 		if perr := e.Store.PutCalendarState(st); perr != nil {
 			err = errors.Join(err, perr)
 		}
-		return 0, reqs, err
+		return 0, reqs, nil, err
 	}
 	st.LastSuccess, st.LastError = now, ""
 	changed := len(ch.Put) + len(ch.Deleted)
@@ -175,9 +178,9 @@ func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.
 		changed = countFullChanges(known, ch.Put)
 	}
 	if err := e.Store.ApplyChanges(ns.Name, cal.ID, ch, st); err != nil {
-		return 0, reqs, err
+		return 0, reqs, nil, err
 	}
-	return changed, reqs, nil
+	return changed, reqs, ch.Problems, nil
 }
 
 // countFullChanges counts what a full listing changed against what was stored.
@@ -231,19 +234,21 @@ func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries 
 		return objects, 0, nil, problems, err
 	}
 	h := Build(BuildInput{
-		Source:       ns.Name,
-		Events:       events,
-		Stored:       stored,
-		Occurrences:  e.Store.Occurrences,
-		Rules:        e.Rules,
-		Relationship: e.Relationship,
-		Now:          e.now(),
-		Horizon:      e.horizon(),
-		History:      e.history(),
+		Source: ns.Name,
+		Events: events,
+		Stored: stored,
+		// Only the recompute window is read and saved: older history
+		// stays as stored, and costs the cycle nothing.
+		OccurrencesFrom: e.Store.OccurrencesFrom,
+		Rules:           e.Rules,
+		Relationship:    e.Relationship,
+		Now:             e.now(),
+		Horizon:         e.horizon(),
+		History:         e.history(),
 	})
 	// A series that failed to expand is left out of h and keeps its stored
 	// history; the others are saved.
-	if err := e.Store.SaveHistory(ns.Name, h.Series, h.Occurrences); err != nil {
+	if err := e.Store.SaveHistoryFrom(ns.Name, h.Series, h.Occurrences, h.From); err != nil {
 		return objects, len(h.Live), nil, problems, errors.Join(h.Err, err)
 	}
 	return objects, len(h.Live), h.Targets, problems, h.Err

@@ -17,12 +17,18 @@ type BuildInput struct {
 	// Stored holds every series in the store (all sources).
 	Stored []calendar.Series
 	// Occurrences returns the stored occurrences of a series.
-	Occurrences  func(seriesID string) ([]calendar.Occurrence, error)
-	Rules        calendar.DetectRules
-	Relationship func(counterpart string) string
-	Now          time.Time
-	Horizon      time.Duration
-	History      time.Duration
+	Occurrences func(seriesID string) ([]calendar.Occurrence, error)
+	// OccurrencesFrom, when set, returns those whose original start is at
+	// or after a time (to the second). Build then reads and returns only
+	// the recent part of the history, from Now minus History on (see
+	// BuildResult.From), so that a cycle costs the same however many years
+	// of history are kept; Occurrences is not used.
+	OccurrencesFrom func(seriesID string, from time.Time) ([]calendar.Occurrence, error)
+	Rules           calendar.DetectRules
+	Relationship    func(counterpart string) string
+	Now             time.Time
+	Horizon         time.Duration
+	History         time.Duration
 }
 
 // BuildResult is the new history of one source.
@@ -32,8 +38,13 @@ type BuildResult struct {
 	Series []calendar.Series
 	// Live holds the series present in the calendar now.
 	Live []calendar.Series
-	// Occurrences holds, for every series in Series, all its occurrences.
+	// Occurrences holds, for every series in Series, all its occurrences;
+	// with BuildInput.OccurrencesFrom, all those from From on (and any
+	// older one recomputed), the older ones staying as stored.
 	Occurrences []calendar.Occurrence
+	// From is zero, or with BuildInput.OccurrencesFrom the start of the
+	// part of the history that Occurrences replaces (store.SaveHistoryFrom).
+	From time.Time
 	// Targets are the events that should carry the agenda block: the
 	// master of every live series that still has slots ahead, and each of
 	// its overrides that starts within the horizon.
@@ -77,6 +88,19 @@ func Build(in BuildInput) BuildResult {
 	var res BuildResult
 	from := in.Now.Add(-in.History)
 	to := in.Now.Add(in.Horizon)
+	// stored reads a series' stored occurrences: all of them, or those
+	// from lo on. Every rule below keeps as stored what lies before the
+	// recompute window (or before the latest slot recomputed), so reading
+	// and replacing only what follows gives the same history.
+	stored := func(id string, lo time.Time) ([]calendar.Occurrence, error) {
+		if in.OccurrencesFrom != nil {
+			return in.OccurrencesFrom(id, lo)
+		}
+		return in.Occurrences(id)
+	}
+	if in.OccurrencesFrom != nil {
+		res.From = from
+	}
 
 	storedByID := make(map[string]calendar.Series)
 	for _, s := range in.Stored {
@@ -140,14 +164,22 @@ func Build(in BuildInput) BuildResult {
 		}
 		fresh = kept
 
-		old, err := in.Occurrences(s.ID)
+		// A slot moved into the window from before it comes with its
+		// original start: read the stored history from there.
+		lo := from
+		for _, o := range fresh {
+			if o.OriginalStart.Before(lo) {
+				lo = o.OriginalStart
+			}
+		}
+		old, err := stored(s.ID, lo)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		prev, existed := storedByID[s.ID]
 		if !existed {
-			floor, err := pairFloor(in, s, seen)
+			floor, err := pairFloor(in, s, seen, stored, lo)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -176,7 +208,7 @@ func Build(in BuildInput) BuildResult {
 			continue
 		}
 		s.Deleted = in.Now
-		old, err := in.Occurrences(id)
+		old, err := stored(id, from)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -329,13 +361,17 @@ func merge(m mergeInput) []calendar.Occurrence {
 // does not count those slots twice. Live series of the pair do not count:
 // the two halves of a split, or a weekly 1:1 beside a monthly one, each keep
 // their own slots.
-func pairFloor(in BuildInput, s calendar.Series, live map[string]bool) (time.Time, error) {
+//
+// stored reads the history of a series from lo on (or all of it): lo is
+// at or before every fresh occurrence, so a floor before lo drops nothing,
+// and what lies before lo need not be read.
+func pairFloor(in BuildInput, s calendar.Series, live map[string]bool, stored func(string, time.Time) ([]calendar.Occurrence, error), lo time.Time) (time.Time, error) {
 	var floor time.Time
 	for _, other := range in.Stored {
 		if live[other.ID] || other.Pair != s.Pair || other.Source != in.Source {
 			continue
 		}
-		occ, err := in.Occurrences(other.ID)
+		occ, err := stored(other.ID, lo)
 		if err != nil {
 			return floor, err
 		}

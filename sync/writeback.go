@@ -14,6 +14,12 @@ import (
 // maxConflictRetries bounds re-read, re-merge, retry after a 412.
 const maxConflictRetries = 3
 
+// maxWritesPerObject bounds the events of one object written in one cycle
+// (a series master and its overrides share an object). A 1:1 has a few
+// overrides within the horizon; an object with thousands of them would
+// otherwise cost a parse of the whole object for each.
+const maxWritesPerObject = 32
+
 // Blocks counts what write-back did in one cycle.
 type Blocks struct {
 	Written      int // blocks written (or, in a dry run, that would be)
@@ -49,6 +55,12 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 	}
 	blocks := map[blockKey]agenda.Block{} // one block per series and cycle
 	var errs []error
+	// Each write re-reads the whole object, so the work one object may
+	// cost a cycle is bounded: after a failed write its other events wait
+	// for the next cycle, and so do those past maxWritesPerObject writes.
+	writes := map[string]int{}
+	failed := map[string]bool{}
+	deferred := 0
 	for _, t := range targets {
 		if ctx.Err() != nil {
 			errs = append(errs, ctx.Err())
@@ -75,9 +87,23 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 			}
 			blocks[key] = block
 		}
-		if err := e.writeOne(ctx, ns, w, t, block, &sum); err != nil {
-			errs = append(errs, fmt.Errorf("write agenda into %s: %w", t.Event.Href, err))
+		href := t.Event.Href
+		if failed[href] || (writes[href] >= maxWritesPerObject && !e.DryRun) {
+			deferred++
+			continue
 		}
+		before := sum.Written + sum.Conflicts
+		err := e.writeOne(ctx, ns, w, t, block, &sum)
+		if err != nil || sum.Written+sum.Conflicts != before {
+			writes[href]++
+		}
+		if err != nil {
+			failed[href] = true
+			errs = append(errs, fmt.Errorf("write agenda into %s: %w", href, err))
+		}
+	}
+	if deferred > 0 {
+		e.log().Info("agenda writes left for the next cycle", slog.String("source", ns.Name), slog.Int("events", deferred))
 	}
 	return sum, errors.Join(errs...)
 }
@@ -85,14 +111,9 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 // writeOne merges the block into one event and writes it if it changed.
 func (e *Engine) writeOne(ctx context.Context, ns NamedSource, w Writer, t Target, block agenda.Block, sum *Blocks) error {
 	ev := t.Event
-	obj, ok, err := e.Store.Object(ns.Name, ev.Calendar, ev.Href)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("object %s is not stored", ev.Href)
-	}
 	desc := ev.Description
+	var obj calendar.Object // read from the store only when there is something to write
+	loaded := false
 	for attempt := 0; ; attempt++ {
 		merged, right := mergeBlock(desc, block, w.HTMLDescriptions())
 		if right {
@@ -105,6 +126,16 @@ func (e *Engine) writeOne(ctx context.Context, ns NamedSource, w Writer, t Targe
 				e.Plan(Planned{Source: ns.Name, Href: ev.Href, Title: ev.Summary, Start: ev.Start, Override: ev.IsOverride(), Old: desc, New: merged})
 			}
 			return nil
+		}
+		if !loaded {
+			stored, ok, err := e.Store.Object(ns.Name, ev.Calendar, ev.Href)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("object %s is not stored", ev.Href)
+			}
+			obj, loaded = stored, true
 		}
 		data, err := w.SetDescription(obj, ev.UID, ev.RecurrenceID, merged)
 		if err != nil {

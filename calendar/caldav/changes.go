@@ -50,7 +50,7 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 	kind, value, _ := strings.Cut(cursor, ":")
 	switch {
 	case cursor == "":
-		ch, err = c.full(ctx, calPath)
+		ch, err = c.full(ctx, calPath, known)
 	case kind == cursorSync && value != "":
 		ch, err = c.syncChanges(ctx, calPath, value, known)
 	case kind == cursorCTag && value != "":
@@ -59,7 +59,7 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 		ch, err = c.listChanges(ctx, calPath, known)
 	default:
 		slog.Debug("caldav: unknown cursor, listing the calendar", slog.String("calendar", calPath), slog.String("cursor", cursor))
-		ch, err = c.full(ctx, calPath)
+		ch, err = c.full(ctx, calPath, known)
 	}
 	ch.Requests = int(n.Load())
 	if err != nil {
@@ -144,18 +144,36 @@ func (c *Client) list(ctx context.Context, calPath string) (*listing, error) {
 	return l, nil
 }
 
-// full lists the calendar and fetches every object.
-func (c *Client) full(ctx context.Context, calPath string) (calendar.Changes, error) {
+// full lists the calendar and fetches every object. When the server would
+// not give some of them, the answer cannot be Full (that would delete what
+// is stored of them): it puts what came and deletes, of known, what the
+// listing lacks.
+func (c *Client) full(ctx context.Context, calPath string, known map[string]string) (calendar.Changes, error) {
 	l, err := c.list(ctx, calPath)
 	if err != nil {
 		return calendar.Changes{}, err
 	}
-	objs, _, err := c.multiget(ctx, calPath, l.order, l.etags)
+	objs, gone, problems, err := c.multiget(ctx, calPath, l.order, l.etags)
 	if err != nil {
 		return calendar.Changes{}, err
 	}
-	return calendar.Changes{Full: true, Put: objs, Cursor: l.cursor()}, nil
+	if len(problems) == 0 {
+		return calendar.Changes{Full: true, Put: objs, Cursor: l.cursor()}, nil
+	}
+	var deleted []string
+	for p := range known {
+		if _, listed := l.etags[p]; !listed || slices.Contains(gone, p) {
+			deleted = append(deleted, p)
+		}
+	}
+	slices.Sort(deleted)
+	return calendar.Changes{Put: objs, Deleted: deleted, Cursor: retryCursor, Problems: problems}, nil
 }
+
+// retryCursor is the cursor after an answer that lacked some objects: an
+// ETag listing next time, which fetches again every object whose stored
+// ETag is not the listed one (and gives the server's own cursor back).
+const retryCursor = cursorETag + ":"
 
 // listChanges lists the calendar and compares the ETags with known.
 func (c *Client) listChanges(ctx context.Context, calPath string, known map[string]string) (calendar.Changes, error) {
@@ -168,11 +186,7 @@ func (c *Client) listChanges(ctx context.Context, calPath string, known map[stri
 
 func (c *Client) compare(ctx context.Context, calPath string, l *listing, known map[string]string) (calendar.Changes, error) {
 	if known == nil {
-		objs, _, err := c.multiget(ctx, calPath, l.order, l.etags)
-		if err != nil {
-			return calendar.Changes{}, err
-		}
-		return calendar.Changes{Full: true, Put: objs, Cursor: l.cursor()}, nil
+		return c.full(ctx, calPath, nil)
 	}
 	var changed []string
 	for _, p := range l.order {
@@ -186,7 +200,7 @@ func (c *Client) compare(ctx context.Context, calPath string, l *listing, known 
 			deleted = append(deleted, p)
 		}
 	}
-	objs, gone, err := c.multiget(ctx, calPath, changed, l.etags)
+	objs, gone, problems, err := c.multiget(ctx, calPath, changed, l.etags)
 	if err != nil {
 		return calendar.Changes{}, err
 	}
@@ -196,7 +210,11 @@ func (c *Client) compare(ctx context.Context, calPath string, l *listing, known 
 		}
 	}
 	slices.Sort(deleted)
-	return calendar.Changes{Put: objs, Deleted: deleted, Cursor: l.cursor()}, nil
+	cursor := l.cursor()
+	if len(problems) > 0 {
+		cursor = retryCursor
+	}
+	return calendar.Changes{Put: objs, Deleted: deleted, Cursor: cursor, Problems: problems}, nil
 }
 
 // ctagChanges asks the collection's getctag (PROPFIND Depth 0) and lists the
@@ -229,7 +247,7 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 			if tokenRefused(err) {
 				slog.Debug("caldav: sync token refused, listing the calendar",
 					slog.String("calendar", calPath), slog.Any("error", err))
-				return c.full(ctx, calPath)
+				return c.full(ctx, calPath, known)
 			}
 			return calendar.Changes{}, fmt.Errorf("sync-collection on %s: %w", calPath, err)
 		}
@@ -293,7 +311,7 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		}
 		fetch = append(fetch, p)
 	}
-	objs, gone, err := c.multiget(ctx, calPath, fetch, changed)
+	objs, gone, problems, err := c.multiget(ctx, calPath, fetch, changed)
 	if err != nil {
 		return calendar.Changes{}, err
 	}
@@ -305,7 +323,11 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		del = append(del, p)
 	}
 	slices.Sort(del)
-	return calendar.Changes{Put: objs, Deleted: del, Cursor: cursorSync + ":" + token}, nil
+	cursor := cursorSync + ":" + token
+	if len(problems) > 0 {
+		cursor = retryCursor // the token would not report them again
+	}
+	return calendar.Changes{Put: objs, Deleted: del, Cursor: cursor, Problems: problems}, nil
 }
 
 // tokenRefused reports whether a sync-collection failure means the token is
@@ -328,23 +350,29 @@ func tokenRefused(err error) bool {
 }
 
 // multiget fetches objects with calendar-multiget (RFC 4791 §7.9) in
-// batches. It returns the objects in the order asked, and the paths the
-// server says are gone. etags supplies an ETag when the answer has none.
-func (c *Client) multiget(ctx context.Context, calPath string, paths []string, etags map[string]string) ([]calendar.Object, []string, error) {
+// batches. It returns the objects in the order asked, the paths the server
+// says are gone, and one problem for each object it would not give (a
+// non-2xx status other than 404, no calendar data): those are left out of
+// both, so that what is stored of them stays. etags supplies an ETag when
+// the answer has none.
+func (c *Client) multiget(ctx context.Context, calPath string, paths []string, etags map[string]string) ([]calendar.Object, []string, []error, error) {
 	var objs []calendar.Object
 	var gone []string
+	var problems []error
 	for start := 0; start < len(paths); start += multigetBatch {
 		batch := paths[start:min(start+multigetBatch, len(paths))]
 		ms, err := c.davRequest(ctx, "REPORT", calPath, "1", multigetBody(batch))
 		if err != nil {
-			return nil, nil, fmt.Errorf("fetch %d objects from %s: %w", len(batch), calPath, err)
+			return nil, nil, nil, fmt.Errorf("fetch %d objects from %s: %w", len(batch), calPath, err)
 		}
 		got := map[string]calendar.Object{}
-		var errs []error
+		failed := map[string]bool{}
+		garbled := false // a response without a readable href
 		for _, r := range ms.responses() {
 			p, err := r.path()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("fetch objects from %s: %w", calPath, err))
+				garbled = true
+				problems = append(problems, fmt.Errorf("fetch objects from %s: %w", calPath, err))
 				continue
 			}
 			code := statusCode(r.Status)
@@ -360,7 +388,8 @@ func (c *Client) multiget(ctx context.Context, calPath string, paths []string, e
 						continue
 					}
 				}
-				errs = append(errs, fmt.Errorf("fetch %s: the server gave no calendar data (status %q)", p, r.Status))
+				failed[p] = true
+				problems = append(problems, fmt.Errorf("fetch %s: the server gave no calendar data (status %q); what is stored of it stays", p, r.Status))
 				continue
 			}
 			etag := etags[p]
@@ -369,20 +398,22 @@ func (c *Client) multiget(ctx context.Context, calPath string, paths []string, e
 			}
 			got[p] = calendar.Object{Href: p, ETag: etag, Data: crlf(*pr.CalendarData)}
 		}
-		if err := errors.Join(errs...); err != nil {
-			return nil, nil, err
-		}
 		for _, p := range batch {
-			if o, ok := got[p]; ok {
+			switch o, ok := got[p]; {
+			case ok:
 				objs = append(objs, o)
-			} else if !slices.Contains(gone, p) {
+			case failed[p], slices.Contains(gone, p):
+			case garbled:
+				// Perhaps the garbled answer was this one: not gone.
+				problems = append(problems, fmt.Errorf("fetch %s: not in the server's answer, which was partly unreadable; what is stored of it stays", p))
+			default:
 				// Not in the answer at all: treat as gone.
 				slog.Debug("caldav: object missing from multiget answer", slog.String("href", p))
 				gone = append(gone, p)
 			}
 		}
 	}
-	return objs, gone, nil
+	return objs, gone, problems, nil
 }
 
 // propStatus returns the status of the propstat holding a property with

@@ -71,8 +71,9 @@ const (
 const maxMessage = 300
 
 // forbiddenReasons are the 403 reasons that say the account may not write
-// the event. Quota reasons (quotaExceeded, dailyLimitExceeded) and a
-// missing scope are not among them: the engine remembers ErrForbidden for
+// the event, when Google's error body names them. Quota reasons
+// (quotaExceeded, dailyLimitExceeded), a missing scope and a 403 without a
+// readable reason are not among them: the engine remembers ErrForbidden for
 // good.
 var forbiddenReasons = map[string]bool{
 	"forbidden":                   true,
@@ -129,6 +130,9 @@ func mapError(o op, err error) error {
 			e.Message = ge.Errors[0].Message
 		}
 	}
+	// Only a reason Google gave says what a 403 means; a body that is cut
+	// short, empty or not Google's (a proxy's page) says nothing.
+	googleReason := e.Reason != ""
 	if e.Reason == "" {
 		e.Reason = strings.ToLower(http.StatusText(ge.Code))
 	}
@@ -146,7 +150,7 @@ func mapError(o op, err error) error {
 			// The token lacks the scope: signing in again asks for it.
 			return &AuthError{Err: e}
 		}
-		if forbiddenReasons[e.Reason] {
+		if googleReason && forbiddenReasons[e.Reason] {
 			e.kind = calendar.ErrForbidden
 		}
 	case http.StatusNotFound:
