@@ -427,7 +427,9 @@ func (x *expander) instance(s slot, o, taf *Event, exdated bool) Instance {
 	if !s.end.IsZero() && !s.end.Before(s.orig) {
 		i.End = s.end
 	}
-	i.Cancelled = exdated
+	// A master with STATUS:CANCELLED (RFC 5545 §3.8.1.11) cancels every
+	// slot that no override of its own brings back.
+	i.Cancelled = exdated || x.m.Cancelled()
 	return i
 }
 

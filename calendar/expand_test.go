@@ -561,3 +561,31 @@ func TestDateRecurrenceIDOnTimedSeries(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestExpandCancelledMaster: STATUS:CANCELLED on the master cancels every
+// slot; an override of its own may bring one back.
+func TestExpandCancelledMaster(t *testing.T) {
+	evs, err := Parse(vcal(
+		"BEGIN:VEVENT", "UID:c", "STATUS:CANCELLED", "DTSTART:20260303T090000Z", "DTEND:20260303T100000Z", "RRULE:FREQ=WEEKLY;COUNT=3", "END:VEVENT",
+		"BEGIN:VEVENT", "UID:c", "RECURRENCE-ID:20260310T090000Z", "STATUS:CONFIRMED", "DTSTART:20260310T090000Z", "DTEND:20260310T100000Z", "END:VEVENT",
+		"BEGIN:VEVENT", "UID:one", "STATUS:CANCELLED", "DTSTART:20260304T090000Z", "DTEND:20260304T100000Z", "END:VEVENT",
+	), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	var got []string
+	for _, g := range GroupEvents(evs) {
+		ins, err := Expand(g, from, to, ExpandOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range ins {
+			got = append(got, fmt.Sprintf("%s %s %v", g.UID, i.OriginalStart.Format("01-02"), i.Cancelled))
+		}
+	}
+	want := []string{"c 03-03 true", "c 03-10 false", "c 03-17 true", "one 03-04 true"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}

@@ -128,6 +128,12 @@ func Build(in BuildInput) BuildResult {
 			}
 			continue
 		}
+		if g.Master.Cancelled() {
+			// The organizer cancelled the whole series (a client leaves it
+			// so in an attendee's calendar): like a deletion, it ends the
+			// pair's expectations; its past stays as recorded.
+			continue
+		}
 		v := calendar.Detect(g.Master, in.Rules)
 		if !v.OneOnOne {
 			continue
@@ -202,7 +208,10 @@ func Build(in BuildInput) BuildResult {
 		res.Targets = append(res.Targets, targets(in, s, f.group, to)...)
 	}
 
-	// Series gone from the calendar: keep the past, drop what was upcoming.
+	// Series gone from the calendar (deleted, or cancelled as a whole):
+	// keep the past as recorded, drop what was still upcoming when last
+	// seen, even if its time has passed since: whether it took place is
+	// unknown, and the end of a series is not a run of skips.
 	for id, s := range storedByID {
 		if seen[id] || !s.Deleted.IsZero() {
 			continue
@@ -214,7 +223,7 @@ func Build(in BuildInput) BuildResult {
 			continue
 		}
 		for _, o := range old {
-			if o.OriginalStart.Before(in.Now) {
+			if o.OriginalStart.Before(in.Now) && o.State != calendar.StateUpcoming {
 				res.Occurrences = append(res.Occurrences, o)
 			}
 		}

@@ -255,3 +255,28 @@ func TestBuildTwoLiveSeriesOfOnePair(t *testing.T) {
 		t.Fatalf("the monthly series' past slot = %q, want held (all: %v)", got["11-05 16:00"], got)
 	}
 }
+
+// TestBuildCancelledSeriesEndsExpectations: a series the organizer
+// cancelled (STATUS:CANCELLED on the master, as Nextcloud leaves it in an
+// attendee's calendar) is not held; like a deletion it keeps its past and
+// expects nothing more.
+func TestBuildCancelledSeriesEndsExpectations(t *testing.T) {
+	var h memHistory
+	ev := weekly1on1("bob", "bob@example.com", day(3, 10), "FREQ=WEEKLY;BYDAY=TU")
+	h.cycle(t, day(12, 12), ev)
+	ev.Status = calendar.StatusCancelled
+	ev.Summary = "Canceled: " + ev.Summary
+	res := h.cycle(t, day(20, 12), ev)
+	if len(res.Live) != 0 {
+		t.Fatalf("a cancelled series is live: %+v", res.Live)
+	}
+	want := map[string]calendar.State{"11-03 10:00": calendar.StateHeld, "11-10 10:00": calendar.StateHeld}
+	assertStates(t, h.states(annaBob), want)
+
+	// Seen cancelled from the start: nothing is counted at all.
+	var fresh memHistory
+	fresh.cycle(t, day(20, 12), ev)
+	if got := fresh.states(annaBob); len(got) != 0 {
+		t.Fatalf("a series cancelled before we saw it has occurrences: %v", got)
+	}
+}
