@@ -137,14 +137,19 @@ func TestSecondSyncCostsOneRequestPerCalendar(t *testing.T) {
 	now := time.Date(2026, 11, 20, 22, 30, 0, 0, loc)
 	team := demo.Seed(now, loc)
 	dav, url := seededServer(t, team)
-	eng, st, _ := newEngine(t, url, loc, &now)
+	eng, st, client := newEngine(t, url, loc, &now)
 	if _, err := eng.SyncAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := st.AllOccurrences()
+	reqs := client.Requests()
 	sums, err := eng.SyncAll(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Counted at the client: discovery is not repeated every cycle.
+	if n := client.Requests() - reqs; n != int64(sums[0].Calendars) {
+		t.Errorf("second sync made %d requests in all for %d calendars; want one each", n, sums[0].Calendars)
 	}
 	// Calendars() (discovery) plus one request per calendar.
 	if sums[0].Changed != 0 || sums[0].Requests != sums[0].Calendars {

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,7 +65,16 @@ type Client struct {
 	calendars []string // configured calendar paths
 	dav       *caldav.Client
 	requests  atomic.Int64
+
+	// The calendars found last, so that a cycle over unchanged calendars
+	// costs one request each and no discovery; found again every refsTTL.
+	refsMu sync.Mutex
+	refs   []calendar.Ref
+	refsAt time.Time
 }
+
+// refsTTL is how long the calendars found are trusted before looking again.
+const refsTTL = time.Hour
 
 // New checks opt and returns a client. It makes no request.
 func New(opt Options) (*Client, error) {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"oneonone/calendar"
 )
@@ -19,6 +20,20 @@ import (
 // supported-calendar-component-set allows VEVENT or says nothing.
 // When Options.URL is itself a calendar collection, it is the one calendar.
 func (c *Client) Calendars(ctx context.Context) ([]calendar.Ref, error) {
+	c.refsMu.Lock()
+	defer c.refsMu.Unlock()
+	if c.refs != nil && time.Since(c.refsAt) < refsTTL {
+		return append([]calendar.Ref(nil), c.refs...), nil
+	}
+	refs, err := c.findCalendars(ctx)
+	if err == nil {
+		c.refs, c.refsAt = refs, time.Now()
+	}
+	return refs, err
+}
+
+// findCalendars checks the configured calendars, or discovers them.
+func (c *Client) findCalendars(ctx context.Context) ([]calendar.Ref, error) {
 	if len(c.calendars) > 0 {
 		refs := make([]calendar.Ref, 0, len(c.calendars))
 		var errs []error
