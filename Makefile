@@ -36,8 +36,14 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 
+# BENCH picks benchmarks (a -bench regexp: BENCH='ColdSync/caldav/10k'),
+# BENCHTIME and BENCH_COUNT repeat them, BENCH_LARGE=1 adds the calendars of
+# 100k events to bench/ (docs/PERFORMANCE.md). About 3 minutes as it is.
+BENCH       ?= .
+BENCHTIME   ?= 1s
+BENCH_COUNT ?= 1
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(BENCH_COUNT) -timeout=60m ./...
 
 fuzz:
 	@grep -rl --include='*_test.go' '^func Fuzz' . | while read f; do \
@@ -47,3 +53,29 @@ fuzz:
 	    $(GO) test -run='^$$' -fuzz="^$$fz$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# make compare  oneonone against reference tools: vdirsyncer and `oneonone
+#               sync` pulling one 5,000-object calendar from a local Radicale,
+#               and python3-recurring-ical-events against `oneonone inspect`
+#               over the corpus. Installs what it needs when missing; prints
+#               the tables of docs/COMPARISON.md and reports differences
+#               without failing on them. COMPARE_FLAGS passes flags
+#               (e.g. COMPARE_FLAGS='-what expand -expand-reps 1').
+COMPARE_FLAGS ?=
+
+.PHONY: compare
+compare:
+	@scripts/install-compare-deps.sh
+	$(GO) run ./bench/compare $(COMPARE_FLAGS)
+
+# make soak     the long runs of sync's reliability tests (docs/RELIABILITY.md):
+#               ONEONONE_SOAK=1 gives 500 CalDAV and 2,000 Google cycles at a
+#               20% fault rate, 200 SIGKILLs of a syncing child, and the bad
+#               input at full size (20 MB, 100,000 events). SOAKFLAGS adds go
+#               test flags (SOAKFLAGS=-race); ONEONONE_FAULT_SEED=N another seed.
+SOAKFLAGS ?=
+
+.PHONY: soak
+soak:
+	ONEONONE_SOAK=1 $(GO) test -count=1 -timeout 90m -v $(SOAKFLAGS) \
+	  -run '^(TestFaultsCalDAV|TestFaultsGoogle|TestGoogleUnreadable403IsNotReadOnly|TestCrashSafety|TestBadServerInput)$$' ./sync/

@@ -1,0 +1,70 @@
+package bench
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"oneonone/sync"
+)
+
+// BenchmarkSteadyCycle is one cycle over a calendar that did not change
+// since the last one (the daemon's every five minutes), agenda write-back
+// on and every block already right: one request, then the engine rebuilds
+// the history from the stored objects.
+func BenchmarkSteadyCycle(b *testing.B) {
+	for _, n := range coldSizes() {
+		cal := oneCalendar(n)
+		b.Run("caldav/"+sizeName(n), func(b *testing.B) {
+			env := newDAV(b, cal)
+			runSteady(b, cal, []sync.NamedSource{env.source(b)}, env.requests)
+		})
+		b.Run("google/"+sizeName(n), func(b *testing.B) {
+			env := newGoogle(b, cal)
+			runSteady(b, cal, env.sources(b), env.requests)
+		})
+	}
+}
+
+func runSteady(b *testing.B, cal *Calendar, srcs []sync.NamedSource, requests func() int64) {
+	dir := iterDir(b)
+	defer os.RemoveAll(dir)
+	now := benchNow
+	eng := newEngine(b, dir, srcs, []*Calendar{cal}, &now, engineOpts{agenda: true})
+	defer eng.Store.Close()
+	// The first cycle writes the blocks, the second sees them come back.
+	syncAll(b, eng)
+	syncAll(b, eng)
+	var peakMax, baseMax uint64
+	var reqs int64
+	var cpu time.Duration
+	var last sync.Summary
+	iters := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		r0 := requests()
+		p, base := watchPeak()
+		c0 := cpuTime()
+		b.StartTimer()
+
+		last = total(syncAll(b, eng))
+
+		b.StopTimer()
+		cpu += cpuTime() - c0
+		pk := p.Stop()
+		peakMax, baseMax = max(peakMax, pk), max(baseMax, base)
+		reqs += requests() - r0
+		iters++
+		b.StartTimer()
+	}
+	if last.Changed != 0 || last.Blocks.Written != 0 {
+		b.Fatalf("a quiet cycle changed %d objects and wrote %d blocks", last.Changed, last.Blocks.Written)
+	}
+	b.ReportMetric(float64(cal.EventCount()), "events")
+	b.ReportMetric(float64(reqs)/float64(iters), "requests/op")
+	b.ReportMetric(float64(peakMax)/mb, "peak-heap-MB")
+	b.ReportMetric(float64(baseMax)/mb, "base-heap-MB")
+	b.ReportMetric(cpu.Seconds()/float64(iters), "cpu-s/op")
+}
