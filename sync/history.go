@@ -217,6 +217,10 @@ func Build(in BuildInput) BuildResult {
 			continue
 		}
 		s.Deleted = in.Now
+		// With OccurrencesFrom only the window is read: a slot still
+		// "upcoming" before it is left from a pause of more than History
+		// between cycles, and stays as stored, as such slots of live
+		// series do.
 		old, err := stored(id, from)
 		if err != nil {
 			errs = append(errs, err)
