@@ -42,10 +42,17 @@ type Options struct {
 	// Calendars are the calendar collections to sync (absolute URLs, or
 	// paths on URL's host); empty means all that discovery finds.
 	Calendars []string
-	// HTTPClient makes the requests; nil means a client with a 60s timeout.
-	// Its redirect policy is not used: the client follows redirects itself,
-	// keeping the method (PROPFIND, REPORT) and the body.
+	// HTTPClient makes the requests; nil means a client whose transport
+	// waits at most HeaderTimeout for a response's headers. Either way no
+	// deadline bounds a whole request: a long answer that is still
+	// streaming is read to its end, and only IdleTimeout without a byte
+	// cuts it off. Its redirect policy is not used: the client follows
+	// redirects itself, keeping the method (PROPFIND, REPORT) and the body.
 	HTTPClient *http.Client
+	// HeaderTimeout bounds the wait for a response's headers once the
+	// request is sent (default 60s); IdleTimeout the wait for the next
+	// bytes of a body being read (default 60s).
+	HeaderTimeout, IdleTimeout time.Duration
 	// Zone is the zone of floating times and dates, passed to
 	// calendar.Parse; nil means its default (UTC).
 	Zone *time.Location
@@ -65,6 +72,7 @@ type Client struct {
 	calendars []string // configured calendar paths
 	dav       *caldav.Client
 	requests  atomic.Int64
+	idle      time.Duration // IdleTimeout
 
 	// The calendars found last, so that a cycle over unchanged calendars
 	// costs one request each and no discovery; found again every refsTTL.
@@ -72,6 +80,9 @@ type Client struct {
 	refs   []calendar.Ref
 	refsAt time.Time
 }
+
+// defaultTimeout is the default of Options.HeaderTimeout and IdleTimeout.
+const defaultTimeout = 60 * time.Second
 
 // refsTTL is how long the calendars found are trusted before looking again.
 const refsTTL = time.Hour
@@ -104,12 +115,21 @@ func New(opt Options) (*Client, error) {
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 
-	c := &Client{base: u, user: user, pass: pass, zone: opt.Zone}
+	c := &Client{base: u, user: user, pass: pass, zone: opt.Zone, idle: opt.IdleTimeout}
+	if c.idle <= 0 {
+		c.idle = defaultTimeout
+	}
 	if opt.HTTPClient != nil {
 		hc := *opt.HTTPClient
 		c.hc = &hc
 	} else {
-		c.hc = &http.Client{Timeout: 60 * time.Second}
+		header := opt.HeaderTimeout
+		if header <= 0 {
+			header = defaultTimeout
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = header
+		c.hc = &http.Client{Transport: tr}
 	}
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -192,7 +212,7 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 		if n, ok := req.Context().Value(counterKey{}).(*atomic.Int64); ok {
 			n.Add(1)
 		}
-		resp, err := c.hc.Do(req)
+		resp, err := c.send(req)
 		if err != nil {
 			return nil, err
 		}
@@ -226,6 +246,58 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 		}
 		req = nreq
 	}
+}
+
+// send makes one request whose body, once the headers are in, may take as
+// long as it takes, as long as no IdleTimeout passes without a byte.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	resp, err := c.hc.Do(req.WithContext(ctx))
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	resp.Body = newIdleBody(resp.Body, c.idle, cancel)
+	return resp, nil
+}
+
+// errIdle is the cause of a request cut off by IdleTimeout.
+var errIdle = errors.New("no data from the server")
+
+// idleBody cancels its request when no Read returns data for idle.
+type idleBody struct {
+	rc     io.ReadCloser
+	idle   time.Duration
+	timer  *time.Timer
+	cancel context.CancelCauseFunc
+	timed  atomic.Bool
+}
+
+func newIdleBody(rc io.ReadCloser, idle time.Duration, cancel context.CancelCauseFunc) *idleBody {
+	b := &idleBody{rc: rc, idle: idle, cancel: cancel}
+	b.timer = time.AfterFunc(idle, func() {
+		b.timed.Store(true)
+		cancel(errIdle)
+	})
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.idle)
+	}
+	if err != nil && err != io.EOF && b.timed.Load() {
+		err = fmt.Errorf("%w for %s while reading the answer", errIdle, b.idle)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
 }
 
 func drain(resp *http.Response) {
@@ -461,8 +533,17 @@ func (c *Client) etag(ctx context.Context, p string) (string, error) {
 
 // Put writes one object with a conditional PUT: If-Match ifMatch, or
 // If-None-Match * when ifMatch is "" (create only). It returns the new ETag,
-// "" only when the server gives none. A failed precondition gives
-// calendar.ErrConflict, a refusal calendar.ErrForbidden.
+// "" when the server gives none (Cyrus, for a scheduling object, answers
+// with a Schedule-Tag instead): the next sync reports the object as changed
+// and fetches it with its ETag, which costs no request per write. A failed
+// precondition gives calendar.ErrConflict, a refusal calendar.ErrForbidden.
+//
+// Every PUT asks the server not to run implicit scheduling (RFC 6638) for
+// it, in the words each server knows: Schedule-Reply: F (sabre/dav, so
+// Nextcloud and Baikal: Schedule/Plugin.php) and Scheduling-Enabled: F
+// (Cyrus, so Fastmail: http_caldav.c). A server ignores a header it does
+// not know; both were checked on the real servers (sync's suite counts
+// the messages they log).
 func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch string) (string, error) {
 	u, err := c.url(href)
 	if err != nil {
@@ -473,6 +554,8 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 		return "", fmt.Errorf("put %s: %w", href, err)
 	}
 	req.Header.Set("Content-Type", "text/calendar; charset=utf-8")
+	req.Header.Set("Schedule-Reply", "F")
+	req.Header.Set("Scheduling-Enabled", "F")
 	if ifMatch != "" {
 		req.Header.Set("If-Match", quoteETag(ifMatch))
 	} else {
@@ -499,14 +582,7 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 	default:
 		return "", fmt.Errorf("put %s: %w", href, c.statusError(req, resp))
 	}
-	if etag := unquoteETag(resp.Header.Get("ETag")); etag != "" {
-		return etag, nil
-	}
-	etag, err := c.etag(ctx, u.Path)
-	if err != nil {
-		return "", fmt.Errorf("put %s: written, but reading its etag: %w", href, err)
-	}
-	return etag, nil
+	return unquoteETag(resp.Header.Get("ETag")), nil
 }
 
 // multistatusError returns the first failure reported inside a multistatus.
