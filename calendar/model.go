@@ -24,6 +24,10 @@ var (
 	ErrCursorExpired = errors.New("sync cursor expired")
 	// ErrForbidden: the account may not write the object (HTTP 403).
 	ErrForbidden = errors.New("forbidden")
+	// ErrWriteRefused: the server refused to store one object for a reason
+	// of its own (a 5xx or an unexpected 4xx to a write) that may last:
+	// a problem of that object, retried later, not a failure of the source.
+	ErrWriteRefused = errors.New("the server refused the write")
 )
 
 // Ref names one calendar of a source.

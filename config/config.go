@@ -59,6 +59,17 @@ type Source struct {
 	PasswordEnv  string   `toml:"password_env,omitempty"`  // environment variable holding the password
 	PasswordFile string   `toml:"password_file,omitempty"` // file holding the password
 	Calendars    []string `toml:"calendars,omitempty"`     // calendar URLs or paths; empty: all found
+	// NotifyAttendees writes agenda blocks into events with attendees even
+	// on a server that would mail them about it (one that schedules
+	// implicitly and cannot be told not to, such as iCloud). Default false:
+	// such events are left alone and counted as refused.
+	NotifyAttendees bool `toml:"notify_attendees,omitempty"`
+	// HeaderTimeout bounds the wait for a response's headers, IdleTimeout
+	// the wait for the next bytes of an answer being read; no limit bounds
+	// a whole request, so a large calendar on a slow server still streams
+	// in. Default 60s each.
+	HeaderTimeout Duration `toml:"header_timeout,omitempty"`
+	IdleTimeout   Duration `toml:"idle_timeout,omitempty"`
 
 	// Google.
 	Calendar       string `toml:"calendar,omitempty"`        // calendar id; default "primary"

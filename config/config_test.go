@@ -263,6 +263,9 @@ func TestValidate(t *testing.T) {
 		{"google with caldav key", func(c *Config) { google(c).URL = "https://x/" }, "source[1].url", `only for kind "caldav"`},
 		{"google with calendars", func(c *Config) { google(c).Calendars = []string{} }, "source[1].calendars", `only for kind "caldav"`},
 		{"google with password_env", func(c *Config) { google(c).PasswordEnv = "X" }, "source[1].password_env", `only for kind "caldav"`},
+		{"google with notify_attendees", func(c *Config) { google(c).NotifyAttendees = true }, "source[1].notify_attendees", `only for kind "caldav"`},
+		{"idle_timeout too short", func(c *Config) { caldav(c).IdleTimeout = Duration{time.Millisecond} }, "source[0].idle_timeout", "must be at least 1s"},
+		{"header_timeout negative", func(c *Config) { caldav(c).HeaderTimeout = Duration{-time.Second} }, "source[0].header_timeout", "must be at least 1s"},
 		{"google without credentials", func(c *Config) { google(c).Endpoint = "" }, "source[1].client_secrets", "needs client_secrets or service_account"},
 		{"google client_secrets ok", func(c *Config) {
 			s := google(c)

@@ -189,6 +189,8 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 	}{
 		{"url", s.URL != ""}, {"username", s.Username != ""}, {"password_env", s.PasswordEnv != ""},
 		{"password_file", s.PasswordFile != ""}, {"calendars", s.Calendars != nil},
+		{"notify_attendees", s.NotifyAttendees}, {"header_timeout", s.HeaderTimeout.Duration != 0},
+		{"idle_timeout", s.IdleTimeout.Duration != 0},
 	}
 	googleKeys := []struct {
 		name string
@@ -226,6 +228,14 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 		default:
 			if _, err := s.Password(); err != nil {
 				v.errs = append(v.errs, err)
+			}
+		}
+		for _, d := range []struct {
+			name string
+			d    time.Duration
+		}{{"header_timeout", s.HeaderTimeout.Duration}, {"idle_timeout", s.IdleTimeout.Duration}} {
+			if d.d < 0 || (d.d > 0 && d.d < time.Second) {
+				v.add(key(d.name), "must be at least 1s, got %s", FormatDuration(d.d))
 			}
 		}
 		for j, cal := range s.Calendars {

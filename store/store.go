@@ -865,3 +865,17 @@ func (s *Store) SetMeta(key, value string) error {
 	}
 	return nil
 }
+
+// DeleteMeta removes a fact; removing one that is not there is no error.
+func (s *Store) DeleteMeta(key string) error {
+	if key == "" {
+		return errors.New("delete meta: empty key")
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketFacts).Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("delete meta %s: %w", key, err)
+	}
+	return nil
+}

@@ -77,7 +77,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestDaemonOneFailingSourceDoesNotStopTheOthers(t *testing.T) {
 	good, bad := &countingSource{}, &countingSource{fail: true}
 	d := &Daemon{
-		Engine:     &Engine{Store: openStore(t), Sources: []NamedSource{{"good", good}, {"bad", bad}}},
+		Engine:     &Engine{Store: openStore(t), Sources: []NamedSource{{Name: "good", Source: good}, {Name: "bad", Source: bad}}},
 		Interval:   20 * time.Millisecond,
 		MaxBackoff: 80 * time.Millisecond,
 		Jitter:     -1,
@@ -114,7 +114,7 @@ func TestDaemonOneFailingSourceDoesNotStopTheOthers(t *testing.T) {
 func TestDaemonFirstWaitFromTheStore(t *testing.T) {
 	st := openStore(t)
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	eng := &Engine{Store: st, Sources: []NamedSource{{"team", &countingSource{}}}, Now: func() time.Time { return now }}
+	eng := &Engine{Store: st, Sources: []NamedSource{{Name: "team", Source: &countingSource{}}}, Now: func() time.Time { return now }}
 	d := &Daemon{Engine: eng, Interval: 5 * time.Minute, Jitter: -1}
 	d.init()
 	if w := d.firstWait("team"); w != 0 {
@@ -151,7 +151,7 @@ func TestDaemonFirstWaitFromTheStore(t *testing.T) {
 
 func TestDaemonShutdownLetsACycleFinish(t *testing.T) {
 	src := &countingSource{block: make(chan struct{})}
-	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: []NamedSource{{"slow", src}}}, Interval: time.Hour, Jitter: -1, Grace: 5 * time.Second}
+	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: []NamedSource{{Name: "slow", Source: src}}}, Interval: time.Hour, Jitter: -1, Grace: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- d.Run(ctx) }()
@@ -173,7 +173,7 @@ func TestDaemonShutdownLetsACycleFinish(t *testing.T) {
 
 func TestDaemonShutdownAbandonsAfterGrace(t *testing.T) {
 	src := &countingSource{block: make(chan struct{})}
-	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: []NamedSource{{"stuck", src}}}, Interval: time.Hour, Jitter: -1, Grace: 50 * time.Millisecond}
+	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: []NamedSource{{Name: "stuck", Source: src}}}, Interval: time.Hour, Jitter: -1, Grace: 50 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- d.Run(ctx) }()
@@ -189,7 +189,7 @@ func TestDaemonShutdownAbandonsAfterGrace(t *testing.T) {
 
 func TestDaemonSyncNow(t *testing.T) {
 	a, b := &countingSource{}, &countingSource{}
-	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: []NamedSource{{"a", a}, {"b", b}}}, Interval: time.Hour}
+	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: []NamedSource{{Name: "a", Source: a}, {Name: "b", Source: b}}}, Interval: time.Hour}
 	sums, err := d.SyncNow(context.Background())
 	if err != nil || len(sums) != 2 || a.count() != 1 || b.count() != 1 {
 		t.Fatalf("SyncNow: %v, %d summaries, cycles %d and %d", err, len(sums), a.count(), b.count())

@@ -16,7 +16,14 @@ import (
 type NamedSource struct {
 	Name   string
 	Source Source
+	// NotifyAttendees is the operator's choice to write agenda blocks
+	// into events with attendees even where the server would send them a
+	// scheduling message for it (a Notifier that cannot be told not to).
+	NotifyAttendees bool
 }
+
+// requestCounter is a Source that counts the HTTP requests it makes.
+type requestCounter interface{ Requests() int64 }
 
 // Engine pulls sources into the store and keeps the 1:1 history.
 type Engine struct {
@@ -50,10 +57,12 @@ type Summary struct {
 	Objects   int // objects stored for the source after the cycle
 	Changed   int // objects new, changed or deleted in this cycle
 	Series    int // 1:1 series recognised
-	Requests  int
-	Problems  []error // objects read only in part or not at all, each named
-	Blocks    Blocks  // what agenda write-back did
-	Err       error   // what failed the cycle (or some calendars of it)
+	// Requests counts every request the cycle made to the source's
+	// server: discovery, listing, fetching, writes and their follow-ups.
+	Requests int
+	Problems []error // objects read, or written, only in part or not at all, each named
+	Blocks   Blocks  // what agenda write-back did
+	Err      error   // what failed the cycle (or some calendars of it)
 }
 
 // String is the one-line summary `sync` prints.
@@ -61,8 +70,14 @@ func (s Summary) String() string {
 	line := fmt.Sprintf("%s: %d calendars, %d objects seen, %d changed, %d series, %d requests",
 		s.Source, s.Calendars, s.Objects, s.Changed, s.Series, s.Requests)
 	b := s.Blocks
-	line += fmt.Sprintf("; blocks: %d written, %d already right, %d conflicts retried, %d refused (read-only)",
-		b.Written, b.AlreadyRight, b.Conflicts, b.Refused)
+	line += fmt.Sprintf("; blocks: %d written in %d writes, %d already right, %d conflicts retried, %d refused (read-only)",
+		b.Written, b.Writes, b.AlreadyRight, b.Conflicts, b.Refused)
+	if b.WouldNotify > 0 {
+		line += fmt.Sprintf(", %d refused (server would notify attendees)", b.WouldNotify)
+	}
+	if b.Deferred > 0 {
+		line += fmt.Sprintf(", %d left for a later cycle", b.Deferred)
+	}
 	if n := len(s.Problems); n > 0 {
 		line += fmt.Sprintf(", %d objects with problems (logged)", n)
 	}
@@ -103,8 +118,13 @@ func (e *Engine) SyncAll(ctx context.Context) ([]Summary, error) {
 
 // SyncSource pulls every calendar of one source, then rebuilds its series
 // and occurrence history from what is stored.
-func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
-	sum := Summary{Source: ns.Name}
+func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
+	sum.Source = ns.Name
+	if rc, ok := ns.Source.(requestCounter); ok {
+		// Everything the cycle sends, counted where it is sent.
+		before := rc.Requests()
+		defer func() { sum.Requests = int(rc.Requests() - before) }()
+	}
 	cals, err := ns.Source.Calendars(ctx)
 	if err != nil {
 		sum.Err = fmt.Errorf("list calendars: %w", err)
@@ -131,13 +151,15 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) Summary {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	blocks, err := e.writeAgendas(ctx, ns, targets)
+	blocks, writeProblems, err := e.writeAgendas(ctx, ns, targets)
 	sum.Blocks = blocks
+	problems = append(problems, writeProblems...)
+	sum.Problems = problems
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, p := range problems {
-		e.log().Warn("calendar object read with problems", slog.String("source", ns.Name), slog.String("error", p.Error()))
+		e.log().Warn("calendar object with problems", slog.String("source", ns.Name), slog.String("error", p.Error()))
 	}
 	sum.Err = errors.Join(errs...)
 	return sum

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,18 +15,28 @@ import (
 // maxConflictRetries bounds re-read, re-merge, retry after a 412.
 const maxConflictRetries = 3
 
-// maxWritesPerObject bounds the events of one object written in one cycle
-// (a series master and its overrides share an object). A 1:1 has a few
-// overrides within the horizon; an object with thousands of them would
-// otherwise cost a parse of the whole object for each.
-const maxWritesPerObject = 32
+// maxEventsPerObject bounds the events of one object written in one cycle
+// (a series master and its overrides share an object, and all go in one
+// write). A 1:1 has a few overrides within the horizon; an object with
+// thousands of them would otherwise cost a parse of the whole object for
+// each, every cycle: the rest wait for the next cycles.
+const maxEventsPerObject = 32
 
 // Blocks counts what write-back did in one cycle.
 type Blocks struct {
 	Written      int // blocks written (or, in a dry run, that would be)
+	Writes       int // conditional writes sent: one per object, retries included
 	AlreadyRight int // events whose block was already right: no request
 	Conflicts    int // writes that met a changed object and were retried
 	Refused      int // events the account may not edit (not the organizer, or 403)
+	// WouldNotify counts the events with attendees left alone because
+	// their server would send the attendees a message for a write of ours
+	// and cannot be told not to (see NamedSource.NotifyAttendees).
+	WouldNotify int
+	// Deferred counts events left for a later cycle: their object's
+	// writes are backing off after the server refused them, or it had
+	// more than maxEventsPerObject to write.
+	Deferred int
 }
 
 // Planned is one write a dry run would make.
@@ -39,15 +50,34 @@ type Planned struct {
 // AgendaFunc returns the block a series' events should carry.
 type AgendaFunc func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error)
 
+// Notifier is a Writer whose server may send the attendees of an event a
+// scheduling message (RFC 6638 implicit scheduling) when we write it.
+type Notifier interface {
+	// WouldNotify reports whether a write of an event with attendees
+	// would make the server notify them, whatever the writer asks of it,
+	// and names the server ("iCloud (calendar-auto-schedule)").
+	WouldNotify(ctx context.Context) (notify bool, server string, err error)
+}
+
+// objectWrite is the block-bearing events of one object, written together.
+type objectWrite struct {
+	href    string
+	cal     string
+	targets []Target
+	blocks  []agenda.Block // the block of each target
+}
+
 // writeAgendas puts the agenda block into every target event of a source
-// that can be written, as DESIGN.md asks: conditional writes, a bounded
-// re-read and re-merge on conflict, no write when the block is right, and
-// never an event the account may not edit.
-func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Target) (Blocks, error) {
-	var sum Blocks
+// that can be written, as DESIGN.md asks: one conditional write per object
+// (its master and overrides together), a bounded re-read and re-merge on
+// conflict, no write when the block is right, never an event the account
+// may not edit, and never one whose attendees the server would notify.
+// A write the server keeps refusing is that object's problem (returned in
+// problems, retried with a growing pause), not the source's failure.
+func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Target) (sum Blocks, problems []error, err error) {
 	w, ok := ns.Source.(Writer)
 	if !ok || e.Agenda == nil {
-		return sum, nil
+		return sum, nil, nil
 	}
 	type blockKey struct {
 		series string
@@ -55,17 +85,10 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 	}
 	blocks := map[blockKey]agenda.Block{} // one block per series and cycle
 	var errs []error
-	// Each write re-reads the whole object, so the work one object may
-	// cost a cycle is bounded: after a failed write its other events wait
-	// for the next cycle, and so do those past maxWritesPerObject writes.
-	writes := map[string]int{}
-	failed := map[string]bool{}
-	deferred := 0
+	var objects []*objectWrite
+	byHref := map[string]*objectWrite{}
+	notifyChecked, notify := false, false
 	for _, t := range targets {
-		if ctx.Err() != nil {
-			errs = append(errs, ctx.Err())
-			break
-		}
 		if !t.Mine {
 			sum.Refused++
 			continue
@@ -77,6 +100,19 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 			sum.Refused++
 			continue
 		}
+		if hasAttendees(t.Event) && !ns.NotifyAttendees {
+			if !notifyChecked {
+				notifyChecked = true
+				notify, err = e.wouldNotify(ctx, ns)
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if notify {
+				sum.WouldNotify++
+				continue
+			}
+		}
 		key := blockKey{t.Series.ID, t.Alone}
 		block, ok := blocks[key]
 		if !ok {
@@ -87,68 +123,157 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 			}
 			blocks[key] = block
 		}
-		href := t.Event.Href
-		if failed[href] || (writes[href] >= maxWritesPerObject && !e.DryRun) {
-			deferred++
-			continue
+		o := byHref[t.Event.Href]
+		if o == nil {
+			o = &objectWrite{href: t.Event.Href, cal: t.Event.Calendar}
+			byHref[o.href] = o
+			objects = append(objects, o)
 		}
-		before := sum.Written + sum.Conflicts
-		err := e.writeOne(ctx, ns, w, t, block, &sum)
-		if err != nil || sum.Written+sum.Conflicts != before {
-			writes[href]++
+		o.targets = append(o.targets, t)
+		o.blocks = append(o.blocks, block)
+	}
+	for _, o := range objects {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
 		}
-		if err != nil {
-			failed[href] = true
-			errs = append(errs, fmt.Errorf("write agenda into %s: %w", href, err))
+		err := e.writeObject(ctx, ns, w, o, &sum)
+		switch {
+		case err == nil:
+		case errors.Is(err, calendar.ErrWriteRefused), errors.Is(err, errBackingOff):
+			problems = append(problems, fmt.Errorf("write agenda into %s: %w", o.href, err))
+		default:
+			errs = append(errs, fmt.Errorf("write agenda into %s: %w", o.href, err))
 		}
 	}
-	if deferred > 0 {
-		e.log().Info("agenda writes left for the next cycle", slog.String("source", ns.Name), slog.Int("events", deferred))
+	if sum.Deferred > 0 {
+		e.log().Info("agenda writes left for a later cycle", slog.String("source", ns.Name), slog.Int("events", sum.Deferred))
 	}
-	return sum, errors.Join(errs...)
+	return sum, problems, errors.Join(errs...)
 }
 
-// writeOne merges the block into one event and writes it if it changed.
-func (e *Engine) writeOne(ctx context.Context, ns NamedSource, w Writer, t Target, block agenda.Block, sum *Blocks) error {
-	ev := t.Event
-	desc := ev.Description
+// hasAttendees reports whether anyone but the organizer is invited: a
+// server that schedules would send them a message for a change.
+func hasAttendees(ev *calendar.Event) bool {
+	for _, a := range ev.Attendees {
+		if a.Email != "" && a.Email != ev.Organizer.Email {
+			return true
+		}
+	}
+	return false
+}
+
+// wouldNotify asks the source, once per cycle, whether its server would
+// notify attendees of our writes.
+func (e *Engine) wouldNotify(ctx context.Context, ns NamedSource) (bool, error) {
+	n, ok := ns.Source.(Notifier)
+	if !ok {
+		return false, nil
+	}
+	notify, server, err := n.WouldNotify(ctx)
+	if err != nil {
+		// Unknown: do not risk the attendees' inboxes.
+		return true, fmt.Errorf("find out whether the server notifies attendees: %w", err)
+	}
+	if notify {
+		e.log().Info("not writing agenda blocks into events with attendees: the server would notify them",
+			slog.String("source", ns.Name), slog.String("server", server),
+			slog.String("to accept", "set notify_attendees = true for this source"))
+	}
+	return notify, nil
+}
+
+// writeObject merges the blocks into the events of one object and, if any
+// changed, writes the object once.
+func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *objectWrite, sum *Blocks) error {
+	type edit struct {
+		ev   *calendar.Event
+		old  string
+		desc string
+	}
+	evs := make([]*calendar.Event, len(o.targets))
+	for i, t := range o.targets {
+		evs[i] = t.Event
+	}
+	html := w.HTMLDescriptions()
 	var obj calendar.Object // read from the store only when there is something to write
 	loaded := false
 	for attempt := 0; ; attempt++ {
-		merged, right := mergeBlock(desc, block, w.HTMLDescriptions())
-		if right {
-			sum.AlreadyRight++
+		var edits []edit
+		right := 0
+		for i, ev := range evs {
+			if ev == nil {
+				continue // gone from the object after a conflict
+			}
+			merged, ok := mergeBlock(ev.Description, o.blocks[i], html)
+			if ok {
+				right++
+				continue
+			}
+			edits = append(edits, edit{ev, ev.Description, merged})
+		}
+		if len(edits) == 0 {
+			sum.AlreadyRight += right
 			return nil
 		}
+		if len(edits) > maxEventsPerObject {
+			sum.Deferred += len(edits) - maxEventsPerObject
+			edits = edits[:maxEventsPerObject]
+		}
 		if e.DryRun {
-			sum.Written++
-			if e.Plan != nil {
-				e.Plan(Planned{Source: ns.Name, Href: ev.Href, Title: ev.Summary, Start: ev.Start, Override: ev.IsOverride(), Old: desc, New: merged})
+			sum.AlreadyRight += right
+			sum.Written += len(edits)
+			for _, ed := range edits {
+				if e.Plan != nil {
+					ev := ed.ev
+					e.Plan(Planned{Source: ns.Name, Href: ev.Href, Title: ev.Summary, Start: ev.Start, Override: ev.IsOverride(), Old: ed.old, New: ed.desc})
+				}
 			}
 			return nil
 		}
 		if !loaded {
-			stored, ok, err := e.Store.Object(ns.Name, ev.Calendar, ev.Href)
+			if err := e.backingOff(ns.Name, o.href); err != nil {
+				sum.Deferred += len(edits)
+				return err
+			}
+			stored, ok, err := e.Store.Object(ns.Name, o.cal, o.href)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("object %s is not stored", ev.Href)
+				return fmt.Errorf("object %s is not stored", o.href)
 			}
 			obj, loaded = stored, true
 		}
-		data, err := w.SetDescription(obj, ev.UID, ev.RecurrenceID, merged)
-		if err != nil {
-			return err
+		data := obj.Data
+		for _, ed := range edits {
+			var err error
+			data, err = w.SetDescription(calendar.Object{Href: obj.Href, ETag: obj.ETag, Data: data}, ed.ev.UID, ed.ev.RecurrenceID, ed.desc)
+			if err != nil {
+				return err
+			}
 		}
-		etag, err := w.Put(ctx, ev.Href, data, obj.ETag)
+		sum.Writes++
+		etag, err := w.Put(ctx, o.href, data, obj.ETag)
 		switch {
 		case err == nil:
-			sum.Written++
-			return e.Store.PutObject(ns.Name, ev.Calendar, calendar.Object{Href: ev.Href, ETag: etag, Data: data})
+			sum.Written += len(edits)
+			sum.AlreadyRight += right
+			if err := e.clearBackoff(ns.Name, o.href); err != nil {
+				return err
+			}
+			return e.Store.PutObject(ns.Name, o.cal, calendar.Object{Href: o.href, ETag: etag, Data: data})
 		case errors.Is(err, calendar.ErrForbidden):
-			sum.Refused++
-			return e.markReadOnly(ns.Name, ev)
+			sum.Refused += len(edits)
+			for _, ed := range edits {
+				if err := e.markReadOnly(ns.Name, ed.ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		case errors.Is(err, calendar.ErrWriteRefused):
+			sum.Deferred += len(edits)
+			return e.backOff(ns.Name, o.href, err)
 		case !errors.Is(err, calendar.ErrConflict):
 			return err
 		}
@@ -158,18 +283,23 @@ func (e *Engine) writeOne(ctx context.Context, ns NamedSource, w Writer, t Targe
 		if attempt+1 >= maxConflictRetries {
 			return fmt.Errorf("still changing after %d attempts: %w", maxConflictRetries, err)
 		}
-		e.log().Info("agenda write met a changed object, merging again", slog.String("source", ns.Name), slog.String("href", ev.Href))
-		if obj, err = w.Get(ctx, ev.Href); err != nil {
+		e.log().Info("agenda write met a changed object, merging again", slog.String("source", ns.Name), slog.String("href", o.href))
+		if obj, err = w.Get(ctx, o.href); err != nil {
 			return err
 		}
-		if err := e.Store.PutObject(ns.Name, ev.Calendar, obj); err != nil {
+		if err := e.Store.PutObject(ns.Name, o.cal, obj); err != nil {
 			return err
 		}
-		fresh, ok := findEvent(ns, ev, obj)
-		if !ok {
-			return nil // the event is gone from the object: nothing to prepare
+		for i, ev := range evs {
+			if ev == nil {
+				continue
+			}
+			if fresh, ok := findEvent(ns, ev, obj); ok {
+				evs[i] = fresh
+			} else {
+				evs[i] = nil // the event is gone from the object: nothing to prepare
+			}
 		}
-		ev, desc = fresh, fresh.Description
 	}
 }
 
@@ -215,4 +345,82 @@ func (e *Engine) readOnly(source string, ev *calendar.Event) (bool, error) {
 func (e *Engine) markReadOnly(source string, ev *calendar.Event) error {
 	e.log().Info("server refused an agenda write; not trying this event again", slog.String("source", source), slog.String("href", ev.Href))
 	return e.Store.SetMeta(readOnlyKey(source, ev), e.now().UTC().Format(time.RFC3339))
+}
+
+// A write the server refused waits, before it is tried again, backoffBase
+// after the first refusal, twice as long after each further one, at most
+// backoffMax: a lasting refusal costs one request a day.
+const (
+	backoffBase = 10 * time.Minute
+	backoffMax  = 24 * time.Hour
+)
+
+// errBackingOff is the problem of an object whose writes are waiting.
+var errBackingOff = errors.New("waiting before trying again")
+
+// refusal is what is remembered of an object whose writes the server refuses.
+type refusal struct {
+	Since    time.Time `json:"since"`    // the first refusal of this run
+	Failures int       `json:"failures"` // refusals in a row
+	Next     time.Time `json:"next"`     // no write before this
+	Answer   string    `json:"answer"`   // the server's last answer
+}
+
+func refusalKey(source, href string) string { return "write-refused " + source + " " + href }
+
+func (e *Engine) refusal(source, href string) (refusal, bool, error) {
+	v, ok, err := e.Store.Meta(refusalKey(source, href))
+	if err != nil || !ok {
+		return refusal{}, false, err
+	}
+	var r refusal
+	if err := json.Unmarshal([]byte(v), &r); err != nil {
+		return refusal{}, false, nil // unreadable: as if none
+	}
+	return r, true, nil
+}
+
+// backingOff returns errBackingOff, with what the server said, while the
+// object's writes wait.
+func (e *Engine) backingOff(source, href string) error {
+	r, ok, err := e.refusal(source, href)
+	if err != nil || !ok || !e.now().Before(r.Next) {
+		return err
+	}
+	return fmt.Errorf("%w at %s: refusals in a row: %d, since %s (%s)", errBackingOff,
+		r.Next.UTC().Format(time.RFC3339), r.Failures, r.Since.UTC().Format(time.RFC3339), r.Answer)
+}
+
+// backOff remembers a refusal and returns it as the object's problem.
+func (e *Engine) backOff(source, href string, refused error) error {
+	r, _, err := e.refusal(source, href)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	if r.Failures == 0 {
+		r.Since = now
+	}
+	r.Failures++
+	wait := backoffMax
+	if r.Failures < 10 {
+		wait = min(backoffBase<<(r.Failures-1), backoffMax)
+	}
+	r.Next, r.Answer = now.Add(wait), refused.Error()
+	b, _ := json.Marshal(r)
+	if err := e.Store.SetMeta(refusalKey(source, href), string(b)); err != nil {
+		return err
+	}
+	e.log().Warn("server refused an agenda write; trying this object again later",
+		slog.String("source", source), slog.String("href", href), slog.Int("refusals", r.Failures),
+		slog.Time("next", r.Next), slog.String("answer", r.Answer))
+	return fmt.Errorf("%w (%d in a row; next try at %s)", refused, r.Failures, r.Next.UTC().Format(time.RFC3339))
+}
+
+// clearBackoff forgets the refusals of an object written at last.
+func (e *Engine) clearBackoff(source, href string) error {
+	if _, ok, err := e.refusal(source, href); err != nil || !ok {
+		return err
+	}
+	return e.Store.DeleteMeta(refusalKey(source, href))
 }

@@ -187,8 +187,9 @@ func TestAgendaWriteBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b := sums[0].Blocks; b.Written != 2 || b.Conflicts != 0 {
-				t.Fatalf("first sync blocks = %+v, want 2 written", b)
+			// One object, one write: the master and the override go together.
+			if b := sums[0].Blocks; b.Written != 2 || b.Writes != 1 || b.Conflicts != 0 {
+				t.Fatalf("first sync blocks = %+v, want 2 written in 1 write", b)
 			}
 			after, err := client.Get(ctx, href)
 			if err != nil {
@@ -204,7 +205,7 @@ func TestAgendaWriteBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b := sums[0].Blocks; b.Written != 0 || b.AlreadyRight != 2 {
+			if b := sums[0].Blocks; b.Written != 0 || b.Writes != 0 || b.AlreadyRight != 2 {
 				t.Fatalf("second sync blocks = %+v, want 0 written, 2 already right", b)
 			}
 			again, err := client.Get(ctx, href)
@@ -231,8 +232,8 @@ func TestAgendaWriteBack(t *testing.T) {
 			}
 			// The override has a third person, so no actions: its block
 			// stays as it was.
-			if b := sums[0].Blocks; b.Conflicts != 1 || b.Written != 1 || b.AlreadyRight != 1 {
-				t.Fatalf("blocks after a concurrent edit = %+v, want 1 conflict retried, 1 written, 1 already right", b)
+			if b := sums[0].Blocks; b.Conflicts != 1 || b.Written != 1 || b.Writes != 2 || b.AlreadyRight != 1 {
+				t.Fatalf("blocks after a concurrent edit = %+v, want 1 conflict retried, 1 written in 2 writes, 1 already right", b)
 			}
 			final, err := client.Get(ctx, href)
 			if err != nil {

@@ -580,9 +580,27 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 	case resp.StatusCode/100 == 2:
 		drain(resp)
 	default:
-		return "", fmt.Errorf("put %s: %w", href, c.statusError(req, resp))
+		se := c.statusError(req, resp)
+		if refusedWrite(se.Code) {
+			return "", fmt.Errorf("put %s: %w: %w", href, calendar.ErrWriteRefused, se)
+		}
+		return "", fmt.Errorf("put %s: %w", href, se)
 	}
 	return unquoteETag(resp.Header.Get("ETag")), nil
+}
+
+// refusedWrite tells the answers to a PUT that are about the object (the
+// server will not store it: a 5xx, 400, 415, 422, 507…) from those that
+// are about us or the account (401, 403, 404, 412 and the like).
+func refusedWrite(code int) bool {
+	switch code {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
+		http.StatusPreconditionFailed, http.StatusProxyAuthRequired,
+		http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return false
+	}
+	return code/100 == 4 || code/100 == 5
 }
 
 // multistatusError returns the first failure reported inside a multistatus.

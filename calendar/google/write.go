@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	gcal "google.golang.org/api/calendar/v3"
@@ -72,6 +73,11 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 		return nil
 	})
 	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) && (ge.Code == http.StatusInternalServerError || ge.Code == http.StatusBadRequest) {
+			// Still failing after the retries: this event's problem.
+			return "", fmt.Errorf("update event %s in %s: %w: %w", href, c.cal, calendar.ErrWriteRefused, err)
+		}
 		return "", fmt.Errorf("update event %s in %s: %w", href, c.cal, err)
 	}
 	return etag, nil

@@ -112,7 +112,7 @@ func TestUserFlow(t *testing.T) {
 		t.Errorf("first sync: %s", out)
 	}
 	out = mustRun(t, "sync", "--config", cfg)
-	if !strings.Contains(out, "0 changed") || !strings.Contains(out, "blocks: 0 written, 5 already right") {
+	if !strings.Contains(out, "0 changed") || !strings.Contains(out, "blocks: 0 written in 0 writes, 5 already right") {
 		t.Errorf("second sync should write nothing: %s", out)
 	}
 

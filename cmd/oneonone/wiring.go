@@ -79,16 +79,18 @@ func buildSources(ctx context.Context, cfg *config.Config) ([]sync.NamedSource, 
 				password = p
 			}
 			c, err := caldav.New(caldav.Options{
-				URL:       sc.URL,
-				Username:  sc.Username,
-				Password:  password,
-				Calendars: sc.Calendars,
-				Zone:      zone,
+				URL:           sc.URL,
+				Username:      sc.Username,
+				Password:      password,
+				Calendars:     sc.Calendars,
+				Zone:          zone,
+				HeaderTimeout: sc.HeaderTimeout.Duration,
+				IdleTimeout:   sc.IdleTimeout.Duration,
 			})
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
-			out = append(out, sync.NamedSource{Name: sc.Name, Source: c})
+			out = append(out, sync.NamedSource{Name: sc.Name, Source: c, NotifyAttendees: sc.NotifyAttendees})
 		case config.KindGoogle:
 			hc, err := googleHTTPClient(ctx, cfg, sc)
 			if err != nil {

@@ -1,0 +1,200 @@
+package sync_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"oneonone/calendar"
+	"oneonone/calendar/caldav"
+	"oneonone/calendar/caldav/caldavserver"
+	"oneonone/store"
+	"oneonone/sync"
+)
+
+// refusingServer is the in-process server with one object whose PUTs the
+// server keeps answering 500, as DAViCal does for some objects with
+// server-local attendees.
+type refusingServer struct {
+	h      http.Handler
+	mu     gosync.Mutex
+	refuse string         // the path refused, "" for none
+	puts   map[string]int // PUTs per path
+}
+
+func (s *refusingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		s.mu.Lock()
+		s.puts[r.URL.Path]++
+		refused := r.URL.Path == s.refuse
+		s.mu.Unlock()
+		if refused {
+			http.Error(w, "DAViCal: internal error storing the event", http.StatusInternalServerError)
+			return
+		}
+	}
+	s.h.ServeHTTP(w, r)
+}
+
+func (s *refusingServer) putsTo(p string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.puts[p]
+}
+
+func twoOneOnOnes(t *testing.T) (*refusingServer, string, string, string) {
+	t.Helper()
+	dav := caldavserver.New("anna")
+	cal, err := dav.CreateCalendar("work", "Work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 17, 10, 0, 0, 0, berlin)
+	for _, name := range []string{"bob.ics", "carol.ics"} {
+		data := oneOnOne(strings.TrimSuffix(name, ".ics")+"@example.com", start)
+		data = strings.ReplaceAll(data, "bob@example.com", strings.TrimSuffix(name, ".ics")+"@example.com")
+		if _, _, err := dav.PutObject(cal, name, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := &refusingServer{h: dav.Handler(), puts: map[string]int{}}
+	srv := httptest.NewServer(rs)
+	t.Cleanup(srv.Close)
+	return rs, srv.URL + "/", cal + "bob.ics", cal + "carol.ics"
+}
+
+func refusalEngine(t *testing.T, url string, now *time.Time, src func(*caldav.Client) sync.Source, notify bool) *sync.Engine {
+	t.Helper()
+	client, err := caldav.New(caldav.Options{URL: url, Zone: berlin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var s sync.Source = client
+	if src != nil {
+		s = src(client)
+	}
+	return &sync.Engine{
+		Store: st, Sources: []sync.NamedSource{{Name: "team", Source: s, NotifyAttendees: notify}},
+		Rules:   calendar.DetectRules{Me: []string{"anna@example.com"}},
+		Horizon: 14 * 24 * time.Hour, Now: func() time.Time { return *now }, Agenda: fixedAgenda,
+	}
+}
+
+// An object the server keeps refusing is that object's problem, named with
+// the server's answer; the source succeeds, the other objects are written,
+// and the refused one is tried again only after a pause that grows.
+func TestLastingRefusalIsTheObjectsProblem(t *testing.T) {
+	rs, url, bob, carol := twoOneOnOnes(t)
+	rs.refuse = bob
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	eng := refusalEngine(t, url, &now, nil, false)
+	ctx := context.Background()
+
+	sync1 := func(what string) sync.Summary {
+		t.Helper()
+		sums, err := eng.SyncAll(ctx)
+		if err != nil {
+			t.Fatalf("%s: the source failed: %v", what, err)
+		}
+		return sums[0]
+	}
+	problemNames := func(sum sync.Summary, want ...string) {
+		t.Helper()
+		var all []string
+		for _, p := range sum.Problems {
+			all = append(all, p.Error())
+		}
+		text := strings.Join(all, "\n")
+		if len(sum.Problems) != 1 {
+			t.Fatalf("problems = %q, want one, about %s", text, bob)
+		}
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("problem %q does not say %q", text, w)
+			}
+		}
+	}
+
+	sum := sync1("first sync")
+	if b := sum.Blocks; b.Written != 2 || b.Deferred != 2 || rs.putsTo(carol) != 1 || rs.putsTo(bob) != 1 {
+		t.Fatalf("blocks %+v, PUTs bob %d carol %d; want carol's 2 blocks written, bob's 2 deferred after one PUT", b, rs.putsTo(bob), rs.putsTo(carol))
+	}
+	problemNames(sum, bob, "500", "DAViCal: internal error", "next try at")
+
+	// Five minutes later: still waiting, no request for bob's object.
+	now = now.Add(5 * time.Minute)
+	sum = sync1("second sync")
+	if rs.putsTo(bob) != 1 || sum.Blocks.Deferred != 2 {
+		t.Fatalf("second sync: %d PUTs to bob, blocks %+v; want no new PUT while backing off", rs.putsTo(bob), sum.Blocks)
+	}
+	problemNames(sum, bob, "waiting before trying again", "refusals in a row: 1")
+
+	// After the pause it tries again, fails, and waits twice as long.
+	now = now.Add(10 * time.Minute)
+	sync1("third sync")
+	if rs.putsTo(bob) != 2 {
+		t.Fatalf("third sync: %d PUTs to bob, want 2", rs.putsTo(bob))
+	}
+	now = now.Add(15 * time.Minute) // < 20 minutes: still waiting
+	sync1("fourth sync")
+	if rs.putsTo(bob) != 2 {
+		t.Fatalf("fourth sync: %d PUTs to bob, want still 2", rs.putsTo(bob))
+	}
+
+	// The server is fixed: the next try writes, and the refusal is forgotten.
+	rs.mu.Lock()
+	rs.refuse = ""
+	rs.mu.Unlock()
+	now = now.Add(10 * time.Minute)
+	sum = sync1("after the fix")
+	if sum.Blocks.Written != 2 || len(sum.Problems) != 0 || rs.putsTo(bob) != 3 {
+		t.Fatalf("after the fix: blocks %+v, problems %v, %d PUTs to bob; want 2 written, none", sum.Blocks, sum.Problems, rs.putsTo(bob))
+	}
+	if v, ok, _ := eng.Store.Meta("write-refused team " + bob); ok {
+		t.Errorf("refusal still remembered: %s", v)
+	}
+}
+
+// notifyingSource is a CalDAV source whose server says it would notify
+// attendees (as iCloud does: implicit scheduling, no way to tell it not to).
+type notifyingSource struct{ *caldav.Client }
+
+func (notifyingSource) WouldNotify(context.Context) (bool, string, error) {
+	return true, "iCloud (calendar-auto-schedule)", nil
+}
+
+func TestNoWriteWhereTheServerWouldNotify(t *testing.T) {
+	for _, notify := range []bool{false, true} {
+		rs, url, bob, carol := twoOneOnOnes(t)
+		now := time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+		eng := refusalEngine(t, url, &now, func(c *caldav.Client) sync.Source { return notifyingSource{c} }, notify)
+		sums, err := eng.SyncAll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := sums[0].Blocks
+		puts := rs.putsTo(bob) + rs.putsTo(carol)
+		if !notify {
+			if b.WouldNotify != 4 || b.Written != 0 || puts != 0 {
+				t.Errorf("default: blocks %+v, %d PUTs; want 4 refused (server would notify attendees), no PUT", b, puts)
+			}
+			if line := sums[0].String(); !strings.Contains(line, "4 refused (server would notify attendees)") {
+				t.Errorf("summary does not name the refusal: %s", line)
+			}
+			continue
+		}
+		if b.WouldNotify != 0 || b.Written != 4 || puts != 2 {
+			t.Errorf("notify_attendees = true: blocks %+v, %d PUTs; want 4 written in 2 PUTs", b, puts)
+		}
+	}
+}
