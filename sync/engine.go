@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	gosync "sync"
 	"time"
 
 	"oneonone/calendar"
@@ -48,6 +49,9 @@ type Engine struct {
 	// each to Plan.
 	DryRun bool
 	Plan   func(Planned)
+
+	recallMu gosync.Mutex
+	recalled map[string]bool // sources given back what they remembered
 }
 
 // Summary is what one cycle did for one source.
@@ -125,6 +129,15 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 		before := rc.Requests()
 		defer func() { sum.Requests = int(rc.Requests() - before) }()
 	}
+	if err := e.recall(ns); err != nil {
+		sum.Err = err
+		return sum
+	}
+	defer func() {
+		if err := e.remember(ns); err != nil {
+			sum.Err = errors.Join(sum.Err, err)
+		}
+	}()
 	cals, err := ns.Source.Calendars(ctx)
 	if err != nil {
 		sum.Err = fmt.Errorf("list calendars: %w", err)
@@ -163,6 +176,52 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	}
 	sum.Err = errors.Join(errs...)
 	return sum
+}
+
+// memoryKey names the fact that holds what a source remembers.
+func memoryKey(source string) string { return "source-memory " + source }
+
+// recall gives a Rememberer, once per engine, what it remembered in the
+// state file.
+func (e *Engine) recall(ns NamedSource) error {
+	r, ok := ns.Source.(Rememberer)
+	if !ok {
+		return nil
+	}
+	e.recallMu.Lock()
+	defer e.recallMu.Unlock()
+	if e.recalled[ns.Name] {
+		return nil
+	}
+	v, ok, err := e.Store.Meta(memoryKey(ns.Name))
+	if err != nil {
+		return err
+	}
+	if ok {
+		r.Recall([]byte(v))
+	}
+	if e.recalled == nil {
+		e.recalled = map[string]bool{}
+	}
+	e.recalled[ns.Name] = true
+	return nil
+}
+
+// remember keeps what a Rememberer learnt, when it changed: a cycle that
+// learnt nothing new writes nothing.
+func (e *Engine) remember(ns NamedSource) error {
+	r, ok := ns.Source.(Rememberer)
+	if !ok {
+		return nil
+	}
+	state, changed := r.Remember()
+	if !changed {
+		return nil
+	}
+	if state == nil {
+		return e.Store.DeleteMeta(memoryKey(ns.Name))
+	}
+	return e.Store.SetMeta(memoryKey(ns.Name), string(state))
 }
 
 // pullCalendar fetches one calendar's changes and stores them with the new

@@ -51,3 +51,17 @@ type Writer interface {
 	// rather than plain text (iCalendar).
 	HTMLDescriptions() bool
 }
+
+// Rememberer is a Source that learns in a cycle what is worth keeping for
+// the next process (CalDAV: the calendars discovery found and what kind of
+// server holds them), so that a one-shot `oneonone sync` run by cron costs
+// the requests a daemon's cycle does.
+type Rememberer interface {
+	// Remember returns what to keep (nil for nothing) and whether it
+	// changed since the last Recall or Remember.
+	Remember() (state []byte, changed bool)
+	// Recall hands back what Remember returned in an earlier process.
+	// The source checks it (its age, that the same configuration made it)
+	// and ignores what does not fit.
+	Recall(state []byte)
+}
