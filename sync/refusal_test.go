@@ -25,9 +25,13 @@ type refusingServer struct {
 	mu     gosync.Mutex
 	refuse string         // the path refused, "" for none
 	puts   map[string]int // PUTs per path
+	all    int            // requests of any kind
 }
 
 func (s *refusingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.all++
+	s.mu.Unlock()
 	if r.Method == http.MethodPut {
 		s.mu.Lock()
 		s.puts[r.URL.Path]++
@@ -196,5 +200,34 @@ func TestNoWriteWhereTheServerWouldNotify(t *testing.T) {
 		if b.WouldNotify != 0 || b.Written != 4 || puts != 2 {
 			t.Errorf("notify_attendees = true: blocks %+v, %d PUTs; want 4 written in 2 PUTs", b, puts)
 		}
+	}
+}
+
+func (s *refusingServer) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.all
+}
+
+// The requests a summary counts are the requests the server saw: discovery,
+// listing, fetching, writes, refused writes.
+func TestSummaryCountsEveryRequest(t *testing.T) {
+	rs, url, bob, _ := twoOneOnOnes(t)
+	rs.refuse = bob
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	eng := refusalEngine(t, url, &now, nil, false)
+	for i := range 3 {
+		before := rs.requests()
+		sums, err := eng.SyncAll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := sums[0].Requests, rs.requests()-before; got != want {
+			t.Errorf("cycle %d: the summary counts %d requests, the server saw %d", i+1, got, want)
+		}
+		if i == 0 && sums[0].Blocks.Writes != 2 {
+			t.Errorf("cycle 1: %d writes, want 2 (one refused)", sums[0].Blocks.Writes)
+		}
+		now = now.Add(time.Hour)
 	}
 }
