@@ -177,3 +177,77 @@ func trimBreaks(s string, max int) (string, int) {
 	}
 	return s, n
 }
+
+// documentEnd returns where a block goes in an HTML document: at the start
+// of its last </body> tag, else of its last </html> tag; -1 when it has
+// neither. Tags are read as htmlBreaks reads them.
+func documentEnd(s string) int {
+	body, doc := -1, -1
+	for i := 0; i < len(s); {
+		k := strings.IndexByte(s[i:], '<')
+		if k < 0 {
+			break
+		}
+		i += k
+		end, name, ok := tagAt(s, i)
+		if !ok {
+			i++
+			continue
+		}
+		if s[i+1] == '/' {
+			switch name {
+			case "body":
+				body = i
+			case "html":
+				doc = i
+			}
+		}
+		i = end
+	}
+	if body >= 0 {
+		return body
+	}
+	return doc
+}
+
+// bodyStart returns where the content of the body that ends at at starts:
+// after the last <body> tag before at, else 0.
+func bodyStart(s string, at int) int {
+	start := 0
+	for i := 0; i < at; {
+		k := strings.IndexByte(s[i:at], '<')
+		if k < 0 {
+			break
+		}
+		i += k
+		end, name, ok := tagAt(s, i)
+		if !ok || end > at {
+			i++
+			continue
+		}
+		if name == "body" && s[i+1] != '/' {
+			start = end
+		}
+		i = end
+	}
+	return start
+}
+
+// bodySeparator returns what MergeHTMLDocument puts before a block that it
+// inserts at at, the end of a document's body.
+func bodySeparator(s string, at int) string {
+	body := s[bodyStart(s, at):at]
+	if htmlText(body) == "" {
+		return ""
+	}
+	body = strings.TrimRight(body, " \t\r\n\f")
+	if _, n := trimBreaks(body, 2); n > 0 {
+		return strings.Repeat("<br>", 2-n)
+	}
+	if i := strings.LastIndexByte(body, '<'); i >= 0 {
+		if end, name, ok := tagAt(body, i); ok && end == len(body) && blockTags[name] {
+			return "<br>"
+		}
+	}
+	return "<br><br>"
+}

@@ -166,8 +166,37 @@ func Merge(desc, block string) string {
 // MergeHTML is Merge for an HTML description (Google), with block from
 // Block.HTML. It appends after "<br><br>".
 func MergeHTML(desc, block string) string {
+	return mergeHTML(desc, block, false)
+}
+
+// MergeHTMLDocument is MergeHTML for a description that is a whole HTML
+// document, <html><head>…</head><body>…</body></html>, as Outlook and
+// Exchange write it in X-ALT-DESC;FMTTYPE=text/html. A block or marker
+// found anywhere is replaced in place, as MergeHTML does, and a rendering
+// that already reads as block leaves desc as it is. Without one, block is
+// inserted inside the body, right before its last </body> tag (else before
+// the last </html>), so that clients that show the body show it:
+//   - directly, when the body shows no text yet (only tags, comments,
+//     &nbsp;);
+//   - after one <br>, when the body's text ends with a block-level tag
+//     (</p>, </div>…: Outlook's paragraphs have no margins, so that makes
+//     the one blank line);
+//   - else after "<br><br>", or as many <br> as the body's end lacks of
+//     two.
+//
+// White space before the tag is kept where it is. Every byte outside the
+// block (and the <br> put before it) is kept. A desc without </body> and
+// </html> is a fragment: it gets MergeHTML's append.
+func MergeHTMLDocument(desc, block string) string {
+	return mergeHTML(desc, block, true)
+}
+
+func mergeHTML(desc, block string, document bool) string {
 	cuts := find(htmlLines(desc))
 	if len(cuts) == 0 {
+		if at := documentEnd(desc); document && at >= 0 {
+			return desc[:at] + bodySeparator(desc, at) + block + desc[at:]
+		}
 		return desc + separator(desc, "<br>", trimBreaks) + block
 	}
 	if settled(cuts, find(htmlLines(block))) {
@@ -214,6 +243,23 @@ func Strip(desc string) string {
 // StripHTML is Strip for an HTML description.
 func StripHTML(desc string) string {
 	return strip(desc, find(htmlLines(desc)), trimBreaks)
+}
+
+// StripHTMLDocument is Strip for an HTML document (MergeHTMLDocument): a
+// block right before the body's end goes with the <br> before it, so
+// StripHTMLDocument(MergeHTMLDocument(d, b)) == d when d has no marker and
+// its body does not end with <br>.
+func StripHTMLDocument(desc string) string {
+	cuts := find(htmlLines(desc))
+	s := strip(desc, cuts, func(s string, _ int) (string, int) { return s, 0 })
+	if len(cuts) == 0 {
+		return s
+	}
+	if at := documentEnd(s); at >= 0 && cuts[0].start == at {
+		head, _ := trimBreaks(s[:at], 2)
+		return head + s[at:]
+	}
+	return s
 }
 
 // separator returns what goes between desc and an appended block: nothing

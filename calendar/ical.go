@@ -390,6 +390,29 @@ func text(prop *ical.Prop) string {
 	return unescapeText(prop.Value)
 }
 
+// propAltDesc is the property Outlook keeps its HTML description in.
+const propAltDesc = "X-ALT-DESC"
+
+// isHTMLAltDesc reports whether prop is an X-ALT-DESC holding HTML: its
+// FMTTYPE is text/html, in any case. Outlook writes
+// X-ALT-DESC;FMTTYPE=text/html beside DESCRIPTION, and shows that one.
+func isHTMLAltDesc(prop *ical.Prop) bool {
+	return strings.EqualFold(prop.Name, propAltDesc) &&
+		strings.EqualFold(strings.TrimSpace(prop.Params.Get("FMTTYPE")), "text/html")
+}
+
+// htmlAltDescription returns the first X-ALT-DESC of props that holds
+// HTML, or nil. Its value is TEXT (RFC 5545 §3.3.11), as Outlook escapes it.
+func htmlAltDescription(props ical.Props) *ical.Prop {
+	alts := props.Values(propAltDesc)
+	for i := range alts {
+		if isHTMLAltDesc(&alts[i]) {
+			return &alts[i]
+		}
+	}
+	return nil
+}
+
 // decodeCaret undoes RFC 6868 parameter value encoding.
 func decodeCaret(s string) string {
 	if !strings.Contains(s, "^") {
@@ -663,6 +686,9 @@ func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
 
 	e.Summary = text(c.Props.Get(ical.PropSummary))
 	e.Description = text(c.Props.Get(ical.PropDescription))
+	if ap := htmlAltDescription(c.Props); ap != nil {
+		e.AltDescription = text(ap)
+	}
 	if sp := c.Props.Get(ical.PropStatus); sp != nil {
 		e.Status = strings.ToUpper(strings.TrimSpace(text(sp)))
 	}

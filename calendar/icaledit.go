@@ -102,6 +102,116 @@ func SetDescription(data []byte, uid string, rid time.Time, desc string) (out []
 	return out, old, nil
 }
 
+// SetAltDescription is SetDescription for the HTML description that
+// Outlook and some Exchange bridges keep beside DESCRIPTION, and show
+// instead of it: it returns data with the value of one VEVENT's
+// X-ALT-DESC;FMTTYPE=text/html set to html, and the value that was there
+// before, unescaped, as Parse reads it into Event.AltDescription.
+//
+// The VEVENT is found as SetDescription finds it (uid, and rid zero for the
+// master or the instant of its RECURRENCE-ID). The property is the one
+// Parse reads: the event's first X-ALT-DESC whose FMTTYPE is text/html,
+// parameter name and value in any case. Only that content line changes; it
+// keeps its name and parameters as written, its value is html as TEXT
+// (RFC 5545 §3.3.11: \\ \; \, and \n, as Outlook writes it), folded and
+// ended as SetDescription folds and ends a DESCRIPTION. Every other byte of
+// data is returned as it was, DESCRIPTION included, so the two can be
+// applied one after the other to the same object, in either order.
+//
+// Unlike SetDescription it never adds the property: an event without one
+// gives an error wrapping ErrNotFound, as does no such VEVENT. When html
+// equals the current value, data itself is returned. The result is parsed
+// again and must differ from data only in that event's AltDescription (and
+// still parse cleanly if data did); otherwise SetAltDescription returns an
+// error and no data.
+func SetAltDescription(data []byte, uid string, rid time.Time, html string) (out []byte, old string, err error) {
+	what := fmt.Sprintf("event %q (master)", uid)
+	opt := ParseOptions{}
+	if !rid.IsZero() {
+		what = fmt.Sprintf("event %q recurrence-id %s", uid, rid.Format(time.RFC3339))
+		opt.DefaultZone = rid.Location()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out, old, err = nil, "", fmt.Errorf("set X-ALT-DESC of %s: internal error: %v", what, r)
+		}
+	}()
+
+	events, perr := Parse(data, opt)
+	if len(events) == 0 && perr != nil {
+		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: %w", what, perr)
+	}
+	ti := findEvent(events, uid, rid)
+	if ti < 0 {
+		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: %w", what, ErrNotFound)
+	}
+	html = normalizeNewlines(html)
+	old = events[ti].AltDescription
+	if old == html && old != "" {
+		return data, old, nil
+	}
+
+	lines := splitContentLines(data)
+	li, err := locateAltDescription(data, lines, opt, uid, rid)
+	if err != nil {
+		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: %w", what, err)
+	}
+	if old == html {
+		return data, old, nil
+	}
+	out = applyEdits(data, []textEdit{valueEdit(data, lines[li], escapeText(html))})
+
+	after, aerr := Parse(out, opt)
+	switch {
+	case perr == nil && aerr != nil:
+		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: the edited object does not parse: %w", what, aerr)
+	case !editedFieldOnly(events, after, ti, altDescriptionOf, html):
+		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: the edit would change more than its X-ALT-DESC; object left as it was", what)
+	}
+	return out, old, nil
+}
+
+// errNoAltDesc says that the event has no HTML X-ALT-DESC to edit.
+var errNoAltDesc = fmt.Errorf("no X-ALT-DESC;FMTTYPE=text/html in the event: %w", ErrNotFound)
+
+// locateAltDescription returns the index into lines of the content line
+// that Parse reads as the AltDescription of the event (uid, rid). As
+// locateDescription does, it asks Parse: every X-ALT-DESC line of the
+// object gets a value of its own (a probe), and the event's says which line
+// it is. An event that reads no probe has no such property: errNoAltDesc.
+func locateAltDescription(data []byte, lines []contentLine, opt ParseOptions, uid string, rid time.Time) (int, error) {
+	mark := "oneonone-alt-probe-"
+	for bytes.Contains(data, []byte(mark)) {
+		mark += "x"
+	}
+	var edits []textEdit
+	for i, ln := range lines {
+		if name, _, ok := splitContentLine(ln.text); ok && name == propAltDesc {
+			edits = append(edits, valueEdit(data, ln, mark+strconv.Itoa(i)))
+		}
+	}
+	if len(edits) == 0 {
+		return 0, errNoAltDesc
+	}
+	events, _ := Parse(applyEdits(data, edits), opt)
+	i := findEvent(events, uid, rid)
+	if i < 0 {
+		return 0, errors.New("cannot find the event's X-ALT-DESC in the object")
+	}
+	v := events[i].AltDescription
+	if !strings.HasPrefix(v, mark) {
+		return 0, errNoAltDesc
+	}
+	k, err := strconv.Atoi(strings.TrimPrefix(v, mark))
+	if err != nil || k < 0 || k >= len(lines) {
+		return 0, errors.New("cannot find the event's X-ALT-DESC in the object")
+	}
+	if name, _, ok := splitContentLine(lines[k].text); !ok || name != propAltDesc {
+		return 0, errors.New("cannot find the event's X-ALT-DESC in the object")
+	}
+	return k, nil
+}
+
 // findEvent returns the index of the first event with UID uid that is the
 // master (rid zero) or the override of the instant rid, or -1.
 func findEvent(events []Event, uid string, rid time.Time) int {
@@ -349,13 +459,7 @@ type textEdit struct {
 // (already escaped).
 func (b veventBlock) edit(data []byte, lines []contentLine, v string) textEdit {
 	if b.desc >= 0 {
-		ln := lines[b.desc]
-		_, at, _ := splitContentLine(ln.text)
-		eol := ln.eol
-		if eol == "" {
-			eol = objectEOL(data)
-		}
-		return textEdit{ln.start, ln.end, fold(ln.text[:at]+v, eol) + ln.lastEOL}
+		return valueEdit(data, lines[b.desc], v)
 	}
 	at := b.insertAt()
 	var lead string
@@ -370,6 +474,18 @@ func (b veventBlock) edit(data []byte, lines []contentLine, v string) textEdit {
 		eol = "\n"
 	}
 	return textEdit{at, at, lead + fold("DESCRIPTION:"+v, eol) + eol}
+}
+
+// valueEdit returns the change that sets the value of the content line ln
+// to v (already escaped): the name and parameters stay as written, the
+// line is folded again and keeps the line ending it had.
+func valueEdit(data []byte, ln contentLine, v string) textEdit {
+	_, at, _ := splitContentLine(ln.text)
+	eol := ln.eol
+	if eol == "" {
+		eol = objectEOL(data)
+	}
+	return textEdit{ln.start, ln.end, fold(ln.text[:at]+v, eol) + ln.lastEOL}
 }
 
 // objectEOL is the line ending data uses: CRLF when it has one, else LF
@@ -465,13 +581,22 @@ func locateDescription(data []byte, lines []contentLine, blocks []veventBlock, o
 // editedOnly reports whether after is before with the description of event
 // ti set to desc and nothing else changed.
 func editedOnly(before, after []Event, ti int, desc string) bool {
-	if len(before) != len(after) || after[ti].Description != desc {
+	return editedFieldOnly(before, after, ti, descriptionOf, desc)
+}
+
+func descriptionOf(e *Event) *string    { return &e.Description }
+func altDescriptionOf(e *Event) *string { return &e.AltDescription }
+
+// editedFieldOnly reports whether after is before with the field of event
+// ti that field points to set to v, and nothing else changed.
+func editedFieldOnly(before, after []Event, ti int, field func(*Event) *string, v string) bool {
+	if len(before) != len(after) || *field(&after[ti]) != v {
 		return false
 	}
 	for i := range before {
 		a, b := before[i], after[i]
 		if i == ti {
-			a.Description, b.Description = "", ""
+			*field(&a), *field(&b) = "", ""
 		}
 		if !sameValue(reflect.ValueOf(a), reflect.ValueOf(b)) {
 			return false

@@ -200,6 +200,13 @@ func checkEdit(t *testing.T, in, out []byte, old, uid string, rid time.Time, opt
 // replaced or inserted, and that line is well formed.
 func checkBytes(t *testing.T, in, out []byte, want, prefix, insert string) {
 	t.Helper()
+	checkLineBytes(t, in, out, "DESCRIPTION", want, prefix, insert)
+}
+
+// checkLineBytes checks that out is in with one content line named name
+// replaced or inserted, and that line is well formed.
+func checkLineBytes(t *testing.T, in, out []byte, name, want, prefix, insert string) {
+	t.Helper()
 	a, b := testChunks(in), testChunks(out)
 	p := 0
 	for p < len(a) && p < len(b) && a[p] == b[p] {
@@ -215,10 +222,11 @@ func checkBytes(t *testing.T, in, out []byte, want, prefix, insert string) {
 	}
 	isDesc := func(c string) bool {
 		c = strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(c)
-		return len(c) > 12 && strings.EqualFold(c[:11], "DESCRIPTION") && (c[11] == ':' || c[11] == ';')
+		n := len(name)
+		return len(c) > n+1 && strings.EqualFold(c[:n], name) && (c[n] == ':' || c[n] == ';')
 	}
 	if len(removed) == 1 && !isDesc(removed[0]) {
-		t.Errorf("removed a line that is not a DESCRIPTION: %q", removed[0])
+		t.Errorf("removed a line that is not a %s: %q", name, removed[0])
 	}
 	if insert != "" {
 		if len(removed) != 0 {
@@ -322,6 +330,7 @@ func diffEvent(a, b Event, skipDesc bool) []string {
 	if !skipDesc {
 		str("Description", a.Description, b.Description)
 	}
+	str("AltDescription", a.AltDescription, b.AltDescription)
 	str("Status", a.Status, b.Status)
 	tm("Start", a.Start, b.Start)
 	tm("End", a.End, b.End)
@@ -354,8 +363,8 @@ func diffEvent(a, b Event, skipDesc bool) []string {
 
 func TestDiffEventKnowsEveryField(t *testing.T) {
 	// diffEvent names Event's fields one by one: a new field must be added there.
-	if n := reflect.TypeFor[Event]().NumField(); n != 18 {
-		t.Errorf("Event has %d fields, diffEvent knows 18", n)
+	if n := reflect.TypeFor[Event]().NumField(); n != 19 {
+		t.Errorf("Event has %d fields, diffEvent knows 19", n)
 	}
 	if n := reflect.TypeFor[Recurrence]().NumField(); n != 4 {
 		t.Errorf("Recurrence has %d fields, diffEvent knows 4", n)

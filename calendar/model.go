@@ -133,7 +133,13 @@ type Event struct {
 
 	Summary     string
 	Description string
-	Status      string // upper-case STATUS; "" means CONFIRMED
+	// AltDescription is the HTML description that Outlook and some
+	// Exchange bridges write beside DESCRIPTION, and show instead of it:
+	// the value of the event's first X-ALT-DESC whose FMTTYPE is text/html
+	// (parameter and value case-insensitive), read as TEXT. "" when the
+	// event has none.
+	AltDescription string `json:",omitempty"`
+	Status         string // upper-case STATUS; "" means CONFIRMED
 
 	// Start and End carry the event's own zone. For a floating time, the
 	// zone is the one the caller gave the parser. For an all-day event they
