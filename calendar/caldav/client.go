@@ -229,8 +229,8 @@ func resourceID(u *url.URL) string {
 
 // keyOf names u the way this package hands hrefs out (see the package
 // comment): the decoded path on the configured host, unless the server's
-// encoding differs from Go's (then the raw path), with scheme and host in
-// front for another host.
+// encoding differs from Go's (then the raw path), with the origin (scheme,
+// lower-case host, no default port) in front for another host.
 func (c *Client) keyOf(u *url.URL) string {
 	k := u.Path
 	if raw := u.EscapedPath(); raw != escapePath(u.Path) || strings.Contains(u.Path, "%") {
@@ -239,7 +239,7 @@ func (c *Client) keyOf(u *url.URL) string {
 	if origin(u) == origin(c.base) {
 		return k
 	}
-	return strings.ToLower(u.Scheme) + "://" + u.Host + k
+	return origin(u) + k
 }
 
 // url returns the URL a key (or a path or URL) names, its raw path kept.
