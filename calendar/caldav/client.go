@@ -4,9 +4,10 @@
 // an ETag listing, fetches objects with calendar-multiget, and writes them back
 // with conditional PUTs.
 //
-// It uses github.com/emersion/go-webdav for discovery and raw PROPFIND and
-// REPORT requests for what go-webdav v0.6.0 lacks (If-Match on PUT,
-// sync-collection, getctag, the raw bytes of calendar-data).
+// It makes its own PROPFIND, REPORT and OPTIONS requests: go-webdav v0.6.0's
+// client lacks If-Match on PUT, sync-collection, getctag and the raw bytes
+// of calendar-data, and its discovery reduces every href to a path on the
+// configured host (iCloud names calendar homes on other hosts).
 //
 // Hrefs, in and out (calendar.Ref.ID, calendar.Object.Href), are keys that
 // name one resource exactly as the server wrote it (see keyOf):

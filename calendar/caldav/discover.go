@@ -341,12 +341,14 @@ func (c *Client) discover(ctx context.Context) (*Discovery, error) {
 	return nil, errors.Join(errs...)
 }
 
-// hrefs resolves the hrefs of a property against base, each named by the
-// server (see Client.named), skipping those that are no good.
+// hrefs resolves the hrefs of a property against base, skipping those that
+// are no good. When the answer came from a host that has the credentials,
+// each is named by the server (see Client.named).
 func (c *Client) hrefs(base *url.URL, hp *hrefProp) []*url.URL {
 	if hp == nil {
 		return nil
 	}
+	trusted := c.hasCredentials(base)
 	var out []*url.URL
 	for _, h := range hp.Hrefs {
 		u, err := resolveHref(base, h)
@@ -354,7 +356,9 @@ func (c *Client) hrefs(base *url.URL, hp *hrefProp) []*url.URL {
 			slog.Debug("caldav: skipping a bad href", slog.Any("error", err))
 			continue
 		}
-		c.named(u)
+		if trusted {
+			c.named(u)
+		}
 		out = append(out, u)
 	}
 	return out
@@ -379,7 +383,9 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 		if comps := components(pr); !allowsEvents(comps) {
 			return nil, fmt.Errorf("calendar %s holds no events (components %s)", here.Redacted(), strings.Join(comps, ", "))
 		}
-		c.named(here)
+		if c.hasCredentials(ms.base) {
+			c.named(here)
+		}
 		d := &Discovery{Calendars: []DiscoveredCalendar{{
 			ID: collectionKey(c.keyOf(here)), Name: displayName(here.Path, pr.DisplayName), URL: here.String(),
 		}}}
@@ -452,7 +458,9 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 				continue
 			}
 			seen[resourceID(u)] = true
-			c.named(u)
+			if c.hasCredentials(hms.base) {
+				c.named(u)
+			}
 			d.Calendars = append(d.Calendars, DiscoveredCalendar{ID: id, Name: displayName(u.Path, pr.DisplayName), URL: u.String()})
 		}
 	}
