@@ -392,6 +392,45 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c
+	// Other hosts the credentials may go to: the same registrable domain
+	// over HTTPS, the same IP on another port.
+	for _, opt := range []caldav.Options{
+		{URL: "https://caldav.icloud.com/", Username: "a", Calendars: []string{"https://p12-caldav.icloud.com/1/calendars/home/"}},
+		{URL: "http://127.0.0.1:8080/", Username: "a", Calendars: []string{"http://127.0.0.1:8081/cal/"}},
+		{URL: "https://Example.com/", Username: "a", Calendars: []string{"https://example.com:443/cal/"}},
+	} {
+		if _, err := caldav.New(opt); err != nil {
+			t.Errorf("New(%+v): %v", opt, err)
+		}
+	}
+}
+
+// TestListingReplacesOldForm: a known key in the decoded form of what the
+// server writes percent-encoded (a state file of an earlier version) is
+// deleted, and the server's form put, by an ETag listing.
+func TestListingReplacesOldForm(t *testing.T) {
+	f, c := newFake(t,
+		fakeStep{method: "PROPFIND", path: "/cal/", status: 207, body: `<?xml version="1.0"?>
+<multistatus xmlns="DAV:">
+ <response><href>/cal/</href><propstat><prop><resourcetype><collection/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+ <response><href>/cal/a%40x.ics</href><propstat><prop><getetag>"a1"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+ <response><href>/cal/b.ics</href><propstat><prop><getetag>"b1"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+</multistatus>`},
+		fakeStep{method: "REPORT", path: "/cal/", bodyHas: "<d:href>/cal/a%40x.ics</d:href>", status: 207, body: `<?xml version="1.0"?>
+<D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+ <D:response><D:href>/cal/a%40x.ics</D:href><D:propstat><D:prop><D:getetag>"a1"</D:getetag><C:calendar-data>` + fmt.Sprintf(ics, "a", "A") + `</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>
+</D:multistatus>`},
+	)
+	ch, err := c.Changes(context.Background(), "/cal/", "etag:", map[string]string{"/cal/a@x.ics": "a1", "/cal/b.ics": "b1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Put) != 1 || ch.Put[0].Href != "/cal/a%40x.ics" || !slices.Equal(ch.Deleted, []string{"/cal/a@x.ics"}) {
+		t.Errorf("Put %+v Deleted %q; want /cal/a%%40x.ics put, /cal/a@x.ics deleted", ch.Put, ch.Deleted)
+	}
+	if len(f.steps) != 0 {
+		t.Errorf("%d scripted requests not made", len(f.steps))
+	}
 }
 
 func TestPasswordNeverInErrors(t *testing.T) {
