@@ -44,7 +44,7 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 	if err != nil {
 		return calendar.Changes{}, fmt.Errorf("sync calendar %s: %w", cal, err)
 	}
-	calPath := collectionPath(u.Path)
+	calPath := collectionKey(c.keyOf(u))
 
 	var ch calendar.Changes
 	kind, value, _ := strings.Cut(cursor, ":")
@@ -63,6 +63,9 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 	}
 	ch.Requests = int(n.Load())
 	if err != nil {
+		if calendarGone(err) {
+			c.forget(u)
+		}
 		return calendar.Changes{Requests: ch.Requests}, fmt.Errorf("sync calendar %s: %w", calPath, err)
 	}
 	return ch, nil
@@ -70,8 +73,8 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 
 // listing is a calendar's PROPFIND Depth 1.
 type listing struct {
-	etags     map[string]string // object path → ETag
-	order     []string          // object paths, in the server's order
+	etags     map[string]string // object key → ETag
+	order     []string          // object keys, in the server's order
 	syncToken string
 	ctag      string
 	// syncReport is false when the server listed its reports and
@@ -102,13 +105,17 @@ func isObject(p string, pr prop) bool {
 }
 
 func (c *Client) list(ctx context.Context, calPath string) (*listing, error) {
+	calURL, err := c.url(calPath)
+	if err != nil {
+		return nil, err
+	}
 	ms, err := c.davRequest(ctx, "PROPFIND", calPath, "1", propfindListing)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", calPath, err)
 	}
 	l := &listing{etags: map[string]string{}, syncReport: true}
 	for _, r := range ms.responses() {
-		p, err := r.path()
+		u, err := r.url(ms.base)
 		if err != nil {
 			slog.Debug("caldav: skipping a bad response in a listing", slog.String("calendar", calPath), slog.Any("error", err))
 			continue
@@ -117,7 +124,7 @@ func (c *Client) list(ctx context.Context, calPath string) (*listing, error) {
 			continue
 		}
 		pr := r.props()
-		if samePath(p, calPath) {
+		if sameResource(u, calURL) || sameResource(u, ms.base) {
 			if pr.SyncToken != nil {
 				l.syncToken = strings.TrimSpace(*pr.SyncToken)
 			}
@@ -129,9 +136,10 @@ func (c *Client) list(ctx context.Context, calPath string) (*listing, error) {
 			}
 			continue
 		}
-		if !isObject(p, pr) {
+		if !isObject(u.Path, pr) {
 			continue
 		}
+		p := c.keyOf(u)
 		etag := ""
 		if pr.GetETag != nil {
 			etag = unquoteETag(*pr.GetETag)
@@ -235,6 +243,10 @@ func (c *Client) ctagChanges(ctx context.Context, calPath, ctag string, known ma
 
 // syncChanges runs an RFC 6578 sync-collection report from token.
 func (c *Client) syncChanges(ctx context.Context, calPath, token string, known map[string]string) (calendar.Changes, error) {
+	calURL, err := c.url(calPath)
+	if err != nil {
+		return calendar.Changes{}, err
+	}
 	changed := map[string]string{}
 	var order []string
 	deleted := map[string]bool{}
@@ -253,13 +265,14 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		}
 		truncated := false
 		for _, r := range ms.responses() {
-			p, err := r.path()
+			u, err := r.url(ms.base)
 			if err != nil {
 				slog.Debug("caldav: skipping a bad response in a sync report", slog.String("calendar", calPath), slog.Any("error", err))
 				continue
 			}
+			p := c.keyOf(u)
 			code := statusCode(r.Status)
-			if samePath(p, calPath) {
+			if sameResource(u, calURL) || sameResource(u, ms.base) {
 				// RFC 6578 §3.6: 507 on the request-URI means more to come.
 				if code == http.StatusInsufficientStorage {
 					truncated = true
@@ -300,6 +313,20 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		}
 	}
 
+	// A known key in another form of a reported href (a state written
+	// before keys kept the server's encoding: "@" for its "%40") is
+	// deleted; the reported form is fetched and put instead.
+	var reported []string
+	for p := range changed {
+		reported = append(reported, p)
+	}
+	for p := range deleted {
+		reported = append(reported, p)
+	}
+	for _, old := range c.otherForms(known, reported) {
+		deleted[old] = true
+	}
+
 	var fetch []string
 	for _, p := range order {
 		etag, ok := changed[p]
@@ -328,6 +355,35 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		cursor = retryCursor // the token would not report them again
 	}
 	return calendar.Changes{Put: objs, Deleted: del, Cursor: cursor, Problems: problems}, nil
+}
+
+// otherForms returns the keys of known that name the same resource as one
+// of keys but are not it (sorted, each once). Listings need none of this:
+// a known key that is not listed is deleted anyway.
+func (c *Client) otherForms(known map[string]string, keys []string) []string {
+	if len(known) == 0 || len(keys) == 0 {
+		return nil
+	}
+	byID := map[string][]string{}
+	for k := range known {
+		if u, err := c.url(k); err == nil {
+			byID[resourceID(u)] = append(byID[resourceID(u)], k)
+		}
+	}
+	var out []string
+	for _, k := range keys {
+		u, err := c.url(k)
+		if err != nil {
+			continue
+		}
+		for _, old := range byID[resourceID(u)] {
+			if old != k && !slices.Contains(out, old) {
+				out = append(out, old)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // tokenRefused reports whether a sync-collection failure means the token is
@@ -359,9 +415,30 @@ func (c *Client) multiget(ctx context.Context, calPath string, paths []string, e
 	var objs []calendar.Object
 	var gone []string
 	var problems []error
+	calURL, err := c.url(calPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for start := 0; start < len(paths); start += multigetBatch {
 		batch := paths[start:min(start+multigetBatch, len(paths))]
-		ms, err := c.davRequest(ctx, "REPORT", calPath, "1", multigetBody(batch))
+		// The hrefs asked, as the server wrote them, and the key of each:
+		// the answer's hrefs are matched by resource, not by bytes, since
+		// a server may encode them differently there.
+		hrefs := make([]string, 0, len(batch))
+		keys := make(map[string]string, len(batch))
+		for _, p := range batch {
+			u, err := c.url(p)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("fetch %s: %w", p, err)
+			}
+			keys[resourceID(u)] = p
+			if origin(u) == origin(calURL) {
+				hrefs = append(hrefs, u.EscapedPath())
+			} else {
+				hrefs = append(hrefs, u.String())
+			}
+		}
+		ms, err := c.davRequest(ctx, "REPORT", calPath, "1", multigetBody(hrefs))
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("fetch %d objects from %s: %w", len(batch), calPath, err)
 		}
@@ -369,11 +446,15 @@ func (c *Client) multiget(ctx context.Context, calPath string, paths []string, e
 		failed := map[string]bool{}
 		garbled := false // a response without a readable href
 		for _, r := range ms.responses() {
-			p, err := r.path()
+			u, err := r.url(ms.base)
 			if err != nil {
 				garbled = true
 				problems = append(problems, fmt.Errorf("fetch objects from %s: %w", calPath, err))
 				continue
+			}
+			p, ok := keys[resourceID(u)]
+			if !ok {
+				p = c.keyOf(u)
 			}
 			code := statusCode(r.Status)
 			if code == http.StatusNotFound {

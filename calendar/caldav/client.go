@@ -4,12 +4,24 @@
 // an ETag listing, fetches objects with calendar-multiget, and writes them back
 // with conditional PUTs.
 //
-// It uses github.com/emersion/go-webdav for discovery and raw PROPFIND and
-// REPORT requests for what go-webdav v0.6.0 lacks (If-Match on PUT,
-// sync-collection, getctag, the raw bytes of calendar-data).
+// It makes its own PROPFIND, REPORT and OPTIONS requests: go-webdav v0.6.0's
+// client lacks If-Match on PUT, sync-collection, getctag and the raw bytes
+// of calendar-data, and its discovery reduces every href to a path on the
+// configured host (iCloud names calendar homes on other hosts).
 //
-// Hrefs, in and out, are percent-decoded absolute paths on the server
-// ("/user/calendars/work/a@b.ics").
+// Hrefs, in and out (calendar.Ref.ID, calendar.Object.Href), are keys that
+// name one resource exactly as the server wrote it (see keyOf):
+//
+//   - on the configured host (scheme and host of Options.URL), the
+//     percent-decoded absolute path ("/user/calendars/work/a@b.ics") when the
+//     server's encoding of it is the one Go writes, as before; else the path
+//     as the server wrote it, percent-encoding kept ("/u/work/a%40b.ics").
+//     A key holds a "%" only in that second form.
+//   - on another host (iCloud's partition hosts), the full URL with that
+//     path: "https://p12-caldav.icloud.com/123/calendars/home/".
+//
+// Every request goes to the key's host with the path's bytes as the server
+// wrote them.
 package caldav
 
 import (
@@ -19,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,7 +40,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/emersion/go-webdav/caldav"
+	"golang.org/x/net/publicsuffix"
 
 	"oneonone/calendar"
 )
@@ -40,7 +53,8 @@ type Options struct {
 	// means none.
 	Username, Password string
 	// Calendars are the calendar collections to sync (absolute URLs, or
-	// paths on URL's host); empty means all that discovery finds.
+	// paths on URL's host); empty means all that discovery finds. A URL on
+	// another host must pass the rule for credentials (see Client).
 	Calendars []string
 	// HTTPClient makes the requests; nil means a client whose transport
 	// waits at most HeaderTimeout for a response's headers. Either way no
@@ -59,26 +73,46 @@ type Options struct {
 }
 
 // ErrAuthFailed is matched (errors.Is) by the error of a request the server
-// answered with 401 Unauthorized.
+// answered with 401 Unauthorized although it carried the credentials.
 var ErrAuthFailed = errors.New("authentication failed")
 
-// Client is a CalDAV source. It is safe for concurrent use.
-type Client struct {
-	base      *url.URL // Options.URL without user info
-	user      string
-	pass      string
-	hc        *http.Client
-	zone      *time.Location
-	calendars []string // configured calendar paths
-	dav       *caldav.Client
-	requests  atomic.Int64
-	idle      time.Duration // IdleTimeout
+// ErrCredentialsWithheld is matched (errors.Is) by the error of a request
+// answered with 401 that went without the credentials because its host may
+// not have them (see Client). It is not a wrong password.
+var ErrCredentialsWithheld = errors.New("credentials withheld")
 
-	// The calendars found last, so that a cycle over unchanged calendars
-	// costs one request each and no discovery; found again every refsTTL.
+// Client is a CalDAV source. It is safe for concurrent use.
+//
+// Credentials (HTTP Basic) go to the configured host, and to another host
+// only when (a) the server named it: a redirect from a host that has the
+// credentials, or an href in a discovery answer (principal, calendar home,
+// calendars), or the user did (a URL in Options.Calendars); and (b) it is
+// in the same registrable domain as the configured host (publicsuffix:
+// p12-caldav.icloud.com and caldav.icloud.com are both icloud.com), or for
+// an IP address the same IP (any port); and (c) it is reached over HTTPS,
+// or is a loopback address (127.0.0.0/8, ::1; "localhost" is a name, not an
+// IP, and follows (b)). A request elsewhere goes without them; a 401 it
+// gets is reported as ErrCredentialsWithheld, naming the host.
+type Client struct {
+	base        *url.URL // Options.URL without user info
+	user        string
+	pass        string
+	hc          *http.Client
+	zone        *time.Location
+	calendars   []string // configured calendar keys
+	fingerprint string   // of URL, user, calendars: see Discovery
+	requests    atomic.Int64
+	idle        time.Duration // IdleTimeout
+
+	// hosts are the origins ("https://host:port") the credentials go to.
+	hostsMu sync.Mutex
+	hosts   map[string]bool
+
+	// What discovery found last, so that a cycle over unchanged calendars
+	// costs one request each and no discovery; found again every refsTTL,
+	// or when a remembered calendar is gone. nil when nothing is.
 	refsMu sync.Mutex
-	refs   []calendar.Ref
-	refsAt time.Time
+	disc   *Discovery
 }
 
 // defaultTimeout is the default of Options.HeaderTimeout and IdleTimeout.
@@ -115,7 +149,8 @@ func New(opt Options) (*Client, error) {
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 
-	c := &Client{base: u, user: user, pass: pass, zone: opt.Zone, idle: opt.IdleTimeout}
+	c := &Client{base: u, user: user, pass: pass, zone: opt.Zone, idle: opt.IdleTimeout,
+		hosts: map[string]bool{origin(u): true}}
 	if c.idle <= 0 {
 		c.idle = defaultTimeout
 	}
@@ -138,16 +173,17 @@ func New(opt Options) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("caldav: bad calendar URL #%d: %v", i+1, redactParseError(err))
 		}
-		if cu.Host != u.Host || cu.Scheme != u.Scheme {
-			return nil, fmt.Errorf("caldav: calendar URL %s is not on %s", cu.Redacted(), u.Redacted())
+		if cu.Scheme != "http" && cu.Scheme != "https" || cu.Host == "" {
+			return nil, fmt.Errorf("caldav: bad calendar URL %s: want an http(s) URL or a path", cu.Redacted())
 		}
-		c.calendars = append(c.calendars, collectionPath(cu.Path))
+		cu.User, cu.RawQuery, cu.Fragment, cu.RawFragment = nil, "", "", ""
+		if err := c.mayHave(cu); err != nil {
+			return nil, fmt.Errorf("caldav: calendar URL %s: %w", cu.Redacted(), err)
+		}
+		c.hosts[origin(cu)] = true
+		c.calendars = append(c.calendars, collectionKey(c.keyOf(cu)))
 	}
-
-	c.dav, err = caldav.NewClient(webdavDoer{c}, u.String())
-	if err != nil {
-		return nil, fmt.Errorf("caldav: %v", err)
-	}
+	c.fingerprint = fingerprint(u.String(), user, c.calendars)
 	return c, nil
 }
 
@@ -162,33 +198,125 @@ func redactParseError(err error) error {
 // Requests returns the number of HTTP requests the client has made.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// collectionPath gives a collection path its trailing slash.
-func collectionPath(p string) string {
-	if p == "" {
-		return "/"
+// collectionKey gives a collection's key its trailing slash.
+func collectionKey(k string) string {
+	if !strings.HasSuffix(k, "/") {
+		k += "/"
 	}
-	if !strings.HasSuffix(p, "/") {
-		p += "/"
-	}
-	return p
+	return k
 }
 
-// samePath compares two decoded paths, ignoring a trailing slash.
-func samePath(a, b string) bool {
-	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+// origin is a URL's scheme and host, lower-case, without a default port:
+// what credentials are granted to.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); scheme == "https" && p == "443" || scheme == "http" && p == "80" {
+		host = strings.TrimSuffix(host, ":"+p)
+	}
+	return scheme + "://" + host
 }
 
-// url returns the absolute URL of a path (or of a URL on the server).
+// sameResource compares two URLs by origin and decoded path, ignoring a
+// trailing slash: servers write one resource's href in more than one way.
+func sameResource(a, b *url.URL) bool {
+	return origin(a) == origin(b) && strings.TrimSuffix(a.Path, "/") == strings.TrimSuffix(b.Path, "/")
+}
+
+// resourceID is what sameResource compares, as a map key.
+func resourceID(u *url.URL) string {
+	return origin(u) + strings.TrimSuffix(u.Path, "/")
+}
+
+// keyOf names u the way this package hands hrefs out (see the package
+// comment): the decoded path on the configured host, unless the server's
+// encoding differs from Go's (then the raw path), with the origin (scheme,
+// lower-case host, no default port) in front for another host.
+func (c *Client) keyOf(u *url.URL) string {
+	k := u.Path
+	if raw := u.EscapedPath(); raw != escapePath(u.Path) || strings.Contains(u.Path, "%") {
+		k = raw
+	}
+	if origin(u) == origin(c.base) {
+		return k
+	}
+	return origin(u) + k
+}
+
+// url returns the URL a key (or a path or URL) names, its raw path kept.
 func (c *Client) url(ref string) (*url.URL, error) {
-	u, err := c.base.Parse(ref)
+	u, err := resolveHref(c.base, ref)
 	if err != nil {
-		return nil, fmt.Errorf("bad href %q: %v", ref, redactParseError(err))
+		return nil, err
 	}
-	if u.Host != c.base.Host {
-		return nil, fmt.Errorf("href %s is not on %s", u.Redacted(), c.base.Host)
+	return u, nil
+}
+
+// mayHave tells whether the credentials may go to u's host once it is
+// named (by the server or the user): nil, or why not in one line.
+func (c *Client) mayHave(u *url.URL) error {
+	if origin(u) == origin(c.base) {
+		return nil
 	}
-	// Rebuild from the decoded path so that the encoding is ours.
-	return &url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: u.Path}, nil
+	host, base := strings.ToLower(u.Hostname()), strings.ToLower(c.base.Hostname())
+	if u.Scheme != "https" && !isLoopback(host) {
+		return fmt.Errorf("oneonone sends the credentials for %s only over HTTPS (or to a loopback address), and %s is %s", c.base.Host, u.Host, u.Scheme)
+	}
+	if !sameSite(host, base) {
+		return fmt.Errorf("oneonone sends the credentials for %s only to hosts in its domain, and %s is not", c.base.Host, u.Host)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sameSite: two IP addresses are the same site when they are the same IP;
+// two names when their registrable domains (eTLD+1, publicsuffix) are the
+// same, or they are the same name when it has none.
+func sameSite(a, b string) bool {
+	ipa, ipb := net.ParseIP(a), net.ParseIP(b)
+	if ipa != nil || ipb != nil {
+		return ipa != nil && ipb != nil && ipa.Equal(ipb)
+	}
+	da, erra := publicsuffix.EffectiveTLDPlusOne(a)
+	db, errb := publicsuffix.EffectiveTLDPlusOne(b)
+	if erra != nil || errb != nil {
+		return a == b
+	}
+	return da == db
+}
+
+// named records that the server named u (an href in a discovery answer, a
+// redirect's Location): its host gets the credentials if mayHave allows.
+func (c *Client) named(u *url.URL) {
+	if u == nil || c.mayHave(u) != nil {
+		return
+	}
+	c.hostsMu.Lock()
+	c.hosts[origin(u)] = true
+	c.hostsMu.Unlock()
+}
+
+// hasCredentials tells whether requests to u carry the credentials.
+func (c *Client) hasCredentials(u *url.URL) bool {
+	c.hostsMu.Lock()
+	defer c.hostsMu.Unlock()
+	return c.hosts[origin(u)]
+}
+
+// credentialHosts lists the origins that have the credentials, sorted.
+func (c *Client) credentialHosts() []string {
+	c.hostsMu.Lock()
+	defer c.hostsMu.Unlock()
+	out := make([]string, 0, len(c.hosts))
+	for h := range c.hosts {
+		out = append(out, h)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // counterKey carries a per-call request counter in a context.
@@ -199,13 +327,17 @@ func withCounter(ctx context.Context) (context.Context, *atomic.Int64) {
 	return context.WithValue(ctx, counterKey{}, n), n
 }
 
-// do sends one request, with Basic auth when it goes to the configured host,
-// and follows up to 5 redirects itself, keeping method and body (Go's client
-// turns a redirected PROPFIND into a GET). Every request sent is counted.
-// The response is returned whatever its status.
+// do sends one request, with Basic auth when it goes to a host that has the
+// credentials, and follows up to 5 redirects itself, keeping method and body
+// (Go's client turns a redirected PROPFIND into a GET); a redirect from a
+// host that has the credentials names its target (see Client). Every
+// request sent, each hop, is counted. The response is returned whatever its
+// status.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
 	for hop := 0; ; hop++ {
-		if c.user != "" && req.URL.Host == c.base.Host && req.URL.Scheme == c.base.Scheme {
+		req.Header.Del("Authorization")
+		authed := c.user != "" && c.hasCredentials(req.URL)
+		if authed {
 			req.SetBasicAuth(c.user, c.pass)
 		}
 		c.requests.Add(1)
@@ -227,8 +359,12 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		next, err := req.URL.Parse(loc)
-		if err != nil {
+		if err != nil || next.Scheme != "http" && next.Scheme != "https" || next.Host == "" {
 			return resp, nil
+		}
+		next.User, next.Fragment, next.RawFragment = nil, "", ""
+		if authed {
+			c.named(next)
 		}
 		drain(resp)
 		nreq := req.Clone(req.Context())
@@ -315,7 +451,7 @@ func (c *Client) newRequest(ctx context.Context, method, ref string, body string
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	req, err := newRequestURL(ctx, method, u, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -325,9 +461,22 @@ func (c *Client) newRequest(ctx context.Context, method, ref string, body string
 	return req, nil
 }
 
+// newRequestURL builds a request to u whose request line carries u's raw
+// path as it is (not parsed again from a string).
+func newRequestURL(ctx context.Context, method string, u *url.URL, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	uu := *u
+	req.URL = &uu
+	return req, nil
+}
+
 // StatusError is a response with an unexpected HTTP status. It matches
 // (errors.Is) calendar.ErrNotFound for 404, calendar.ErrConflict for 412,
-// calendar.ErrForbidden for 403 and ErrAuthFailed for 401.
+// calendar.ErrForbidden for 403 and ErrAuthFailed for 401, or
+// ErrCredentialsWithheld for a 401 to a request sent without them.
 type StatusError struct {
 	Method string
 	URL    string // redacted
@@ -335,6 +484,10 @@ type StatusError struct {
 	Status string // "404 Not Found"
 	Body   string // the start of the response body
 	User   string // for 401
+	// Withheld is set for a 401 to a request that went without the
+	// credentials, because its host may not have them.
+	Withheld bool
+	Host     string // the host of such a request
 	// DAVError lists the local names of the DAV:error conditions in the
 	// body ("valid-sync-token").
 	DAVError []string
@@ -343,6 +496,9 @@ type StatusError struct {
 func (e *StatusError) Error() string {
 	switch e.Code {
 	case http.StatusUnauthorized:
+		if e.Withheld {
+			return fmt.Sprintf("caldav: %s asks for credentials, and oneonone does not send those of %s to it: it is not the configured host, or one the server named in its domain over HTTPS", e.Host, e.User)
+		}
 		return fmt.Sprintf("caldav: authentication failed for %s at %s", e.User, e.URL)
 	case http.StatusNotFound, http.StatusPreconditionFailed, http.StatusForbidden:
 		return fmt.Sprintf("%s (%s %s: %s)", e.Unwrap(), e.Method, e.URL, e.Status)
@@ -360,6 +516,9 @@ func (e *StatusError) Error() string {
 func (e *StatusError) Unwrap() error {
 	switch e.Code {
 	case http.StatusUnauthorized:
+		if e.Withheld {
+			return ErrCredentialsWithheld
+		}
 		return ErrAuthFailed
 	case http.StatusForbidden:
 		return calendar.ErrForbidden
@@ -381,8 +540,13 @@ func (c *Client) statusError(req *http.Request, resp *http.Response) *StatusErro
 		Status: resp.Status,
 		User:   c.user,
 	}
+	final := req
 	if resp.Request != nil && resp.Request.URL != nil {
-		e.URL = resp.Request.URL.Redacted()
+		final = resp.Request
+		e.URL = final.URL.Redacted()
+	}
+	if e.Code == http.StatusUnauthorized && c.user != "" && final.Header.Get("Authorization") == "" {
+		e.Withheld, e.Host = true, final.URL.Host
 	}
 	if e.User == "" {
 		e.User = "(no user)"
@@ -428,21 +592,6 @@ func davErrorConditions(b []byte) []string {
 	}
 }
 
-// webdavDoer hands go-webdav our transport, with non-2xx responses turned
-// into *StatusError so that errors.Is works through go-webdav's calls.
-type webdavDoer struct{ c *Client }
-
-func (w webdavDoer) Do(req *http.Request) (*http.Response, error) {
-	resp, err := w.c.do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, w.c.statusError(req, resp)
-	}
-	return resp, nil
-}
-
 // davRequest sends a PROPFIND or REPORT and decodes its 207 answer.
 func (c *Client) davRequest(ctx context.Context, method, ref, depth, body string) (*multistatus, error) {
 	req, err := c.newRequest(ctx, method, ref, body, `text/xml; charset="utf-8"`)
@@ -467,6 +616,10 @@ func (c *Client) davRequest(ctx context.Context, method, ref, depth, body string
 	ms, err := decodeMultistatus(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, req.URL.Redacted(), err)
+	}
+	ms.base = req.URL
+	if resp.Request != nil && resp.Request.URL != nil {
+		ms.base = resp.Request.URL
 	}
 	return ms, nil
 }
@@ -508,7 +661,7 @@ func (c *Client) Get(ctx context.Context, href string) (calendar.Object, error) 
 	if err != nil {
 		return calendar.Object{}, fmt.Errorf("get %s: %w", href, err)
 	}
-	obj := calendar.Object{Href: req.URL.Path, ETag: unquoteETag(resp.Header.Get("ETag")), Data: data}
+	obj := calendar.Object{Href: c.keyOf(req.URL), ETag: unquoteETag(resp.Header.Get("ETag")), Data: data}
 	if obj.ETag == "" {
 		if obj.ETag, err = c.etag(ctx, obj.Href); err != nil {
 			return calendar.Object{}, fmt.Errorf("get %s: %w", href, err)
@@ -549,7 +702,7 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", href, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(data))
+	req, err := newRequestURL(ctx, http.MethodPut, u, bytes.NewReader(data))
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", href, err)
 	}

@@ -50,7 +50,8 @@ func (f *fakeDAV) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 			}
 			w.WriteHeader(s.status)
-			io.WriteString(w, s.body)
+			// {{base}} stands for this server's own URL, for full-URL hrefs.
+			io.WriteString(w, strings.ReplaceAll(s.body, "{{base}}", "http://"+r.Host))
 			return
 		}
 	}
@@ -82,7 +83,7 @@ func TestSyncTruncatedIsRepeated(t *testing.T) {
 </multistatus>`},
 		fakeStep{method: "REPORT", path: "/cal/", bodyHas: "<d:sync-token>t2</d:sync-token>", status: 207, body: `<?xml version="1.0"?>
 <multistatus xmlns="DAV:">
- <response><href>http://elsewhere.example/cal/gone.ics</href><status>HTTP/1.1 404 Not Found</status></response>
+ <response><href>{{base}}/cal/gone.ics</href><status>HTTP/1.1 404 Not Found</status></response>
  <response><href>/cal/same.ics</href><propstat><prop><getetag>"s1"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>
  <response><href>/cal/sub/</href><propstat><prop><getetag>"x"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>
  <sync-token>t3</sync-token>
@@ -99,11 +100,13 @@ func TestSyncTruncatedIsRepeated(t *testing.T) {
 	if ch.Full || ch.Cursor != "sync:t3" || ch.Requests != 3 {
 		t.Errorf("Full %v, Cursor %q, Requests %d; want false, sync:t3, 3", ch.Full, ch.Cursor, ch.Requests)
 	}
-	if len(ch.Put) != 1 || ch.Put[0].Href != "/cal/a@x.ics" || ch.Put[0].ETag != "a2" || string(ch.Put[0].Data) != fmt.Sprintf(ics, "a", "A & B") {
+	// The href keeps the server's "%40" (the multiget answer's "@" is the
+	// same resource); the key stored in the old form is deleted.
+	if len(ch.Put) != 1 || ch.Put[0].Href != "/cal/a%40x.ics" || ch.Put[0].ETag != "a2" || string(ch.Put[0].Data) != fmt.Sprintf(ics, "a", "A & B") {
 		t.Errorf("Put = %+v", ch.Put)
 	}
-	if !slices.Equal(ch.Deleted, []string{"/cal/gone.ics"}) {
-		t.Errorf("Deleted = %q, want [/cal/gone.ics]", ch.Deleted)
+	if !slices.Equal(ch.Deleted, []string{"/cal/a@x.ics", "/cal/gone.ics"}) {
+		t.Errorf("Deleted = %q, want [/cal/a@x.ics /cal/gone.ics]", ch.Deleted)
 	}
 	if len(f.steps) != 0 {
 		t.Errorf("%d scripted requests not made", len(f.steps))
@@ -375,7 +378,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{},
 		{URL: "ftp://example.com/"},
 		{URL: "http:///path"},
-		{URL: "http://example.com/", Calendars: []string{"https://other.example.com/cal/"}},
+		{URL: "https://example.com/", Calendars: []string{"https://example.net/cal/"}},
+		{URL: "https://example.com/", Calendars: []string{"http://other.example.com/cal/"}},
+		{URL: "http://127.0.0.1:8080/", Calendars: []string{"http://127.0.0.2:8080/cal/"}},
+		{URL: "https://a.github.io/", Calendars: []string{"https://b.github.io/cal/"}},
 	} {
 		if _, err := caldav.New(opt); err == nil {
 			t.Errorf("New(%+v) = nil error", opt)
@@ -386,6 +392,45 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c
+	// Other hosts the credentials may go to: the same registrable domain
+	// over HTTPS, the same IP on another port.
+	for _, opt := range []caldav.Options{
+		{URL: "https://caldav.icloud.com/", Username: "a", Calendars: []string{"https://p12-caldav.icloud.com/1/calendars/home/"}},
+		{URL: "http://127.0.0.1:8080/", Username: "a", Calendars: []string{"http://127.0.0.1:8081/cal/"}},
+		{URL: "https://Example.com/", Username: "a", Calendars: []string{"https://example.com:443/cal/"}},
+	} {
+		if _, err := caldav.New(opt); err != nil {
+			t.Errorf("New(%+v): %v", opt, err)
+		}
+	}
+}
+
+// TestListingReplacesOldForm: a known key in the decoded form of what the
+// server writes percent-encoded (a state file of an earlier version) is
+// deleted, and the server's form put, by an ETag listing.
+func TestListingReplacesOldForm(t *testing.T) {
+	f, c := newFake(t,
+		fakeStep{method: "PROPFIND", path: "/cal/", status: 207, body: `<?xml version="1.0"?>
+<multistatus xmlns="DAV:">
+ <response><href>/cal/</href><propstat><prop><resourcetype><collection/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+ <response><href>/cal/a%40x.ics</href><propstat><prop><getetag>"a1"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+ <response><href>/cal/b.ics</href><propstat><prop><getetag>"b1"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+</multistatus>`},
+		fakeStep{method: "REPORT", path: "/cal/", bodyHas: "<d:href>/cal/a%40x.ics</d:href>", status: 207, body: `<?xml version="1.0"?>
+<D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+ <D:response><D:href>/cal/a%40x.ics</D:href><D:propstat><D:prop><D:getetag>"a1"</D:getetag><C:calendar-data>` + fmt.Sprintf(ics, "a", "A") + `</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>
+</D:multistatus>`},
+	)
+	ch, err := c.Changes(context.Background(), "/cal/", "etag:", map[string]string{"/cal/a@x.ics": "a1", "/cal/b.ics": "b1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Put) != 1 || ch.Put[0].Href != "/cal/a%40x.ics" || !slices.Equal(ch.Deleted, []string{"/cal/a@x.ics"}) {
+		t.Errorf("Put %+v Deleted %q; want /cal/a%%40x.ics put, /cal/a@x.ics deleted", ch.Put, ch.Deleted)
+	}
+	if len(f.steps) != 0 {
+		t.Errorf("%d scripted requests not made", len(f.steps))
+	}
 }
 
 func TestPasswordNeverInErrors(t *testing.T) {

@@ -24,6 +24,9 @@ const maxXMLBody = 256 << 20
 // multistatus is an RFC 4918 §14.16 multistatus, with the RFC 6578
 // sync-token a sync-collection report adds.
 type multistatus struct {
+	// base is the URL of the request answered (after redirects), which
+	// relative hrefs resolve against.
+	base      *url.URL
 	XMLName   xml.Name   `xml:"DAV: multistatus"`
 	Responses []response `xml:"DAV: response"`
 	SyncToken string     `xml:"DAV: sync-token"`
@@ -52,6 +55,8 @@ type prop struct {
 	SupportedReportSet   *nameSet  `xml:"DAV: supported-report-set"`
 	CurrentUserPrincipal *hrefProp `xml:"DAV: current-user-principal"`
 	CalendarHomeSet      *hrefProp `xml:"urn:ietf:params:xml:ns:caldav calendar-home-set"`
+	ScheduleInboxURL     *hrefProp `xml:"urn:ietf:params:xml:ns:caldav schedule-inbox-URL"`
+	ScheduleOutboxURL    *hrefProp `xml:"urn:ietf:params:xml:ns:caldav schedule-outbox-URL"`
 	SupportedCompSet     *compSet  `xml:"urn:ietf:params:xml:ns:caldav supported-calendar-component-set"`
 	CalendarData         *string   `xml:"urn:ietf:params:xml:ns:caldav calendar-data"`
 	GetCTag              *string   `xml:"http://calendarserver.org/ns/ getctag"`
@@ -142,6 +147,12 @@ func (r *response) props() prop {
 		if p.CalendarHomeSet != nil && out.CalendarHomeSet == nil {
 			out.CalendarHomeSet = p.CalendarHomeSet
 		}
+		if p.ScheduleInboxURL != nil && out.ScheduleInboxURL == nil {
+			out.ScheduleInboxURL = p.ScheduleInboxURL
+		}
+		if p.ScheduleOutboxURL != nil && out.ScheduleOutboxURL == nil {
+			out.ScheduleOutboxURL = p.ScheduleOutboxURL
+		}
 		if p.SupportedCompSet != nil && out.SupportedCompSet == nil {
 			out.SupportedCompSet = p.SupportedCompSet
 		}
@@ -167,31 +178,39 @@ func (ms *multistatus) responses() []response {
 	return out
 }
 
-// path returns the response's href as a percent-decoded absolute path.
-func (r *response) path() (string, error) {
+// url resolves the response's href against base, the URL of the request
+// it answers (after redirects): an href may be an absolute path or a full
+// URL (RFC 4918 §8.3), on this host or another. The raw path keeps the
+// server's percent-encoding (url.URL.RawPath).
+func (r *response) url(base *url.URL) (*url.URL, error) {
 	if len(r.Hrefs) != 1 {
-		return "", fmt.Errorf("response with %d hrefs, want 1", len(r.Hrefs))
+		return nil, fmt.Errorf("response with %d hrefs, want 1", len(r.Hrefs))
 	}
-	return hrefPath(r.Hrefs[0])
+	return resolveHref(base, r.Hrefs[0])
 }
 
-// hrefPath turns an href as a server wrote it (an absolute path or a full
-// URL, percent-encoded to the server's taste) into a percent-decoded
-// absolute path, the one form hrefs take in this package.
-func hrefPath(href string) (string, error) {
+// resolveHref resolves one href as a server wrote it against base.
+func resolveHref(base *url.URL, href string) (*url.URL, error) {
 	href = strings.TrimSpace(href)
-	u, err := url.Parse(href)
+	ref, err := url.Parse(href)
 	if err != nil {
-		return "", fmt.Errorf("bad href %q: %v", href, err)
+		return nil, fmt.Errorf("bad href %q: %v", href, redactParseError(err))
 	}
-	if u.Path == "" || !strings.HasPrefix(u.Path, "/") {
-		return "", fmt.Errorf("bad href %q: not an absolute path", href)
+	if ref.Scheme == "" && (ref.Path == "" || !strings.HasPrefix(ref.Path, "/")) {
+		return nil, fmt.Errorf("bad href %q: not an absolute path", href)
 	}
-	return u.Path, nil
+	u := base.ResolveReference(ref)
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("bad href %q: not an http(s) URL", href)
+	}
+	u.User, u.RawQuery, u.Fragment, u.RawFragment = nil, "", "", ""
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
 }
 
-// escapePath percent-encodes a decoded path for a request line or an href
-// in a request body.
+// escapePath percent-encodes a decoded path the way Go does.
 func escapePath(p string) string {
 	return (&url.URL{Path: p}).EscapedPath()
 }
@@ -235,6 +254,20 @@ const (
 	propfindDiscover = `<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>` +
 		`<d:resourcetype/><d:displayname/><d:current-user-principal/><c:calendar-home-set/><c:supported-calendar-component-set/>` +
+		`<c:schedule-inbox-URL/><c:schedule-outbox-URL/>` +
+		`</d:prop></d:propfind>`
+
+	// propfindPrincipal asks a principal for its calendar home and its
+	// RFC 6638 scheduling collections (left out of the calendars).
+	propfindPrincipal = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>` +
+		`<c:calendar-home-set/><c:schedule-inbox-URL/><c:schedule-outbox-URL/>` +
+		`</d:prop></d:propfind>`
+
+	// propfindHome lists the collections of a calendar home.
+	propfindHome = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>` +
+		`<d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>` +
 		`</d:prop></d:propfind>`
 )
 
@@ -244,13 +277,15 @@ func syncCollectionBody(token string) string {
 		`</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>`
 }
 
-func multigetBody(paths []string) string {
+// multigetBody asks for the objects at hrefs, written as the server wrote
+// them (raw paths, or full URLs for another host).
+func multigetBody(hrefs []string) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
 <c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>`)
-	for _, p := range paths {
+	for _, h := range hrefs {
 		b.WriteString("<d:href>")
-		b.WriteString(xmlText(escapePath(p)))
+		b.WriteString(xmlText(h))
 		b.WriteString("</d:href>")
 	}
 	b.WriteString("</c:calendar-multiget>")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"oneonone/calendar/caldav"
 	"oneonone/config"
 )
 
@@ -30,6 +31,30 @@ func cmdConfig(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
+	if problems := caldavProblems(cfg); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(e.stderr, "%s: %s\n", path, p)
+		}
+		return fmt.Errorf("%s: %d problems", path, len(problems))
+	}
 	fmt.Fprintf(e.stdout, "%s: ok (%d sources, timezone %s)\n", path, len(cfg.Sources), cfg.Timezone)
 	return nil
+}
+
+// caldavProblems runs, for each CalDAV source, the checks that sync's
+// caldav.New runs (no request, no password read), so that "config check"
+// and "sync" agree, for instance about a calendar URL on another host: one
+// in the server's domain over HTTPS is taken, another is refused.
+func caldavProblems(cfg *config.Config) []error {
+	var out []error
+	for i := range cfg.Sources {
+		sc := &cfg.Sources[i]
+		if sc.Kind != "caldav" {
+			continue
+		}
+		if _, err := caldav.New(caldav.Options{URL: sc.URL, Username: sc.Username, Calendars: sc.Calendars}); err != nil {
+			out = append(out, fmt.Errorf("source[%d] (%s): %w", i, sc.Name, err))
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -221,6 +222,44 @@ kind = "caldav"
 		if !strings.Contains(errs, key) {
 			t.Errorf("stderr does not name %s:\n%s", key, errs)
 		}
+	}
+}
+
+// TestConfigCheckCalDAVCalendarHosts: config check takes a calendar URL on
+// another host of the server's domain over HTTPS (iCloud's partition
+// hosts), as sync does, and refuses one in another domain, naming the host.
+func TestConfigCheckCalDAVCalendarHosts(t *testing.T) {
+	for _, tc := range []struct {
+		name, calendar string
+		code           int
+		want           string // in stderr
+	}{
+		{"partition host", "https://p12-caldav.icloud.com/123/calendars/home/", 0, ""},
+		{"path", "/123/calendars/home/", 0, ""},
+		{"other domain", "https://caldav.example.net/cal/", 1, "caldav.example.net"},
+		{"plain HTTP", "http://p12-caldav.icloud.com/123/calendars/home/", 1, "p12-caldav.icloud.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("ONEONONE_TEST_CALDAV_PW", "pw")
+			path := filepath.Join(t.TempDir(), "c.toml")
+			cfg := `[identity]
+me = ["anna@example.com"]
+[[source]]
+name = "icloud"
+kind = "caldav"
+url = "https://caldav.icloud.com/"
+username = "anna@example.com"
+password_env = "ONEONONE_TEST_CALDAV_PW"
+calendars = [` + strconv.Quote(tc.calendar) + `]
+`
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errs := runCmd(t, "config", "check", "--config", path)
+			if code != tc.code || tc.want != "" && !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", code, errs, tc.code, tc.want)
+			}
+		})
 	}
 }
 
