@@ -1,8 +1,11 @@
 # oneonone — build, test, lint, bench.
 #
-# make test    installs the test servers it needs (Radicale, Xandikos) when
-#              missing, then runs every test with the race detector. The corpus
-#              of real calendars is read from ../shared/corpus when it exists.
+# make test    installs the test servers it needs (Radicale, Xandikos, and the
+#              packages of ../shared/servers' sabre/dav and Cyrus scripts) and
+#              chromium when missing, then runs every test with the race
+#              detector. The corpus of real calendars is read from
+#              ../shared/corpus, the server scripts from ../shared/servers
+#              (ONEONONE_SERVERS), when they exist. Cyrus needs root.
 # make lint    go vet, gofmt and staticcheck.
 # make bench   the Go benchmarks, with allocations.
 # make fuzz    each fuzz target for FUZZTIME (default 1m).
@@ -16,6 +19,10 @@ GO          ?= go
 CORPUS_DIR  := $(abspath ../shared/corpus)
 ifneq ($(wildcard $(CORPUS_DIR)),)
 export ONEONONE_CORPUS ?= $(CORPUS_DIR)
+endif
+SERVERS_DIR := $(abspath ../shared/servers)
+ifneq ($(wildcard $(SERVERS_DIR)),)
+export ONEONONE_SERVERS ?= $(SERVERS_DIR)
 endif
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 1m

@@ -80,6 +80,20 @@ func oneOnOne(uid string, start time.Time) string {
 // davTarget is one CalDAV server the write-back test runs against.
 type davTarget struct {
 	url, user, pass, calPath string
+	// messages returns the scheduling messages the server has logged so
+	// far (sabre, Cyrus); nil for a server without implicit scheduling.
+	messages func(t testing.TB) []string
+	// server is the real server, nil for the in-process one.
+	server *davtest.Server
+}
+
+// realDAVTarget is a server of davtest, configured with its calendar's URL.
+func realDAVTarget(s *davtest.Server) davTarget {
+	tg := davTarget{url: s.CalendarURL, user: s.Username, pass: s.Password, calPath: s.CalendarPath, server: s}
+	if s.Name == "sabre" || s.Name == "cyrus" {
+		tg.messages = s.SchedulingMessages
+	}
+	return tg
 }
 
 func writeBackTargets(t *testing.T) map[string]func(t *testing.T) davTarget {
@@ -93,16 +107,12 @@ func writeBackTargets(t *testing.T) map[string]func(t *testing.T) davTarget {
 			}
 			srv := httptest.NewServer(dav.Handler())
 			t.Cleanup(srv.Close)
-			return davTarget{srv.URL + "/", "anna", "secret", p}
+			return davTarget{url: srv.URL + "/", user: "anna", pass: "secret", calPath: p}
 		},
-		"radicale": func(t *testing.T) davTarget {
-			s := davtest.StartRadicale(t)
-			return davTarget{s.CalendarURL, s.Username, s.Password, s.CalendarPath}
-		},
-		"xandikos": func(t *testing.T) davTarget {
-			s := davtest.StartXandikos(t)
-			return davTarget{s.CalendarURL, s.Username, s.Password, s.CalendarPath}
-		},
+		"radicale": func(t *testing.T) davTarget { return realDAVTarget(davtest.StartRadicale(t)) },
+		"xandikos": func(t *testing.T) davTarget { return realDAVTarget(davtest.StartXandikos(t)) },
+		"sabre":    func(t *testing.T) davTarget { return realDAVTarget(davtest.StartSabre(t)) },
+		"cyrus":    func(t *testing.T) davTarget { return realDAVTarget(davtest.StartCyrus(t)) },
 	}
 }
 
@@ -153,6 +163,7 @@ func (s *editingSource) Put(ctx context.Context, href string, data []byte, ifMat
 func TestAgendaWriteBack(t *testing.T) {
 	for name, start := range writeBackTargets(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			srv := start(t)
 			ctx := context.Background()
 			client, err := caldav.New(caldav.Options{URL: srv.url, Username: srv.user, Password: srv.pass, Zone: berlin})
@@ -168,6 +179,10 @@ func TestAgendaWriteBack(t *testing.T) {
 			before, err := client.Get(ctx, href)
 			if err != nil {
 				t.Fatal(err)
+			}
+			var baseline []string // scheduling messages after seeding
+			if srv.messages != nil {
+				baseline = srv.messages(t)
 			}
 
 			src := &editingSource{Client: client, edits: 1} // no user edit yet
@@ -248,6 +263,13 @@ func TestAgendaWriteBack(t *testing.T) {
 			}
 			if strings.Count(master.Description, agenda.BeginLine) != 1 {
 				t.Errorf("want exactly one block:\n%q", master.Description)
+			}
+			// No write of ours (nor the user's edit, which went through
+			// the same client) made the server schedule.
+			if srv.messages != nil {
+				if msgs := srv.messages(t); len(msgs) != len(baseline) {
+					t.Errorf("%d scheduling messages after seeding, %d now:\n%s", len(baseline), len(msgs), strings.Join(msgs[len(baseline):], "\n"))
+				}
 			}
 		})
 	}

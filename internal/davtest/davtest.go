@@ -1,9 +1,11 @@
-// Package davtest starts real CalDAV servers (Radicale, Xandikos) for tests:
-// the installed binary on 127.0.0.1 and a free port, storage in t.TempDir(),
-// one calendar created and ready, stopped when the test ends.
+// Package davtest starts real CalDAV servers for tests: Radicale and
+// Xandikos (the installed binary on 127.0.0.1 and a free port, storage in
+// t.TempDir(), one calendar created and ready), and sabre/dav and Cyrus
+// (started by the scripts of ../shared/servers, see scripts.go), stopped when
+// the test ends.
 //
-// When a binary is missing the test is skipped, or fails when the CI
-// environment variable is set (CI must run the real servers).
+// When a binary or script is missing the test is skipped, or fails when the
+// CI environment variable is set (CI must run the real servers).
 package davtest
 
 import (
@@ -28,10 +30,15 @@ import (
 
 // Server is a running CalDAV server.
 type Server struct {
-	// Name is "radicale" or "xandikos".
+	// Name is "radicale", "xandikos", "sabre" or "cyrus".
 	Name string
-	// URL is the server's root, "http://127.0.0.1:PORT/".
+	// URL is what a client is configured with: the server's root
+	// "http://127.0.0.1:PORT/" (Radicale, Xandikos), or its DAV base
+	// (sabre: ".../remote.php/dav/", Cyrus: ".../dav/").
 	URL string
+	// Root is "http://127.0.0.1:PORT/": a path such as CalendarPath is
+	// reached at Root without its trailing slash + path.
+	Root string
 	// Username and Password are the account's; empty when the server has
 	// no authentication (Xandikos).
 	Username, Password string
@@ -40,14 +47,26 @@ type Server struct {
 	CalendarURL string
 	// CalendarPath is CalendarURL's path.
 	CalendarPath string
+	// Username2, Password2 and CalendarURL2 are a second user's (zoe,
+	// zoe@example.com), on the servers that have one (sabre, Cyrus).
+	Username2, Password2 string
+	CalendarURL2         string
 
 	cmd    *exec.Cmd
 	output *syncBuffer
 	done   chan struct{}
+
+	script *scriptServer // sabre and Cyrus
 }
 
-// Output returns what the server has written to stdout and stderr so far.
-func (s *Server) Output() string { return s.output.String() }
+// Output returns what the server has written to stdout and stderr so far
+// (sabre: its access log; Cyrus: its master log).
+func (s *Server) Output() string {
+	if s.script != nil {
+		return s.script.output()
+	}
+	return s.output.String()
+}
 
 // startupTimeout bounds the wait for a server to answer.
 const startupTimeout = 20 * time.Second
@@ -140,6 +159,7 @@ func start(t testing.TB, name, readyLog string, args func(port int) []string) *S
 		s := &Server{
 			Name:   name,
 			URL:    fmt.Sprintf("http://127.0.0.1:%d/", port),
+			Root:   fmt.Sprintf("http://127.0.0.1:%d/", port),
 			output: &syncBuffer{},
 			done:   make(chan struct{}),
 		}
@@ -230,19 +250,27 @@ func (s *Server) stop() {
 // mkcalendar creates s.CalendarPath (RFC 4791 §5.3.1) and sets CalendarURL.
 func (s *Server) mkcalendar(t testing.TB) {
 	t.Helper()
-	s.CalendarURL = strings.TrimSuffix(s.URL, "/") + s.CalendarPath
+	s.CalendarURL = s.MkCalendar(t, s.CalendarPath, "oneonone test")
+}
+
+// MkCalendar creates a calendar collection of VEVENTs at path (absolute,
+// with a trailing slash) with a display name, and returns its URL.
+func (s *Server) MkCalendar(t testing.TB, path, name string) string {
+	t.Helper()
+	u := strings.TrimSuffix(s.Root, "/") + path
 	body := `<?xml version="1.0" encoding="utf-8"?>
 <c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop>` +
-		`<d:displayname>oneonone test</d:displayname>` +
+		`<d:displayname>` + name + `</d:displayname>` +
 		`<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>` +
 		`</d:prop></d:set></c:mkcalendar>`
-	resp, err := s.Do(context.Background(), "MKCALENDAR", s.CalendarURL, body, nil)
+	resp, err := s.Do(context.Background(), "MKCALENDAR", u, body, nil)
 	if err != nil {
-		t.Fatalf("%s: MKCALENDAR %s: %v", s.Name, s.CalendarURL, err)
+		t.Fatalf("%s: MKCALENDAR %s: %v", s.Name, u, err)
 	}
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("%s: MKCALENDAR %s: %s: %s", s.Name, s.CalendarURL, resp.Status, resp.Body)
+		t.Fatalf("%s: MKCALENDAR %s: %s: %s", s.Name, u, resp.Status, resp.Body)
 	}
+	return u
 }
 
 // Response is the status and body of a request made with Do.
