@@ -231,3 +231,55 @@ func TestSummaryCountsEveryRequest(t *testing.T) {
 		now = now.Add(time.Hour)
 	}
 }
+
+// An Outlook event carries its description twice, the HTML one shown: the
+// block goes into both, in one write, byte-exact outside the block, and a
+// second cycle writes nothing.
+func TestBlockInOutlookHTMLDescription(t *testing.T) {
+	dav := caldavserver.New("anna")
+	cal, err := dav.CreateCalendar("work", "Work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alt = `X-ALT-DESC;FMTTYPE=text/html:<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2//E` + "\r\n" +
+		` N">\n<HTML>\n<HEAD>\n<META NAME="Generator" CONTENT="MS Exchange Server">\n</HEAD>\n<BODY>\n<P>Bring the Q4 numbers\, please.</P>\n</BODY>\n</HTML>`
+	data := strings.Replace(oneOnOne("bob-outlook@example.com", time.Date(2026, 11, 17, 10, 0, 0, 0, berlin)),
+		"X-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC\r\n", alt+"\r\n", 1)
+	if _, _, err := dav.PutObject(cal, "outlook.ics", []byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	rs := &refusingServer{h: dav.Handler(), puts: map[string]int{}}
+	srv := httptest.NewServer(rs)
+	t.Cleanup(srv.Close)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	eng := refusalEngine(t, srv.URL+"/", &now, nil, false)
+	sums, err := eng.SyncAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := sums[0].Blocks; b.Written != 2 || b.Writes != 1 {
+		t.Fatalf("blocks %+v, want 2 written in 1 write", b)
+	}
+	stored, _, ok := dav.Object(cal + "outlook.ics")
+	if !ok {
+		t.Fatal("object gone")
+	}
+	master := eventOf(t, stored, false)
+	const before = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2//EN\">\n<HTML>\n<HEAD>\n<META NAME=\"Generator\" CONTENT=\"MS Exchange Server\">\n</HEAD>\n<BODY>\n<P>Bring the Q4 numbers, please.</P>\n"
+	if !strings.HasPrefix(master.AltDescription, before) || !strings.HasSuffix(master.AltDescription, "</BODY>\n</HTML>") {
+		t.Errorf("text outside the block changed in X-ALT-DESC:\n%q", master.AltDescription)
+	}
+	if !strings.Contains(master.AltDescription, "oneonone agenda") || !strings.Contains(master.AltDescription, "https://docs.example.com/1on1/bob@example.com") {
+		t.Errorf("no block in X-ALT-DESC:\n%q", master.AltDescription)
+	}
+	if !strings.Contains(master.Description, "-- oneonone agenda --") {
+		t.Errorf("no block in DESCRIPTION:\n%q", master.Description)
+	}
+	sums, err = eng.SyncAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := sums[0].Blocks; b.Writes != 0 || b.AlreadyRight != 2 {
+		t.Errorf("second cycle: blocks %+v, want no write, 2 already right", b)
+	}
+}

@@ -59,6 +59,12 @@ type Notifier interface {
 	WouldNotify(ctx context.Context) (notify bool, server string, err error)
 }
 
+// AltDescriber is a Writer of iCalendar objects that can also set an
+// event's HTML description (X-ALT-DESC;FMTTYPE=text/html, which Outlook shows).
+type AltDescriber interface {
+	SetAltDescription(obj calendar.Object, uid string, rid time.Time, html string) ([]byte, error)
+}
+
 // objectWrite is the block-bearing events of one object, written together.
 type objectWrite struct {
 	href    string
@@ -187,10 +193,11 @@ func (e *Engine) wouldNotify(ctx context.Context, ns NamedSource) (bool, error) 
 // changed, writes the object once.
 func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *objectWrite, sum *Blocks) error {
 	type edit struct {
-		ev   *calendar.Event
-		old  string
-		desc string
+		ev        *calendar.Event
+		old, desc string // the description before and after
+		alt       string // the new HTML X-ALT-DESC, "" to leave it
 	}
+	alts, _ := w.(AltDescriber)
 	evs := make([]*calendar.Event, len(o.targets))
 	for i, t := range o.targets {
 		evs[i] = t.Event
@@ -206,11 +213,19 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 				continue // gone from the object after a conflict
 			}
 			merged, ok := mergeBlock(ev.Description, o.blocks[i], html)
+			alt := ""
+			if alts != nil && !html && ev.AltDescription != "" {
+				// Outlook shows the HTML description: the block goes
+				// there too, inside its body.
+				if m := agenda.MergeHTMLDocument(ev.AltDescription, o.blocks[i].HTML()); m != ev.AltDescription {
+					alt, ok = m, false
+				}
+			}
 			if ok {
 				right++
 				continue
 			}
-			edits = append(edits, edit{ev, ev.Description, merged})
+			edits = append(edits, edit{ev, ev.Description, merged, alt})
 		}
 		if len(edits) == 0 {
 			sum.AlreadyRight += right
@@ -248,9 +263,17 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 		data := obj.Data
 		for _, ed := range edits {
 			var err error
-			data, err = w.SetDescription(calendar.Object{Href: obj.Href, ETag: obj.ETag, Data: data}, ed.ev.UID, ed.ev.RecurrenceID, ed.desc)
-			if err != nil {
-				return err
+			if ed.desc != ed.old {
+				data, err = w.SetDescription(calendar.Object{Href: obj.Href, ETag: obj.ETag, Data: data}, ed.ev.UID, ed.ev.RecurrenceID, ed.desc)
+				if err != nil {
+					return err
+				}
+			}
+			if ed.alt != "" {
+				data, err = alts.SetAltDescription(calendar.Object{Href: obj.Href, ETag: obj.ETag, Data: data}, ed.ev.UID, ed.ev.RecurrenceID, ed.alt)
+				if err != nil {
+					return err
+				}
 			}
 		}
 		sum.Writes++

@@ -101,6 +101,9 @@ type Client struct {
 	zone        *time.Location
 	calendars   []string // configured calendar keys
 	fingerprint string   // of URL, user, calendars: see Discovery
+
+	memMu sync.Mutex
+	mem   []byte // the snapshot last remembered or recalled, as JSON
 	requests    atomic.Int64
 	idle        time.Duration // IdleTimeout
 

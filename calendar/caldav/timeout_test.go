@@ -16,8 +16,8 @@ import (
 // The durations only decide which of the two happens: nothing asserts how
 // long a request took.
 func TestIdleTimeoutNotWholeRequest(t *testing.T) {
-	const idle = 300 * time.Millisecond
-	chunk := 40 * time.Millisecond
+	const idle = 1500 * time.Millisecond
+	chunk := 200 * time.Millisecond
 	stall := make(chan struct{})
 	t.Cleanup(func() { close(stall) })
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +45,7 @@ func TestIdleTimeoutNotWholeRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	// 11 lines, 40 ms apart: the answer takes longer than IdleTimeout.
+	// 11 lines, 200 ms apart: the answer takes longer than IdleTimeout.
 	obj, err := c.Get(ctx, "/cal/streams.ics")
 	if err != nil {
 		t.Fatalf("a streaming answer was cut off: %v", err)
