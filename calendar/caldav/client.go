@@ -102,10 +102,10 @@ type Client struct {
 	calendars   []string // configured calendar keys
 	fingerprint string   // of URL, user, calendars: see Discovery
 
-	memMu sync.Mutex
-	mem   []byte // the snapshot last remembered or recalled, as JSON
-	requests    atomic.Int64
-	idle        time.Duration // IdleTimeout
+	memMu    sync.Mutex
+	mem      []byte // the snapshot last remembered or recalled, as JSON
+	requests atomic.Int64
+	idle     time.Duration // IdleTimeout
 
 	// hosts are the origins ("https://host:port") the credentials go to.
 	hostsMu sync.Mutex
