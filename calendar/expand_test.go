@@ -411,11 +411,9 @@ func TestSeriesEnd(t *testing.T) {
 			if len(evs) != 1 {
 				t.Fatal(err)
 			}
-			start := time.Now()
+			// Bounded work is the budget inside SeriesEnd (counted, not
+			// timed): a test never asserts a wall-clock time.
 			end, finite := SeriesEnd(GroupEvents(evs)[0])
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("took %v", d)
-			}
 			if finite != tc.finite {
 				t.Errorf("finite %v, want %v", finite, tc.finite)
 			}
