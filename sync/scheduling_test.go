@@ -249,8 +249,8 @@ func TestNoSchedulingAndOnePutPerObject(t *testing.T) {
 				}
 				reqs := tr.take()
 				puts := putsPerPath(reqs)
-				// needs: one PUT per object per cycle (master and
-				// overrides in one write); today each event is its own PUT.
+				// One PUT per object per cycle: master and overrides in
+				// one write.
 				for href, n := range puts {
 					if n > 1 {
 						t.Errorf("%s: %d PUTs to %s in one cycle, want one per object", name, n, href)
@@ -343,8 +343,8 @@ func TestNoSchedulingAndOnePutPerObject(t *testing.T) {
 			if sum.Blocks.Written != 0 || sum.Changed != 0 {
 				t.Errorf("one-shot sync: blocks %+v, %d changed; want nothing", sum.Blocks, sum.Changed)
 			}
-			// needs: the calendars found kept in the state file, so that a
-			// new client does not discover them again.
+			// The calendars found are kept in the state file, so a new
+			// client does not discover them again.
 			if len(reqs) != sum.Calendars {
 				t.Errorf("one-shot sync: %d requests for %d calendars, want one each:\n%v", len(reqs), sum.Calendars, reqs)
 			}

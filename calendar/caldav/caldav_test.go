@@ -434,8 +434,7 @@ func runScenario(t *testing.T, tg target) {
 		if obj.Href != apple {
 			t.Fatalf("Get = href %q, want %q", obj.Href, apple)
 		}
-		// needs: Get to ask for the identity encoding (or to read the
-		// ETag another way): Cyrus gzips a GET's answer when the client
+		// Get asks for the identity encoding: Cyrus gzips a GET's answer when the client
 		// accepts gzip (Go's transport does) and then gives a weak ETag,
 		// W/"x", where the listing says "x"; the object then looks
 		// changed to the next sync. Cyrus does accept W/"x" in If-Match.
@@ -472,8 +471,8 @@ func runScenario(t *testing.T, tg target) {
 		if !bytes.Contains(got.Data, []byte("(agenda)")) {
 			t.Errorf("change not stored")
 		}
-		// The engine's next sync sees its own write. needs (Cyrus): the
-		// ETag of Get to be the listing's (see above).
+		// The engine's next sync sees its own write (with Cyrus, only
+		// because Get's ETag is the listing's: see above).
 		ch, err := c.Changes(ctx, tg.calPath, cursor, known)
 		if err != nil {
 			t.Fatal(err)
