@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -96,8 +97,17 @@ var errBudget = errors.New("rule needs too much work; stopped early")
 // budget is the work left to one Expand or SeriesEnd call.
 type budget struct {
 	instances int
+	spent     int // instances generated
 	deadline  time.Time
 }
+
+// ruleWork counts the instances the rules of every Expand and SeriesEnd
+// call have generated, added once per call (done): the tests assert that
+// the work is bounded by counting it, not by timing it.
+var ruleWork atomic.Int64
+
+// done adds what the call spent to ruleWork.
+func (b *budget) done() { ruleWork.Add(int64(b.spent)) }
 
 func newBudget(instances int, d time.Duration) *budget {
 	return &budget{instances: instances, deadline: time.Now().Add(d)}
@@ -105,6 +115,7 @@ func newBudget(instances int, d time.Duration) *budget {
 
 // spend accounts for one generated instance.
 func (b *budget) spend() error {
+	b.spent++
 	b.instances--
 	if b.instances < 0 || b.instances%64 == 0 && time.Now().After(b.deadline) {
 		b.instances = -1
@@ -167,6 +178,7 @@ func expand(g Group, from, to time.Time, opt ExpandOptions, rfc bool) (out []Ins
 	}
 
 	x := newExpander(m, rfc)
+	defer x.work.done()
 	for _, e := range x.errs {
 		errs = append(errs, fmt.Errorf("expand %q: %w", g.UID, e))
 	}
@@ -281,6 +293,7 @@ func SeriesEnd(g Group) (end time.Time, finite bool) {
 		return end, !end.IsZero()
 	}
 	x := newExpander(m, true)
+	defer x.work.done()
 	var last time.Time // wall clock
 	for _, r := range x.rules {
 		if r.empty {

@@ -285,7 +285,7 @@ func TestExpandOneOffAndOrphans(t *testing.T) {
 func TestExpandLimit(t *testing.T) {
 	evs, _ := Parse(vcal("BEGIN:VEVENT", "UID:x", "DTSTART:20260101T000000Z", "RRULE:FREQ=MINUTELY", "END:VEVENT"), ParseOptions{})
 	g := GroupEvents(evs)[0]
-	start := time.Now()
+	before := ruleWork.Load()
 	ins, err := Expand(g, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), ExpandOptions{})
 	if len(ins) != defaultLimit || err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("%d instances, err %v; want %d and a truncation error", len(ins), err, defaultLimit)
@@ -294,8 +294,20 @@ func TestExpandLimit(t *testing.T) {
 	if len(ins) != 3 || ins[0].Start != time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("limit 3: %+v", ins)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("took %v", d)
+	// The count sees the work: 10,000 instances at least were generated.
+	if spent := ruleWork.Load() - before; spent < defaultLimit {
+		t.Errorf("ruleWork counted %d instances, want at least %d", spent, defaultLimit)
+	}
+	checkRuleWork(t, before, 2)
+}
+
+// checkRuleWork fails when the calls of Expand and SeriesEnd made since
+// ruleWork read before generated more than their budget each: the bound on
+// the work is checked by counting it, never by timing it.
+func checkRuleWork(t testing.TB, before int64, calls int) {
+	t.Helper()
+	if spent, most := ruleWork.Load()-before, int64(calls)*(ruleBudget+1); spent > most {
+		t.Errorf("the rules generated %d instances in %d calls, more than the budget of %d each", spent, calls, ruleBudget)
 	}
 }
 
@@ -319,7 +331,7 @@ func TestExpandBoundedWork(t *testing.T) {
 			if err != nil || len(evs) != 1 || evs[0].Recurrence == nil {
 				t.Fatal(evs, err)
 			}
-			start := time.Now()
+			before := ruleWork.Load()
 			from := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 			ins, err := Expand(GroupEvents(evs)[0], from, from.Add(24*time.Hour), ExpandOptions{})
 			n := 0
@@ -328,9 +340,7 @@ func TestExpandBoundedWork(t *testing.T) {
 					n++
 				}
 			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("took %v", d)
-			}
+			checkRuleWork(t, before, 1)
 			if strings.HasPrefix(tc.name, "never") {
 				// Only DTSTART, outside the window.
 				if len(ins) != 0 || err != nil {
