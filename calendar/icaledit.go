@@ -58,6 +58,36 @@ import (
 // Errors: no such VEVENT gives an error wrapping ErrNotFound that names uid
 // and rid; data that Parse cannot read at all gives Parse's error.
 func SetDescription(data []byte, uid string, rid time.Time, desc string) (out []byte, old string, err error) {
+	return setText(data, uid, rid, desc, textProp{
+		name:  "description",
+		field: descriptionOf,
+		edit: func(data []byte, lines []contentLine, opt ParseOptions, value string) (textEdit, error) {
+			blocks := scanVEvents(data, lines)
+			k, err := locateDescription(data, lines, blocks, opt, uid, rid)
+			if err != nil {
+				return textEdit{}, err
+			}
+			return blocks[k].edit(data, lines, value), nil
+		},
+	})
+}
+
+// textProp is what the edits of an event's TEXT properties differ in.
+type textProp struct {
+	name  string               // in errors: "description", "X-ALT-DESC"
+	field func(*Event) *string // the Event field Parse reads it into
+	// mustExist: the edit never adds the property, so an empty value
+	// is only "unchanged" once edit has found it.
+	mustExist bool
+	// edit returns the edit that gives the event's property value, the
+	// escaped text; an error when it cannot be placed.
+	edit func(data []byte, lines []contentLine, opt ParseOptions, value string) (textEdit, error)
+}
+
+// setText is SetDescription and SetAltDescription: it finds the event,
+// makes the edit of p, and checks by parsing again that the object still
+// reads (if it did) and that only that field of that event changed.
+func setText(data []byte, uid string, rid time.Time, v string, p textProp) (out []byte, old string, err error) {
 	what := fmt.Sprintf("event %q (master)", uid)
 	opt := ParseOptions{}
 	if !rid.IsZero() {
@@ -66,38 +96,39 @@ func SetDescription(data []byte, uid string, rid time.Time, desc string) (out []
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			out, old, err = nil, "", fmt.Errorf("set description of %s: internal error: %v", what, r)
+			out, old, err = nil, "", fmt.Errorf("set %s of %s: internal error: %v", p.name, what, r)
 		}
 	}()
 
 	events, perr := Parse(data, opt)
 	if len(events) == 0 && perr != nil {
-		return nil, "", fmt.Errorf("set description of %s: %w", what, perr)
+		return nil, "", fmt.Errorf("set %s of %s: %w", p.name, what, perr)
 	}
 	ti := findEvent(events, uid, rid)
 	if ti < 0 {
-		return nil, "", fmt.Errorf("set description of %s: %w", what, ErrNotFound)
+		return nil, "", fmt.Errorf("set %s of %s: %w", p.name, what, ErrNotFound)
 	}
-	desc = normalizeNewlines(desc)
-	old = events[ti].Description
-	if old == desc {
+	v = normalizeNewlines(v)
+	old = *p.field(&events[ti])
+	if old == v && (old != "" || !p.mustExist) {
 		return data, old, nil
 	}
 
-	lines := splitContentLines(data)
-	blocks := scanVEvents(data, lines)
-	k, err := locateDescription(data, lines, blocks, opt, uid, rid)
+	e, err := p.edit(data, splitContentLines(data), opt, escapeText(v))
 	if err != nil {
-		return nil, "", fmt.Errorf("set description of %s: %w", what, err)
+		return nil, "", fmt.Errorf("set %s of %s: %w", p.name, what, err)
 	}
-	out = applyEdits(data, []textEdit{blocks[k].edit(data, lines, escapeText(desc))})
+	if old == v {
+		return data, old, nil
+	}
+	out = applyEdits(data, []textEdit{e})
 
 	after, aerr := Parse(out, opt)
 	switch {
 	case perr == nil && aerr != nil:
-		return nil, "", fmt.Errorf("set description of %s: the edited object does not parse: %w", what, aerr)
-	case !editedOnly(events, after, ti, desc):
-		return nil, "", fmt.Errorf("set description of %s: the edit would change more than its description; object left as it was", what)
+		return nil, "", fmt.Errorf("set %s of %s: the edited object does not parse: %w", p.name, what, aerr)
+	case !editedFieldOnly(events, after, ti, p.field, v):
+		return nil, "", fmt.Errorf("set %s of %s: the edit would change more than its %s; object left as it was", p.name, what, p.name)
 	}
 	return out, old, nil
 }
@@ -125,50 +156,18 @@ func SetDescription(data []byte, uid string, rid time.Time, desc string) (out []
 // still parse cleanly if data did); otherwise SetAltDescription returns an
 // error and no data.
 func SetAltDescription(data []byte, uid string, rid time.Time, html string) (out []byte, old string, err error) {
-	what := fmt.Sprintf("event %q (master)", uid)
-	opt := ParseOptions{}
-	if !rid.IsZero() {
-		what = fmt.Sprintf("event %q recurrence-id %s", uid, rid.Format(time.RFC3339))
-		opt.DefaultZone = rid.Location()
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			out, old, err = nil, "", fmt.Errorf("set X-ALT-DESC of %s: internal error: %v", what, r)
-		}
-	}()
-
-	events, perr := Parse(data, opt)
-	if len(events) == 0 && perr != nil {
-		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: %w", what, perr)
-	}
-	ti := findEvent(events, uid, rid)
-	if ti < 0 {
-		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: %w", what, ErrNotFound)
-	}
-	html = normalizeNewlines(html)
-	old = events[ti].AltDescription
-	if old == html && old != "" {
-		return data, old, nil
-	}
-
-	lines := splitContentLines(data)
-	li, err := locateAltDescription(data, lines, opt, uid, rid)
-	if err != nil {
-		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: %w", what, err)
-	}
-	if old == html {
-		return data, old, nil
-	}
-	out = applyEdits(data, []textEdit{valueEdit(data, lines[li], escapeText(html))})
-
-	after, aerr := Parse(out, opt)
-	switch {
-	case perr == nil && aerr != nil:
-		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: the edited object does not parse: %w", what, aerr)
-	case !editedFieldOnly(events, after, ti, altDescriptionOf, html):
-		return nil, "", fmt.Errorf("set X-ALT-DESC of %s: the edit would change more than its X-ALT-DESC; object left as it was", what)
-	}
-	return out, old, nil
+	return setText(data, uid, rid, html, textProp{
+		name:      "X-ALT-DESC",
+		field:     altDescriptionOf,
+		mustExist: true,
+		edit: func(data []byte, lines []contentLine, opt ParseOptions, value string) (textEdit, error) {
+			li, err := locateAltDescription(data, lines, opt, uid, rid)
+			if err != nil {
+				return textEdit{}, err
+			}
+			return valueEdit(data, lines[li], value), nil
+		},
+	})
 }
 
 // errNoAltDesc says that the event has no HTML X-ALT-DESC to edit.
@@ -576,12 +575,6 @@ func locateDescription(data []byte, lines []contentLine, blocks []veventBlock, o
 		return 0, errors.New("cannot find the event's DESCRIPTION in the object")
 	}
 	return k, nil
-}
-
-// editedOnly reports whether after is before with the description of event
-// ti set to desc and nothing else changed.
-func editedOnly(before, after []Event, ti int, desc string) bool {
-	return editedFieldOnly(before, after, ti, descriptionOf, desc)
 }
 
 func descriptionOf(e *Event) *string    { return &e.Description }
