@@ -60,39 +60,6 @@ func putsPerPath(reqs []davtest.Request) map[string]int {
 	return out
 }
 
-// schedTarget is a server the scheduling test runs against: the demo team
-// goes into its one calendar calPath; the client is configured with url
-// and discovers the calendars itself.
-type schedTarget struct {
-	url, user, pass, calPath string
-	server                   *davtest.Server // nil for the in-process server
-}
-
-func schedTargets() []struct {
-	name  string
-	start func(t *testing.T) schedTarget
-} {
-	real := func(start func(testing.TB) *davtest.Server) func(t *testing.T) schedTarget {
-		return func(t *testing.T) schedTarget {
-			s := start(t)
-			return schedTarget{url: s.URL, user: s.Username, pass: s.Password, calPath: s.CalendarPath, server: s}
-		}
-	}
-	return []struct {
-		name  string
-		start func(t *testing.T) schedTarget
-	}{
-		{"in-process", func(t *testing.T) schedTarget {
-			url, p := oneCalendarServer(t)
-			return schedTarget{url: url, user: "anna", pass: "secret", calPath: p}
-		}},
-		{"radicale", real(davtest.StartRadicale)},
-		{"xandikos", real(davtest.StartXandikos)},
-		{"sabre", real(davtest.StartSabre)},
-		{"cyrus", real(davtest.StartCyrus)},
-	}
-}
-
 // oneCalendarServer is an empty in-process CalDAV server with one calendar.
 func oneCalendarServer(t *testing.T) (url, calPath string) {
 	t.Helper()
@@ -196,12 +163,12 @@ func TestNoSchedulingAndOnePutPerObject(t *testing.T) {
 		return occMap(t, st)
 	}()
 
-	for _, tc := range schedTargets() {
+	for _, tc := range davTargets() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tg := tc.start(t)
 			ctx := context.Background()
-			seeder := seed(t, tg.url, tg.user, tg.pass, tg.calPath, team)
+			seeder := seed(t, tg.base, tg.user, tg.pass, tg.calPath, team)
 			var baseline []string // the scheduling messages after seeding
 			if tg.server != nil {
 				baseline = tg.server.SchedulingMessages(t)
@@ -210,7 +177,7 @@ func TestNoSchedulingAndOnePutPerObject(t *testing.T) {
 			statePath := filepath.Join(t.TempDir(), "state.db")
 			open := func() (*sync.Engine, *store.Store, *countingTransport) {
 				tr := &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}
-				client, err := caldav.New(caldav.Options{URL: tg.url, Username: tg.user, Password: tg.pass, Zone: loc,
+				client, err := caldav.New(caldav.Options{URL: tg.base, Username: tg.user, Password: tg.pass, Zone: loc,
 					HTTPClient: &http.Client{Transport: tr}})
 				if err != nil {
 					t.Fatal(err)

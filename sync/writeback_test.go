@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"fmt"
-	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/internal/davtest"
 	"oneonone/store"
 	"oneonone/sync"
@@ -77,9 +75,11 @@ func oneOnOne(uid string, start time.Time) string {
 	return b.String()
 }
 
-// davTarget is one CalDAV server the write-back test runs against.
+// davTarget is one CalDAV server the write-back and scheduling tests run
+// against.
 type davTarget struct {
-	url, user, pass, calPath string
+	// url is the calendar's URL, base the server's (for discovery).
+	url, base, user, pass, calPath string
 	// messages returns the scheduling messages the server has logged so
 	// far (sabre, Cyrus); nil for a server without implicit scheduling.
 	messages func(t testing.TB) []string
@@ -87,32 +87,36 @@ type davTarget struct {
 	server *davtest.Server
 }
 
-// realDAVTarget is a server of davtest, configured with its calendar's URL.
+// realDAVTarget is a server of davtest.
 func realDAVTarget(s *davtest.Server) davTarget {
-	tg := davTarget{url: s.CalendarURL, user: s.Username, pass: s.Password, calPath: s.CalendarPath, server: s}
+	tg := davTarget{url: s.CalendarURL, base: s.URL, user: s.Username, pass: s.Password, calPath: s.CalendarPath, server: s}
 	if s.Name == "sabre" || s.Name == "cyrus" {
 		tg.messages = s.SchedulingMessages
 	}
 	return tg
 }
 
-func writeBackTargets(t *testing.T) map[string]func(t *testing.T) davTarget {
-	return map[string]func(t *testing.T) davTarget{
-		"in-process": func(t *testing.T) davTarget {
-			dav := caldavserver.New("anna")
-			dav.SetBasicAuth("anna", "secret")
-			p, err := dav.CreateCalendar("work", "Work")
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(dav.Handler())
-			t.Cleanup(srv.Close)
-			return davTarget{url: srv.URL + "/", user: "anna", pass: "secret", calPath: p}
-		},
-		"radicale": func(t *testing.T) davTarget { return realDAVTarget(davtest.StartRadicale(t)) },
-		"xandikos": func(t *testing.T) davTarget { return realDAVTarget(davtest.StartXandikos(t)) },
-		"sabre":    func(t *testing.T) davTarget { return realDAVTarget(davtest.StartSabre(t)) },
-		"cyrus":    func(t *testing.T) davTarget { return realDAVTarget(davtest.StartCyrus(t)) },
+// davTargets are the servers of the CalDAV suites: the in-process one and
+// every real one davtest starts.
+func davTargets() []struct {
+	name  string
+	start func(t *testing.T) davTarget
+} {
+	real := func(start func(testing.TB) *davtest.Server) func(t *testing.T) davTarget {
+		return func(t *testing.T) davTarget { return realDAVTarget(start(t)) }
+	}
+	return []struct {
+		name  string
+		start func(t *testing.T) davTarget
+	}{
+		{"in-process", func(t *testing.T) davTarget {
+			url, p := oneCalendarServer(t)
+			return davTarget{url: url, base: url, user: "anna", pass: "secret", calPath: p}
+		}},
+		{"radicale", real(davtest.StartRadicale)},
+		{"xandikos", real(davtest.StartXandikos)},
+		{"sabre", real(davtest.StartSabre)},
+		{"cyrus", real(davtest.StartCyrus)},
 	}
 }
 
@@ -161,10 +165,10 @@ func (s *editingSource) Put(ctx context.Context, href string, data []byte, ifMat
 }
 
 func TestAgendaWriteBack(t *testing.T) {
-	for name, start := range writeBackTargets(t) {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range davTargets() {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := start(t)
+			srv := tc.start(t)
 			ctx := context.Background()
 			client, err := caldav.New(caldav.Options{URL: srv.url, Username: srv.user, Password: srv.pass, Zone: berlin})
 			if err != nil {
