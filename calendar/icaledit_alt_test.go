@@ -473,16 +473,7 @@ func FuzzSetAltDescription(f *testing.F) {
 			}
 		}
 		if perr == nil {
-			a, b := testChunks(data), testChunks(out)
-			p := 0
-			for p < len(a) && p < len(b) && a[p] == b[p] {
-				p++
-			}
-			s := 0
-			for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
-				s++
-			}
-			if removed, added := a[p:len(a)-s], b[p:len(b)-s]; len(added) != 1 || len(removed) != 1 {
+			if removed, added := changedChunks(data, out); len(added) != 1 || len(removed) != 1 {
 				t.Fatalf("not one content line replaced: removed %q, added %q", removed, added)
 			}
 		}

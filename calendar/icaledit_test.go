@@ -603,6 +603,22 @@ func TestSetDescriptionCorpus(t *testing.T) {
 	}
 }
 
+// changedChunks returns the content lines (testChunks) of before that out
+// replaced, and those it put in their place: what lies between the longest
+// common prefix and the longest common suffix.
+func changedChunks(before, out []byte) (removed, added []string) {
+	a, b := testChunks(before), testChunks(out)
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	return a[p : len(a)-s], b[p : len(b)-s]
+}
+
 func FuzzSetDescription(f *testing.F) {
 	// Seeds: the edit fixtures with every description but the long one
 	// (large seeds make minimizing slow), the other fixtures with one.
@@ -676,16 +692,7 @@ func FuzzSetDescription(f *testing.F) {
 			}
 		}
 		if perr == nil {
-			a, b := testChunks(data), testChunks(out)
-			p := 0
-			for p < len(a) && p < len(b) && a[p] == b[p] {
-				p++
-			}
-			s := 0
-			for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
-				s++
-			}
-			if removed, added := a[p:len(a)-s], b[p:len(b)-s]; len(added) != 1 || len(removed) > 1 {
+			if removed, added := changedChunks(data, out); len(added) != 1 || len(removed) > 1 {
 				t.Fatalf("not one content line changed: removed %q, added %q", removed, added)
 			}
 		}
