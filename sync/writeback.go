@@ -109,9 +109,9 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Tar
 		if hasAttendees(t.Event) && !ns.NotifyAttendees {
 			if !notifyChecked {
 				notifyChecked = true
-				notify, err = e.wouldNotify(ctx, ns)
-				if err != nil {
-					errs = append(errs, err)
+				var nerr error
+				if notify, nerr = e.wouldNotify(ctx, ns); nerr != nil {
+					errs = append(errs, nerr)
 				}
 			}
 			if notify {
