@@ -18,9 +18,9 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/calendar/google"
-	"oneonone/calendar/google/googletest"
+	"oneonone/internal/fake/caldavserver"
+	"oneonone/internal/fake/googleapi"
 	"oneonone/store"
 	"oneonone/sync"
 )
@@ -103,14 +103,14 @@ func (e *davEnv) requests() int64 { return e.srv.Requests() }
 // googleEnv is the fake Google Calendar API behind httptest, one calendar
 // per generated calendar (its id the owner's address).
 type googleEnv struct {
-	srv  *googletest.Server
+	srv  *googleapi.Server
 	ts   *httptest.Server
 	cals []*Calendar
 }
 
 func newGoogle(tb testing.TB, cals ...*Calendar) *googleEnv {
 	tb.Helper()
-	e := &googleEnv{srv: googletest.New(), cals: cals}
+	e := &googleEnv{srv: googleapi.New(), cals: cals}
 	for _, c := range cals {
 		e.srv.AddCalendar(c.Spec.Owner, c.Spec.Owner, c.Spec.Zone.String())
 		var items [][]byte

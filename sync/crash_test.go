@@ -29,8 +29,8 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
-	"oneonone/demo"
+	"oneonone/internal/demo"
+	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
-	"oneonone/demo"
+	"oneonone/internal/demo"
+	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
 	"oneonone/sync"
 )

@@ -38,10 +38,10 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/calendar/google"
-	"oneonone/calendar/google/googletest"
-	"oneonone/demo"
+	"oneonone/internal/demo"
+	"oneonone/internal/fake/caldavserver"
+	"oneonone/internal/fake/googleapi"
 	"oneonone/internal/faulty"
 	"oneonone/store"
 	"oneonone/sync"
@@ -322,7 +322,7 @@ func newUser(seed uint64, html bool) *user {
 
 // notes are what the user prepends: Unicode of many scripts, characters
 // that iCalendar TEXT escapes, a line of its own each. None changes under
-// Google's HTML rewriting (googletest.RewriteHTML), so the bytes can be
+// Google's HTML rewriting (googleapi.RewriteHTML), so the bytes can be
 // compared there too.
 var notes = []string{
 	"Notiz: Größe der Überstunden klären — äöü ß ☕",
@@ -493,7 +493,7 @@ var (
 	googleHTML = flavour{extract: agenda.ExtractHTML, strip: agenda.StripHTML, br: "<br>",
 		merge: func(desc, block string) string {
 			if m := agenda.MergeHTML(desc, block); m != desc {
-				return googletest.RewriteHTML(m)
+				return googleapi.RewriteHTML(m)
 			}
 			return desc
 		}}
@@ -695,7 +695,7 @@ func googleTeam(t *testing.T, team demo.Team) [][]byte {
 				"start": when(ev, ev.Start), "end": when(ev, ev.End),
 			}
 			if ev.Description != "" {
-				item["description"] = googletest.RewriteHTML(html.EscapeString(ev.Description))
+				item["description"] = googleapi.RewriteHTML(html.EscapeString(ev.Description))
 			}
 			switch ev.Status {
 			case calendar.StatusCancelled:
@@ -750,7 +750,7 @@ func googleTeam(t *testing.T, team demo.Team) [][]byte {
 
 // googleView reads the fake's events directly, past any faults.
 type googleView struct {
-	srv *googletest.Server
+	srv *googleapi.Server
 	ids []string
 	dec *google.Client
 }
@@ -774,7 +774,7 @@ func (v googleView) descriptions(t *testing.T) map[eventKey]string {
 
 // googleEdit makes one user edit to event id in the fake, as Google
 // Calendar's UI would.
-func (u *user) googleEdit(t *testing.T, srv *googletest.Server, dec *google.Client, id string) {
+func (u *user) googleEdit(t *testing.T, srv *googleapi.Server, dec *google.Client, id string) {
 	data, ok := srv.Event(teamMe, id)
 	if !ok {
 		return
@@ -806,9 +806,9 @@ func (u *user) googleEdit(t *testing.T, srv *googletest.Server, dec *google.Clie
 
 // newGoogleFake serves the team from a fake Google Calendar, behind
 // wrap, and returns a client whose retries do not sleep.
-func newGoogleFake(t *testing.T, team demo.Team, wrap func(http.Handler) http.Handler) (*googletest.Server, *google.Client, []string, *retryCount) {
+func newGoogleFake(t *testing.T, team demo.Team, wrap func(http.Handler) http.Handler) (*googleapi.Server, *google.Client, []string, *retryCount) {
 	t.Helper()
-	srv := googletest.New()
+	srv := googleapi.New()
 	srv.AddCalendar(teamMe, teamMe, faultZone.String())
 	items := googleTeam(t, team)
 	if err := srv.Apply(teamMe, items...); err != nil {
@@ -922,7 +922,7 @@ func TestFaultsGoogle(t *testing.T) {
 	compareWithSeed(t, team, mustOccurrences(t, cleanStore))
 
 	for _, n := range notes {
-		if e := html.EscapeString(n); googletest.RewriteHTML(e) != e {
+		if e := html.EscapeString(n); googleapi.RewriteHTML(e) != e {
 			t.Fatalf("note %q changes under Google's rewriting: the byte-for-byte check would not hold", n)
 		}
 	}
@@ -935,7 +935,7 @@ func TestFaultsGoogle(t *testing.T) {
 		edits int
 	}
 	inFlight.on, inFlight.rng = true, rand.New(rand.NewPCG(seed, 7))
-	var srv *googletest.Server
+	var srv *googleapi.Server
 	var client *google.Client
 	faults := faulty.New(faulty.Config{Rate: 0.05, Seed: seed, Kinds: []faulty.Kind{faulty.Cut, faulty.Reset, faulty.Lost}})
 	statuses := &statusCount{n: map[int]int{}}

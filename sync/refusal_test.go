@@ -12,7 +12,7 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
+	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
 	"oneonone/sync"
 )

@@ -18,9 +18,9 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
-	"oneonone/demo"
 	"oneonone/internal/davtest"
+	"oneonone/internal/demo"
+	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
 	"oneonone/sync"
 )

@@ -55,8 +55,8 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/internal/davtest"
+	"oneonone/internal/fake/caldavserver"
 	"oneonone/sync"
 )
 

@@ -15,8 +15,8 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
-	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/internal/davtest"
+	"oneonone/internal/fake/caldavserver"
 )
 
 // fakeDAV is a scripted server for what the real ones do not show: each

@@ -20,8 +20,8 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/google"
-	"oneonone/calendar/google/googletest"
 	"oneonone/calendar/google/oauth"
+	"oneonone/internal/fake/googleapi"
 )
 
 const anna = "anna@example.com"
@@ -29,7 +29,7 @@ const anna = "anna@example.com"
 // fake is the fake Google Calendar API on a loopback port, with Anna's
 // primary calendar, recording what each PATCH carried.
 type fake struct {
-	srv *googletest.Server
+	srv *googleapi.Server
 	ts  *httptest.Server
 
 	mu      gosync.Mutex
@@ -44,7 +44,7 @@ type patch struct {
 
 func newFake(t *testing.T) *fake {
 	t.Helper()
-	f := &fake{srv: googletest.New()}
+	f := &fake{srv: googleapi.New()}
 	f.srv.AddCalendar(anna, anna, "Europe/Berlin")
 	f.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch {
@@ -328,7 +328,7 @@ func TestRetry(t *testing.T) {
 	t.Run("429 twice then success", func(t *testing.T) {
 		f := newFake(t)
 		f.apply(t, "master_exdate.json")
-		f.srv.Inject(googletest.Fault{Method: "GET", PathContains: "/events", Status: 429, Times: 2})
+		f.srv.Inject(googleapi.Fault{Method: "GET", PathContains: "/events", Status: 429, Times: 2})
 		s := &sleeper{}
 		c := f.client(t, s, func(o *google.Options) {
 			o.Retry.Initial, o.Retry.Max = time.Second, 32*time.Second
@@ -348,7 +348,7 @@ func TestRetry(t *testing.T) {
 
 	t.Run("waits grow and stay within Max", func(t *testing.T) {
 		f := newFake(t)
-		f.srv.Inject(googletest.Fault{Status: 503, Times: 5})
+		f.srv.Inject(googleapi.Fault{Status: 503, Times: 5})
 		s := &sleeper{}
 		c := f.client(t, s, func(o *google.Options) {
 			o.Retry = google.RetryPolicy{Initial: time.Second, Max: 5 * time.Second, Attempts: 6, Sleep: s.sleep, Jitter: identity}
@@ -364,7 +364,7 @@ func TestRetry(t *testing.T) {
 
 	t.Run("full jitter stays under each ceiling", func(t *testing.T) {
 		f := newFake(t)
-		f.srv.Inject(googletest.Fault{Status: 500, Times: 7})
+		f.srv.Inject(googleapi.Fault{Status: 500, Times: 7})
 		s := &sleeper{}
 		c := f.client(t, s, func(o *google.Options) {
 			o.Retry = google.RetryPolicy{Initial: 100 * time.Millisecond, Max: 400 * time.Millisecond, Attempts: 8, Sleep: s.sleep}
@@ -387,7 +387,7 @@ func TestRetry(t *testing.T) {
 	t.Run("Retry-After lengthens a wait, within Max", func(t *testing.T) {
 		f := newFake(t)
 		f.srv.SetRetryAfter(3)
-		f.srv.Inject(googletest.Fault{Status: 429, Times: 2})
+		f.srv.Inject(googleapi.Fault{Status: 429, Times: 2})
 		s := &sleeper{}
 		c := f.client(t, s, func(o *google.Options) {
 			o.Retry = google.RetryPolicy{Initial: time.Second, Max: 4 * time.Second, Sleep: s.sleep, Jitter: identity}
@@ -402,7 +402,7 @@ func TestRetry(t *testing.T) {
 
 	t.Run("gives up after Attempts", func(t *testing.T) {
 		f := newFake(t)
-		f.srv.Inject(googletest.Fault{Status: 429, Times: 10})
+		f.srv.Inject(googleapi.Fault{Status: 429, Times: 10})
 		s := &sleeper{}
 		c := f.client(t, s, func(o *google.Options) { o.Retry.Attempts = 3 })
 		_, err := list(t, f, c)
@@ -416,7 +416,7 @@ func TestRetry(t *testing.T) {
 
 	t.Run("a cancelled context stops retrying", func(t *testing.T) {
 		f := newFake(t)
-		f.srv.Inject(googletest.Fault{Status: 429, Times: 5})
+		f.srv.Inject(googleapi.Fault{Status: 429, Times: 5})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var waits int
@@ -439,7 +439,7 @@ func TestRetry(t *testing.T) {
 
 	t.Run("a deadline shorter than the wait stops at once", func(t *testing.T) {
 		f := newFake(t)
-		f.srv.Inject(googletest.Fault{Status: 503, Times: 5})
+		f.srv.Inject(googleapi.Fault{Status: 503, Times: 5})
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		c := f.client(t, nil, func(o *google.Options) {
@@ -457,20 +457,20 @@ func TestRetry(t *testing.T) {
 
 	for _, tc := range []struct {
 		name     string
-		fault    googletest.Fault
+		fault    googleapi.Fault
 		requests int64
 		errPart  string // "" = success after the retry
 		is       error
 	}{
-		{"403 rateLimitExceeded is retried", googletest.Fault{Status: 403, Reason: "rateLimitExceeded"}, 2, "", nil},
-		{"403 userRateLimitExceeded is retried", googletest.Fault{Status: 403, Reason: "userRateLimitExceeded"}, 2, "", nil},
-		{"500 is retried", googletest.Fault{Status: 500}, 2, "", nil},
-		{"502 is retried", googletest.Fault{Status: 502}, 2, "", nil},
-		{"504 is retried", googletest.Fault{Status: 504}, 2, "", nil},
-		{"403 forbidden is not", googletest.Fault{Status: 403, Reason: "forbidden"}, 1, "list events of primary: google: 403 forbidden: Forbidden", calendar.ErrForbidden},
-		{"403 quotaExceeded is not", googletest.Fault{Status: 403, Reason: "quotaExceeded"}, 1, "google: 403 quotaExceeded: Calendar usage limits exceeded.", nil},
-		{"400 is not", googletest.Fault{Status: 400, Reason: "badRequest"}, 1, "google: 400 badRequest", nil},
-		{"404 is not", googletest.Fault{Status: 404}, 1, "google: 404 notFound: Not Found", calendar.ErrNotFound},
+		{"403 rateLimitExceeded is retried", googleapi.Fault{Status: 403, Reason: "rateLimitExceeded"}, 2, "", nil},
+		{"403 userRateLimitExceeded is retried", googleapi.Fault{Status: 403, Reason: "userRateLimitExceeded"}, 2, "", nil},
+		{"500 is retried", googleapi.Fault{Status: 500}, 2, "", nil},
+		{"502 is retried", googleapi.Fault{Status: 502}, 2, "", nil},
+		{"504 is retried", googleapi.Fault{Status: 504}, 2, "", nil},
+		{"403 forbidden is not", googleapi.Fault{Status: 403, Reason: "forbidden"}, 1, "list events of primary: google: 403 forbidden: Forbidden", calendar.ErrForbidden},
+		{"403 quotaExceeded is not", googleapi.Fault{Status: 403, Reason: "quotaExceeded"}, 1, "google: 403 quotaExceeded: Calendar usage limits exceeded.", nil},
+		{"400 is not", googleapi.Fault{Status: 400, Reason: "badRequest"}, 1, "google: 400 badRequest", nil},
+		{"404 is not", googleapi.Fault{Status: 404}, 1, "google: 404 notFound: Not Found", calendar.ErrNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
@@ -656,7 +656,7 @@ func TestWrite(t *testing.T) {
 		s := &sleeper{}
 		c := f.client(t, s)
 		obj := listed(t, c)[masterID]
-		f.srv.Inject(googletest.Fault{Method: "PATCH", Status: 503})
+		f.srv.Inject(googleapi.Fault{Method: "PATCH", Status: 503})
 		data, _ := c.SetDescription(obj, masterID, time.Time{}, desc)
 		if _, err := c.Put(ctx, obj.Href, data, obj.ETag); err != nil || len(s.waits()) != 1 || f.srv.Writes() != 1 {
 			t.Errorf("Put: %v after %d waits, %d writes", err, len(s.waits()), f.srv.Writes())
@@ -776,7 +776,7 @@ func TestAuthErrors(t *testing.T) {
 	}
 	t.Log(err)
 
-	f.srv.Inject(googletest.Fault{Status: 401})
+	f.srv.Inject(googleapi.Fault{Status: 401})
 	c = f.client(t, nil)
 	_, err = c.Changes(context.Background(), "primary", "", nil)
 	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "401 authError: Invalid Credentials") {
@@ -786,7 +786,7 @@ func TestAuthErrors(t *testing.T) {
 
 func TestInsufficientScope(t *testing.T) {
 	f := newFake(t)
-	f.srv.Inject(googletest.Fault{Status: 403, Reason: "insufficientPermissions"})
+	f.srv.Inject(googleapi.Fault{Status: 403, Reason: "insufficientPermissions"})
 	_, err := f.client(t, nil).Changes(context.Background(), "primary", "", nil)
 	var ae *google.AuthError
 	if !errors.As(err, &ae) || errors.Is(err, calendar.ErrForbidden) {

@@ -18,9 +18,9 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
-	"oneonone/calendar/caldav/caldavserver"
 	"oneonone/config"
-	"oneonone/demo"
+	"oneonone/internal/demo"
+	"oneonone/internal/fake/caldavserver"
 	"oneonone/report"
 	"oneonone/store"
 	"oneonone/sync"

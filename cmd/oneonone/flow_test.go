@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"oneonone/calendar/caldav/caldavserver"
-	"oneonone/demo"
+	"oneonone/internal/demo"
+	"oneonone/internal/fake/caldavserver"
 )
 
 // userFlow sets up what a new user has: a CalDAV account with the demo

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"oneonone/calendar/google/oauth"
-	"oneonone/calendar/google/oauth/oauthtest"
+	fakeoauth "oneonone/internal/fake/oauth"
 )
 
 // browser plays the user's browser: it opens the consent URL and follows
@@ -77,7 +77,7 @@ func (b *browser) open(authURL string) error {
 }
 
 // loadFakeClient writes the fake's client secrets file and loads it.
-func loadFakeClient(t *testing.T, s *oauthtest.Server, scope string) *oauth2.Config {
+func loadFakeClient(t *testing.T, s *fakeoauth.Server, scope string) *oauth2.Config {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "google-client.json")
 	if err := os.WriteFile(path, s.ClientSecretsJSON(), 0o600); err != nil {
@@ -91,7 +91,7 @@ func loadFakeClient(t *testing.T, s *oauthtest.Server, scope string) *oauth2.Con
 }
 
 func TestLogin(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
 	wantRedirect := conf.RedirectURL
 
@@ -161,7 +161,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLoginOpenFails(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	conf := loadFakeClient(t, s, oauth.ScopeEvents)
 	b := &browser{t: t}
 	done := make(chan struct{})
@@ -192,7 +192,7 @@ func TestLoginOpenFails(t *testing.T) {
 func TestLoginFails(t *testing.T) {
 	tests := []struct {
 		name     string
-		setup    func(s *oauthtest.Server, b *browser)
+		setup    func(s *fakeoauth.Server, b *browser)
 		timeout  time.Duration
 		noOpen   bool
 		want     string // in the error
@@ -201,7 +201,7 @@ func TestLoginFails(t *testing.T) {
 	}{
 		{
 			name: "state mismatch",
-			setup: func(s *oauthtest.Server, b *browser) {
+			setup: func(s *fakeoauth.Server, b *browser) {
 				b.tamper = func(u *url.URL) {
 					q := u.Query()
 					q.Set("state", "forged")
@@ -213,13 +213,13 @@ func TestLoginFails(t *testing.T) {
 		},
 		{
 			name:     "access denied",
-			setup:    func(s *oauthtest.Server, b *browser) { s.DenyConsent() },
+			setup:    func(s *fakeoauth.Server, b *browser) { s.DenyConsent() },
 			want:     "access was denied in the browser (access_denied)",
 			wantPage: http.StatusOK,
 		},
 		{
 			name: "other error",
-			setup: func(s *oauthtest.Server, b *browser) {
+			setup: func(s *fakeoauth.Server, b *browser) {
 				b.tamper = func(u *url.URL) {
 					q := u.Query()
 					q.Del("code")
@@ -233,7 +233,7 @@ func TestLoginFails(t *testing.T) {
 		},
 		{
 			name: "code rejected",
-			setup: func(s *oauthtest.Server, b *browser) {
+			setup: func(s *fakeoauth.Server, b *browser) {
 				b.tamper = func(u *url.URL) {
 					q := u.Query()
 					q.Set("code", "not-a-code")
@@ -253,7 +253,7 @@ func TestLoginFails(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := oauthtest.NewServer(t)
+			s := fakeoauth.NewServer(t)
 			conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
 			b := &browser{t: t}
 			if tc.setup != nil {
@@ -298,7 +298,7 @@ func TestLoginFails(t *testing.T) {
 }
 
 func TestLoginCancelled(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
 	ctx, cancel := context.WithCancel(t.Context())
 	open := func(string) error { cancel(); return nil } // Ctrl-C
@@ -311,7 +311,7 @@ func TestLoginCancelled(t *testing.T) {
 // The fake's PKCE check has teeth: a code is exchanged only with the
 // verifier whose challenge the consent URL carried.
 func TestFakeChecksPKCE(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	conf := s.Config(oauth.ScopeEventsOwned)
 	conf.RedirectURL = "http://127.0.0.1:9/"
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"oneonone/calendar/google/oauth"
-	"oneonone/calendar/google/oauth/oauthtest"
+	fakeoauth "oneonone/internal/fake/oauth"
 )
 
 func TestScopeFor(t *testing.T) {
@@ -38,7 +38,7 @@ func TestScopeFor(t *testing.T) {
 }
 
 func TestLoadClientSecrets(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	path := writeFile(t, "client.json", s.ClientSecretsJSON())
 	conf, err := oauth.LoadClientSecrets(path, oauth.ScopeEventsOwned)
 	if err != nil {

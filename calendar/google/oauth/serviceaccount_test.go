@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"oneonone/calendar/google/oauth"
-	"oneonone/calendar/google/oauth/oauthtest"
+	fakeoauth "oneonone/internal/fake/oauth"
 )
 
 const saEmail = "oneonone@oneonone-test.iam.gserviceaccount.com"
@@ -40,7 +40,7 @@ func writeFile(t *testing.T, name string, data []byte) string {
 }
 
 func TestServiceAccount(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	path := writeFile(t, "sa.json", s.ServiceAccountJSON(saEmail, newRSAKey(t)))
 
 	ts, err := oauth.ServiceAccount(t.Context(), path, "anna@example.com", oauth.ScopeEventsOwned)
@@ -54,7 +54,7 @@ func TestServiceAccount(t *testing.T) {
 	if !tok.Valid() {
 		t.Error("the token is not valid")
 	}
-	want := oauthtest.JWTGrant{Issuer: saEmail, Subject: "anna@example.com", Scope: oauth.ScopeEventsOwned, Audience: s.TokenURL()}
+	want := fakeoauth.JWTGrant{Issuer: saEmail, Subject: "anna@example.com", Scope: oauth.ScopeEventsOwned, Audience: s.TokenURL()}
 	if g := s.JWTGrants(); len(g) != 1 || g[0] != want {
 		t.Errorf("JWT grants = %+v, want [%+v]", g, want)
 	}
@@ -86,7 +86,7 @@ func TestServiceAccountRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := oauthtest.NewServer(t)
+			s := fakeoauth.NewServer(t)
 			s.FailJWT(tc.status, tc.code)
 			path := writeFile(t, "sa.json", s.ServiceAccountJSON(saEmail, newRSAKey(t)))
 			ts, err := oauth.ServiceAccount(t.Context(), path, "anna@example.com", oauth.ScopeEvents)
@@ -114,7 +114,7 @@ func TestServiceAccountRefused(t *testing.T) {
 }
 
 func TestServiceAccountBadFiles(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	good := map[string]string{}
 	if err := json.Unmarshal(s.ServiceAccountJSON(saEmail, newRSAKey(t)), &good); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"oneonone/calendar/google/oauth"
-	"oneonone/calendar/google/oauth/oauthtest"
+	fakeoauth "oneonone/internal/fake/oauth"
 )
 
 func TestSaveLoadToken(t *testing.T) {
@@ -204,7 +204,7 @@ func saveExpired(t *testing.T, refreshToken string) string {
 }
 
 func TestTokenSourceRefreshesAndSaves(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	s.RotateRefreshTokens()
 	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
 	rt := s.IssueRefreshToken(oauth.ScopeEventsOwned)
@@ -264,7 +264,7 @@ func TestTokenSourceRefreshesAndSaves(t *testing.T) {
 // token of the one before, also across restarts: the file always holds the
 // latest.
 func TestTokenSourceRotationAcrossRestarts(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	s.RotateRefreshTokens()
 	s.SetExpiresIn(5) // less than oauth2's 10s margin: every Token refreshes
 	conf := s.Config(oauth.ScopeEventsOwned)
@@ -307,7 +307,7 @@ func TestTokenSourceReauth(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := oauthtest.NewServer(t)
+			s := fakeoauth.NewServer(t)
 			conf := s.Config(oauth.ScopeEventsOwned)
 			rt := "fake-refresh-revoked"
 			if tc.status != 0 {
@@ -360,7 +360,7 @@ func TestTokenSourceReauth(t *testing.T) {
 // After "oneonone auth google" saved a new token, a running daemon's
 // token source takes it from the file without a restart.
 func TestTokenSourceTakesNewLogin(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	conf := s.Config(oauth.ScopeEventsOwned)
 	path := saveExpired(t, "fake-refresh-revoked")
 	ts, err := oauth.TokenSource(t.Context(), conf, path)
@@ -389,7 +389,7 @@ func TestTokenSourceTakesNewLogin(t *testing.T) {
 }
 
 func TestTokenSourceNoRefreshToken(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	path := saveExpired(t, "")
 	ts, err := oauth.TokenSource(t.Context(), s.Config(oauth.ScopeEventsOwned), path)
 	if err != nil {
@@ -401,7 +401,7 @@ func TestTokenSourceNoRefreshToken(t *testing.T) {
 }
 
 func TestTokenSourceNoFile(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	path := filepath.Join(t.TempDir(), "google-work.json")
 	_, err := oauth.TokenSource(t.Context(), s.Config(oauth.ScopeEventsOwned), path)
 	if !errors.Is(err, oauth.ErrNoToken) || !strings.Contains(err.Error(), path) {
@@ -411,7 +411,7 @@ func TestTokenSourceNoFile(t *testing.T) {
 
 // The refreshed token is still returned when it cannot be saved.
 func TestTokenSourceSaveFails(t *testing.T) {
-	s := oauthtest.NewServer(t)
+	s := fakeoauth.NewServer(t)
 	conf := s.Config(oauth.ScopeEventsOwned)
 	path := saveExpired(t, s.IssueRefreshToken(oauth.ScopeEventsOwned))
 	ts, err := oauth.TokenSource(t.Context(), conf, path)

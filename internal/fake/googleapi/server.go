@@ -1,4 +1,4 @@
-package googletest
+package googleapi
 
 import (
 	"bytes"

@@ -14,7 +14,7 @@ import (
 	"github.com/emersion/go-webdav"
 	"github.com/emersion/go-webdav/caldav"
 
-	"oneonone/calendar/caldav/caldavserver"
+	"oneonone/internal/fake/caldavserver"
 )
 
 const event = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T103000Z\r\nSUMMARY:%s\r\nX-ORDER-B:2\r\nX-ORDER-A:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

@@ -1,4 +1,4 @@
-// Package oauthtest is a fake Google OAuth 2.0 server for tests, on
+// Package oauth is a fake Google OAuth 2.0 server for tests, on
 // 127.0.0.1: the authorization endpoint of the installed-app flow, the
 // token endpoint (authorization code with PKCE, refresh token, and the
 // RFC 7523 JWT bearer grant of service accounts) and a protected resource
@@ -8,7 +8,7 @@
 // redirect URI, S256 PKCE, offline access with prompt=consent, the client's
 // credentials) fails the test; answers a real server gives (invalid_grant,
 // access_denied) can be asked for with its knobs.
-package oauthtest
+package oauth
 
 import (
 	"crypto"
@@ -108,7 +108,7 @@ func NewServer(t testing.TB) *Server {
 	s.srv = httptest.NewUnstartedServer(mux)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("oauthtest: listen: %v", err)
+		t.Fatalf("fake oauth: listen: %v", err)
 	}
 	s.srv.Listener = ln
 	s.srv.Start()
@@ -155,7 +155,7 @@ func (s *Server) ClientSecretsJSON() []byte {
 func (s *Server) ServiceAccountJSON(email string, key *rsa.PrivateKey) []byte {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		s.t.Fatalf("oauthtest: marshal key: %v", err)
+		s.t.Fatalf("fake oauth: marshal key: %v", err)
 	}
 	s.mu.Lock()
 	s.keys[email] = &key.PublicKey
@@ -237,7 +237,7 @@ func (s *Server) next(kind string) string {
 // violation fails the test: the client sent what it must not.
 func (s *Server) violation(format string, args ...any) string {
 	msg := fmt.Sprintf(format, args...)
-	s.t.Errorf("oauthtest: %s", msg)
+	s.t.Errorf("fake oauth: %s", msg)
 	return msg
 }
 

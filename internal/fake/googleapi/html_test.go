@@ -1,9 +1,9 @@
-package googletest_test
+package googleapi_test
 
 import (
 	"testing"
 
-	"oneonone/calendar/google/googletest"
+	"oneonone/internal/fake/googleapi"
 )
 
 func TestRewriteHTML(t *testing.T) {
@@ -30,11 +30,11 @@ func TestRewriteHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := googletest.RewriteHTML(tt.in)
+			got := googleapi.RewriteHTML(tt.in)
 			if got != tt.want {
 				t.Errorf("RewriteHTML(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
-			if again := googletest.RewriteHTML(got); again != got {
+			if again := googleapi.RewriteHTML(got); again != got {
 				t.Errorf("not idempotent: %q → %q", got, again)
 			}
 		})
@@ -49,8 +49,8 @@ func FuzzRewriteHTML(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		once := googletest.RewriteHTML(s)
-		if twice := googletest.RewriteHTML(once); twice != once {
+		once := googleapi.RewriteHTML(s)
+		if twice := googleapi.RewriteHTML(once); twice != once {
 			t.Fatalf("not idempotent:\n in    %q\n once  %q\n twice %q", s, once, twice)
 		}
 	})

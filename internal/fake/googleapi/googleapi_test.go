@@ -1,4 +1,4 @@
-package googletest_test
+package googleapi_test
 
 import (
 	"context"
@@ -16,16 +16,16 @@ import (
 	"testing"
 
 	calendar "google.golang.org/api/calendar/v3"
-	"google.golang.org/api/googleapi"
+	gapi "google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 
-	"oneonone/calendar/google/googletest"
+	"oneonone/internal/fake/googleapi"
 )
 
 const owner = "anna@example.com"
 
 type fixture struct {
-	srv *googletest.Server
+	srv *googleapi.Server
 	ts  *httptest.Server
 	svc *calendar.Service
 }
@@ -34,7 +34,7 @@ type fixture struct {
 // library service pointed at it.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	srv := googletest.New()
+	srv := googleapi.New()
 	srv.AddCalendar(owner, owner, "America/Chicago")
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -97,19 +97,19 @@ func weekly(id string) []byte {
 	return event(id, owner, map[string]string{"recurrence": `["RRULE:FREQ=WEEKLY;BYDAY=MO"]`})
 }
 
-func mustApply(t *testing.T, srv *googletest.Server, items ...[]byte) {
+func mustApply(t *testing.T, srv *googleapi.Server, items ...[]byte) {
 	t.Helper()
 	if err := srv.Apply(owner, items...); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// apiErr asserts that err is a *googleapi.Error with that code and reason.
-func apiErr(t *testing.T, err error, code int, reason string) *googleapi.Error {
+// apiErr asserts that err is a *gapi.Error with that code and reason.
+func apiErr(t *testing.T, err error, code int, reason string) *gapi.Error {
 	t.Helper()
-	var ge *googleapi.Error
+	var ge *gapi.Error
 	if !errors.As(err, &ge) {
-		t.Fatalf("error %v (%T), want *googleapi.Error %d %s", err, err, code, reason)
+		t.Fatalf("error %v (%T), want *gapi.Error %d %s", err, err, code, reason)
 	}
 	if ge.Code != code || len(ge.Errors) == 0 || ge.Errors[0].Reason != reason {
 		t.Fatalf("error %d %+v, want %d %s", ge.Code, ge.Errors, code, reason)
@@ -119,7 +119,7 @@ func apiErr(t *testing.T, err error, code int, reason string) *googleapi.Error {
 
 // bodyItem is the first of errors[] in the raw error body, with the fields
 // the client library does not decode (domain, location).
-func bodyItem(t *testing.T, ge *googleapi.Error) map[string]string {
+func bodyItem(t *testing.T, ge *gapi.Error) map[string]string {
 	t.Helper()
 	var body struct {
 		Error struct {
@@ -377,10 +377,10 @@ func TestDeleteInstanceAndSeries(t *testing.T) {
 	if err != nil || !slices.Equal(ids(page.Items), []string{"ser_20250331T150000Z"}) {
 		t.Errorf("list without showDeleted after deleting the series: %v, %v", ids(page.Items), err)
 	}
-	if err := f.srv.Delete(owner, "ser"); !errors.Is(err, googletest.ErrDeleted) {
+	if err := f.srv.Delete(owner, "ser"); !errors.Is(err, googleapi.ErrDeleted) {
 		t.Errorf("deleting twice: %v", err)
 	}
-	if err := f.srv.Delete(owner, "nope"); !errors.Is(err, googletest.ErrNotFound) {
+	if err := f.srv.Delete(owner, "nope"); !errors.Is(err, googleapi.ErrNotFound) {
 		t.Errorf("deleting an unknown event: %v", err)
 	}
 }
@@ -540,7 +540,7 @@ func TestGet(t *testing.T) {
 		t.Errorf("404 message %q", ge.Message)
 	}
 	_, err = f.svc.Events.Get("primary", "one").IfNoneMatch(got.Etag).Do()
-	if !googleapi.IsNotModified(err) {
+	if !gapi.IsNotModified(err) {
 		t.Errorf("If-None-Match with the current etag: %v", err)
 	}
 }
@@ -561,7 +561,7 @@ func TestPatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if patched.Description != googletest.RewriteHTML(desc) || !strings.Contains(patched.Description, `<a href="https://docs.example.com/d/abc">`) {
+	if patched.Description != googleapi.RewriteHTML(desc) || !strings.Contains(patched.Description, `<a href="https://docs.example.com/d/abc">`) {
 		t.Errorf("description %q", patched.Description)
 	}
 	if patched.Etag == before.Etag || patched.Updated <= before.Updated {
@@ -659,7 +659,7 @@ func TestFaults(t *testing.T) {
 	f := newFixture(t)
 	mustApply(t, f.srv, event("one", owner, nil))
 	f.srv.SetRetryAfter(2)
-	f.srv.Inject(googletest.Fault{Status: 429, Times: 1})
+	f.srv.Inject(googleapi.Fault{Status: 429, Times: 1})
 	_, err := f.svc.Events.List("primary").Do()
 	ge := apiErr(t, err, 429, "rateLimitExceeded")
 	if bodyItem(t, ge)["domain"] != "usageLimits" || ge.Message != "Rate Limit Exceeded" || ge.Header.Get("Retry-After") != "2" {
@@ -669,8 +669,8 @@ func TestFaults(t *testing.T) {
 		t.Errorf("after the fault is used up: %v", err)
 	}
 
-	f.srv.Inject(googletest.Fault{Method: "PATCH", Status: 403, Reason: "userRateLimitExceeded", Times: 2})
-	f.srv.Inject(googletest.Fault{PathContains: "/events/one", Status: 503})
+	f.srv.Inject(googleapi.Fault{Method: "PATCH", Status: 403, Reason: "userRateLimitExceeded", Times: 2})
+	f.srv.Inject(googleapi.Fault{PathContains: "/events/one", Status: 503})
 	if _, err := f.svc.Events.List("primary").Do(); err != nil {
 		t.Errorf("a GET list matched a PATCH fault: %v", err)
 	}
@@ -696,7 +696,7 @@ func TestFaultRate(t *testing.T) {
 		for range 200 {
 			_, err := f.svc.Events.List("primary").Do()
 			code := 200
-			var ge *googleapi.Error
+			var ge *gapi.Error
 			if errors.As(err, &ge) {
 				code = ge.Code
 			} else if err != nil {
@@ -755,7 +755,7 @@ func TestConcurrentUse(t *testing.T) {
 						written++
 						mu.Unlock()
 						break
-					} else if ge, ok := err.(*googleapi.Error); !ok || ge.Code != 412 {
+					} else if ge, ok := err.(*gapi.Error); !ok || ge.Code != 412 {
 						t.Error(err)
 						return
 					}
@@ -788,7 +788,7 @@ func TestConcurrentUse(t *testing.T) {
 // except etag and "updated", which the fake assigns.
 func compare(t *testing.T, payload []byte) {
 	t.Helper()
-	srv := googletest.New()
+	srv := googleapi.New()
 	srv.AddCalendar(owner, owner, "America/Chicago")
 	if err := srv.ApplyList(owner, payload); err != nil {
 		t.Fatal(err)
@@ -913,7 +913,7 @@ func TestApplyListRoundTrip(t *testing.T) {
 func TestCompassCorpus(t *testing.T) {
 	root := os.Getenv("ONEONONE_CORPUS")
 	if root == "" {
-		t.Skip("ONEONONE_CORPUS is not set: corpus tests skipped (e.g. ONEONONE_CORPUS=/work/shared/corpus go test ./calendar/google/googletest/)")
+		t.Skip("ONEONONE_CORPUS is not set: corpus tests skipped (e.g. ONEONONE_CORPUS=/work/shared/corpus go test ./internal/fake/googleapi/)")
 	}
 	files, err := filepath.Glob(filepath.Join(root, "google", "compass", "*.json"))
 	if err != nil || len(files) == 0 {
@@ -943,7 +943,7 @@ func TestDeleteMatchesCompass(t *testing.T) {
 	}
 	items := payloadItems(t, b)
 	master, _ := json.Marshal(items[0])
-	srv := googletest.New()
+	srv := googleapi.New()
 	srv.AddCalendar("test.user@gmail.com", "test.user@gmail.com", "America/Chicago")
 	if err := srv.Apply("test.user@gmail.com", master); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package googletest
+package googleapi
 
 import (
 	"encoding/json"
@@ -94,7 +94,7 @@ func required(message string) apiError {
 
 func notImplemented(what string) apiError {
 	return apiError{code: 501, domain: "global", reason: "notImplemented",
-		message: "googletest: " + what + " is not implemented by the fake"}
+		message: "googleapi fake: " + what + " is not implemented by the fake"}
 }
 
 // faultError is the answer for an injected fault of the given status.

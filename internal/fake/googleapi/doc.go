@@ -1,10 +1,10 @@
-// Package googletest is a fake of the Google Calendar API v3, the part of it
+// Package googleapi is a fake of the Google Calendar API v3, the part of it
 // that oneonone uses (events.list, events.get, events.patch, events.update,
 // events.delete, calendars.get), for tests and benchmarks. It speaks Google's
 // wire format, so the real client library (google.golang.org/api/calendar/v3)
 // talks to it unchanged:
 //
-//	srv := googletest.New()
+//	srv := googleapi.New()
 //	srv.AddCalendar("anna@example.com", "anna@example.com", "Europe/Berlin")
 //	ts := httptest.NewServer(srv)
 //	defer ts.Close()
@@ -102,4 +102,4 @@
 // stored (404), partial responses (the fields parameter is ignored: answers
 // are whole), maxAttendees, and authentication (any request is the
 // account's).
-package googletest
+package googleapi
