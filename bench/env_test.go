@@ -19,6 +19,7 @@ import (
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
 	"oneonone/calendar/google"
+	"oneonone/history"
 	"oneonone/internal/fake/caldavserver"
 	"oneonone/internal/fake/googleapi"
 	"oneonone/store"
@@ -170,7 +171,7 @@ func newEngine(tb testing.TB, dir string, srcs []sync.NamedSource, cals []*Calen
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var rules calendar.DetectRules
+	var rules history.DetectRules
 	for _, c := range cals {
 		rules.Me = append(rules.Me, c.Spec.Owner)
 	}

@@ -326,7 +326,7 @@ func TestCrashSafety(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: store does not open after a kill: %v", round, err)
 		}
-		history(t, st)
+		storedHistory(t, st)
 		if _, err := st.ObjectETags("team", paths[0]); err != nil {
 			t.Errorf("round %d: %v", round, err)
 		}
@@ -345,7 +345,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	clean := converge(t, teamEngine(st, "team", client), 4)
 	checkCalendar(t, view, base, initial, u, plainText)
-	sameHistory(t, history(t, st), base.history)
+	sameHistory(t, storedHistory(t, st), base.history)
 
 	watch.mu.Lock()
 	puts := watch.puts

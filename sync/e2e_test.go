@@ -10,6 +10,7 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
+	"oneonone/history"
 	"oneonone/internal/demo"
 	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
@@ -55,7 +56,7 @@ func newEngine(t *testing.T, url string, loc *time.Location, now *time.Time) (*s
 	eng := &sync.Engine{
 		Store:   st,
 		Sources: []sync.NamedSource{{Name: "team", Source: client}},
-		Rules:   calendar.DetectRules{Me: []string{"anna@example.com"}},
+		Rules:   history.DetectRules{Me: []string{"anna@example.com"}},
 		Horizon: 14 * 24 * time.Hour,
 		Now:     func() time.Time { return *now },
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/history"
 	"oneonone/store"
 )
 
@@ -30,7 +31,7 @@ type requestCounter interface{ Requests() int64 }
 type Engine struct {
 	Store   *store.Store
 	Sources []NamedSource
-	Rules   calendar.DetectRules
+	Rules   history.DetectRules
 	// Relationship names the relationship to a counterpart ("report",
 	// "peer", …); nil means "1:1" for everyone.
 	Relationship func(counterpart string) string

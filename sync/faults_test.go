@@ -39,6 +39,8 @@ import (
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
 	"oneonone/calendar/google"
+	"oneonone/calendar/ical"
+	"oneonone/history"
 	"oneonone/internal/demo"
 	"oneonone/internal/fake/caldavserver"
 	"oneonone/internal/fake/googleapi"
@@ -107,7 +109,7 @@ func teamEngine(st *store.Store, name string, src sync.Source) *sync.Engine {
 	return &sync.Engine{
 		Store:   st,
 		Sources: []sync.NamedSource{{Name: name, Source: src}},
-		Rules:   calendar.DetectRules{Me: []string{teamMe}},
+		Rules:   history.DetectRules{Me: []string{teamMe}},
 		Horizon: 14 * 24 * time.Hour,
 		Now:     func() time.Time { return faultNow },
 		Agenda:  teamAgenda,
@@ -174,9 +176,9 @@ type historyKey struct {
 	vanished                                      bool
 }
 
-// history reads the store's occurrences as a set, and fails on one that is
+// storedHistory reads the store's occurrences as a set, and fails on one that is
 // there twice.
-func history(t *testing.T, st *store.Store) map[historyKey]bool {
+func storedHistory(t *testing.T, st *store.Store) map[historyKey]bool {
 	t.Helper()
 	occ, err := st.AllOccurrences()
 	if err != nil {
@@ -243,7 +245,7 @@ func (v davView) descriptions(t *testing.T) map[eventKey]string {
 	for _, p := range v.paths {
 		for _, href := range v.dav.Objects(p) {
 			data, _, _ := v.dav.Object(href)
-			evs, err := calendar.Parse(data, calendar.ParseOptions{Href: href, DefaultZone: faultZone})
+			evs, err := ical.Parse(data, ical.ParseOptions{Href: href, DefaultZone: faultZone})
 			if len(evs) == 0 {
 				t.Fatalf("the server holds an object that gives no event: %v", err)
 			}
@@ -291,7 +293,7 @@ func takeBaseline(t *testing.T, eng *sync.Engine, st *store.Store, view calendar
 	t.Helper()
 	b := baseline{blocks: map[eventKey]string{}}
 	converge(t, eng, 5)
-	b.history = history(t, st)
+	b.history = storedHistory(t, st)
 	for k, d := range view.descriptions(t) {
 		if blk, ok := extract(d); ok {
 			b.blocks[k] = blk
@@ -409,7 +411,7 @@ func (u *user) davEdit(t *testing.T, dav *caldavserver.Server, href, rid, move s
 	if !ok {
 		return
 	}
-	evs, err := calendar.Parse(data, calendar.ParseOptions{Href: href, DefaultZone: faultZone})
+	evs, err := ical.Parse(data, ical.ParseOptions{Href: href, DefaultZone: faultZone})
 	if err != nil || len(evs) == 0 {
 		t.Errorf("user: %s does not parse: %v", href, err)
 		return
@@ -435,7 +437,7 @@ func (u *user) davEdit(t *testing.T, dav *caldavserver.Server, href, rid, move s
 	if !ok {
 		return
 	}
-	out, _, err := calendar.SetDescription(data, ev.UID, ev.RecurrenceID, desc)
+	out, _, err := ical.SetDescription(data, ev.UID, ev.RecurrenceID, desc)
 	if err != nil {
 		t.Errorf("user: edit %s: %v", keyOf(&ev), err)
 		return
@@ -446,7 +448,7 @@ func (u *user) davEdit(t *testing.T, dav *caldavserver.Server, href, rid, move s
 	}
 	// What the server holds now is what she saved (SetDescription
 	// normalises line ends).
-	after, _ := calendar.Parse(out, calendar.ParseOptions{Href: href, DefaultZone: faultZone})
+	after, _ := ical.Parse(out, ical.ParseOptions{Href: href, DefaultZone: faultZone})
 	for i := range after {
 		after[i].Href = href
 		if keyOf(&after[i]) == keyOf(&ev) {
@@ -652,7 +654,7 @@ func TestFaultsCalDAV(t *testing.T) {
 	cleanCycles := converge(t, eng, 4)
 
 	checkCalendar(t, view, base, initial, u, plainText)
-	sameHistory(t, history(t, st), base.history)
+	sameHistory(t, storedHistory(t, st), base.history)
 	t.Logf("seed %d: %d cycles (%d with errors), %d blocks written, %d conflicts retried; faults: %s; user: %s, %d of them during a PUT; converged in %d clean cycles; %v",
 		seed, cycles, failed, written, conflicts, faults.Summary(), u.summary(), inFlight.edits, cleanCycles, time.Since(started).Round(time.Millisecond))
 	if faults.Summary() == "" || failed == 0 {
@@ -683,7 +685,7 @@ func googleTeam(t *testing.T, team demo.Team) [][]byte {
 	}
 	status := map[string]string{calendar.PartStatAccepted: "accepted", calendar.PartStatDeclined: "declined", calendar.PartStatTentative: "tentative"}
 	for _, obj := range team.Objects {
-		evs, err := calendar.Parse(obj.Data, calendar.ParseOptions{Href: obj.Name, DefaultZone: faultZone})
+		evs, err := ical.Parse(obj.Data, ical.ParseOptions{Href: obj.Name, DefaultZone: faultZone})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -992,7 +994,7 @@ func TestFaultsGoogle(t *testing.T) {
 	cleanCycles := converge(t, eng, 4)
 
 	checkCalendar(t, view, base, initial, u, googleHTML)
-	sameHistory(t, history(t, st), base.history)
+	sameHistory(t, storedHistory(t, st), base.history)
 
 	retries.mu.Lock()
 	waits := retries.waits
@@ -1300,7 +1302,7 @@ func TestBadServerInput(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s is gone", href)
 		}
-		evs, _ := calendar.Parse(data, calendar.ParseOptions{Href: href, DefaultZone: faultZone})
+		evs, _ := ical.Parse(data, ical.ParseOptions{Href: href, DefaultZone: faultZone})
 		for _, ev := range evs {
 			if !ev.IsOverride() {
 				return ev.Description
@@ -1571,7 +1573,7 @@ func TestBadServerInput(t *testing.T) {
 					t.Errorf("%s changed: %q, want %q", k, desc, was)
 				}
 			}
-			got := history(t, st)
+			got := storedHistory(t, st)
 			for k := range got {
 				if !teamSeries(team, k.series) {
 					delete(got, k) // a bad object's own series

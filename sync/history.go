@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/calendar/recur"
+	"oneonone/history"
 )
 
 // BuildInput is what Build needs: the source's events as stored now, and
@@ -24,7 +26,7 @@ type BuildInput struct {
 	// BuildResult.From), so that a cycle costs the same however many years
 	// of history are kept; Occurrences is not used.
 	OccurrencesFrom func(seriesID string, from time.Time) ([]calendar.Occurrence, error)
-	Rules           calendar.DetectRules
+	Rules           history.DetectRules
 	Relationship    func(counterpart string) string
 	Now             time.Time
 	Horizon         time.Duration
@@ -113,7 +115,7 @@ func Build(in BuildInput) BuildResult {
 	oneOffs := make(map[calendar.Pair][]*calendar.Event)
 	type found struct {
 		series calendar.Series
-		group  calendar.Group
+		group  recur.Group
 	}
 	var live []found
 	for _, g := range groups {
@@ -122,7 +124,7 @@ func Build(in BuildInput) BuildResult {
 		}
 		if !g.Master.Recurring() {
 			if len(g.Overrides) == 0 {
-				if p, ok := calendar.PairOf(g.Master, in.Rules); ok {
+				if p, ok := history.PairOf(g.Master, in.Rules); ok {
 					oneOffs[p] = append(oneOffs[p], g.Master)
 				}
 			}
@@ -134,7 +136,7 @@ func Build(in BuildInput) BuildResult {
 			// pair's expectations; its past stays as recorded.
 			continue
 		}
-		v := calendar.Detect(g.Master, in.Rules)
+		v := history.Detect(g.Master, in.Rules)
 		if !v.OneOnOne {
 			continue
 		}
@@ -156,12 +158,12 @@ func Build(in BuildInput) BuildResult {
 		if s.Start.After(winFrom) {
 			winFrom = s.Start
 		}
-		inst, err := calendar.Expand(f.group, winFrom, to.Add(makeUpReach), calendar.ExpandOptions{})
+		inst, err := recur.Expand(f.group, winFrom, to.Add(makeUpReach), recur.ExpandOptions{})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("expand series %s: %w", s.ID, err))
 			continue
 		}
-		fresh := calendar.Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
+		fresh := history.Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
 		kept := fresh[:0]
 		for _, o := range fresh {
 			if o.OriginalStart.Before(to) {
@@ -242,7 +244,7 @@ func Build(in BuildInput) BuildResult {
 }
 
 // targets lists the events of a series that should carry its block.
-func targets(in BuildInput, s calendar.Series, g calendar.Group, to time.Time) []Target {
+func targets(in BuildInput, s calendar.Series, g recur.Group, to time.Time) []Target {
 	if !s.Until.IsZero() && s.Until.Before(in.Now) {
 		return nil // ended: nothing ahead to prepare
 	}
@@ -274,7 +276,7 @@ func alone(ev *calendar.Event, p calendar.Pair) bool {
 	return p.Has(humans[0].Email) && p.Has(humans[1].Email) && humans[0].Email != humans[1].Email
 }
 
-func newSeries(in BuildInput, g calendar.Group, v calendar.Verdict) calendar.Series {
+func newSeries(in BuildInput, g recur.Group, v history.Verdict) calendar.Series {
 	m := g.Master
 	s := calendar.Series{
 		ID:           in.Source + "/" + g.UID,
@@ -299,11 +301,11 @@ func newSeries(in BuildInput, g calendar.Group, v calendar.Verdict) calendar.Ser
 	}
 	if m.Recurrence != nil && len(m.Recurrence.RRules) > 0 {
 		s.RRule = m.Recurrence.RRules[0]
-		s.Cadence = calendar.CadenceOf(s.RRule)
+		s.Cadence = history.CadenceOf(s.RRule)
 	} else {
 		s.Cadence = calendar.CadenceOther
 	}
-	if end, ok := calendar.SeriesEnd(g); ok {
+	if end, ok := recur.SeriesEnd(g); ok {
 		s.Until = end
 	}
 	return s
@@ -415,7 +417,7 @@ func dropBefore(occ []calendar.Occurrence, floor, now time.Time) []calendar.Occu
 // groupsByUID groups each calendar's events by UID; a UID found in several
 // calendars of the source (an invitation copied into two calendars) counts
 // once, from the first calendar.
-func groupsByUID(events []calendar.Event) []calendar.Group {
+func groupsByUID(events []calendar.Event) []recur.Group {
 	var order []string
 	byCal := make(map[string][]calendar.Event)
 	for _, ev := range events {
@@ -425,9 +427,9 @@ func groupsByUID(events []calendar.Event) []calendar.Group {
 		byCal[ev.Calendar] = append(byCal[ev.Calendar], ev)
 	}
 	seen := make(map[string]bool)
-	var out []calendar.Group
+	var out []recur.Group
 	for _, cal := range order {
-		for _, g := range calendar.GroupEvents(byCal[cal]) {
+		for _, g := range recur.GroupEvents(byCal[cal]) {
 			if seen[g.UID] {
 				continue
 			}

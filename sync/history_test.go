@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/history"
 )
 
 var berlin = mustLoad("Europe/Berlin")
@@ -69,7 +70,7 @@ func (m *memHistory) cycle(t *testing.T, now time.Time, events ...calendar.Event
 	t.Helper()
 	res := Build(BuildInput{
 		Source: "team", Events: events, Stored: m.series, Occurrences: m.occurrences,
-		Rules: calendar.DetectRules{Me: []string{"anna@example.com"}},
+		Rules: history.DetectRules{Me: []string{"anna@example.com"}},
 		Now:   now, Horizon: 14 * 24 * time.Hour, History: 53 * 7 * 24 * time.Hour,
 	})
 	if res.Err != nil {

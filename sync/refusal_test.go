@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"oneonone/calendar"
 	"oneonone/calendar/caldav"
+	"oneonone/history"
 	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
 	"oneonone/sync"
@@ -89,7 +89,7 @@ func refusalEngine(t *testing.T, url string, now *time.Time, src func(*caldav.Cl
 	}
 	return &sync.Engine{
 		Store: st, Sources: []sync.NamedSource{{Name: "team", Source: s, NotifyAttendees: notify}},
-		Rules:   calendar.DetectRules{Me: []string{"anna@example.com"}},
+		Rules:   history.DetectRules{Me: []string{"anna@example.com"}},
 		Horizon: 14 * 24 * time.Hour, Now: func() time.Time { return *now }, Agenda: fixedAgenda,
 	}
 }

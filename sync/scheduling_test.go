@@ -18,6 +18,8 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
+	"oneonone/calendar/ical"
+	"oneonone/history"
 	"oneonone/internal/davtest"
 	"oneonone/internal/demo"
 	"oneonone/internal/fake/caldavserver"
@@ -189,7 +191,7 @@ func TestNoSchedulingAndOnePutPerObject(t *testing.T) {
 				eng := &sync.Engine{
 					Store:   st,
 					Sources: []sync.NamedSource{{Name: "team", Source: client}},
-					Rules:   calendar.DetectRules{Me: []string{"anna@example.com"}},
+					Rules:   history.DetectRules{Me: []string{"anna@example.com"}},
 					Horizon: 14 * 24 * time.Hour,
 					Now:     func() time.Time { return now },
 					Agenda:  fixedAgenda,
@@ -366,7 +368,7 @@ func seedDescriptions(t *testing.T, team demo.Team, loc *time.Location) map[evKe
 	t.Helper()
 	out := map[evKey]string{}
 	for _, obj := range team.Objects {
-		evs, err := calendar.Parse(obj.Data, calendar.ParseOptions{Href: obj.Name, DefaultZone: loc})
+		evs, err := ical.Parse(obj.Data, ical.ParseOptions{Href: obj.Name, DefaultZone: loc})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -477,7 +479,7 @@ func editOnServer(t *testing.T, c *caldav.Client, calPath string, team demo.Team
 		t.Fatalf("%s: the master has no block to edit around:\n%q", href, evs[i].Description)
 	}
 	desc := userNote + evs[i].Description
-	data, _, err := calendar.SetDescription(obj.Data, uid, time.Time{}, desc)
+	data, _, err := ical.SetDescription(obj.Data, uid, time.Time{}, desc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/history"
 	"oneonone/store"
 	"oneonone/sync"
 )
@@ -57,7 +58,7 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 		return st
 	}
 	full, window := open("full.db"), open("window.db")
-	const history = 8 * 7 * 24 * time.Hour
+	const kept = 8 * 7 * 24 * time.Hour
 	cycle := func(now time.Time, events []calendar.Event) {
 		t.Helper()
 		for _, mode := range []string{"full", "window"} {
@@ -71,8 +72,8 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 			}
 			in := sync.BuildInput{
 				Source: "team", Events: events, Stored: stored,
-				Rules: calendar.DetectRules{Me: []string{"anna@example.com"}},
-				Now:   now, Horizon: 14 * 24 * time.Hour, History: history,
+				Rules: history.DetectRules{Me: []string{"anna@example.com"}},
+				Now:   now, Horizon: 14 * 24 * time.Hour, History: kept,
 			}
 			if mode == "full" {
 				in.Occurrences = st.Occurrences
@@ -86,8 +87,8 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 			if mode == "full" {
 				err = st.SaveHistory("team", res.Series, res.Occurrences)
 			} else {
-				if !res.From.Equal(now.Add(-history)) {
-					t.Fatalf("BuildResult.From = %s, want %s", res.From, now.Add(-history))
+				if !res.From.Equal(now.Add(-kept)) {
+					t.Fatalf("BuildResult.From = %s, want %s", res.From, now.Add(-kept))
 				}
 				err = st.SaveHistoryFrom("team", res.Series, res.Occurrences, res.From)
 			}
@@ -174,7 +175,7 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 	occ, _ := window.AllOccurrences()
 	old := 0
 	for _, o := range occ {
-		if o.OriginalStart.Before(now.Add(-history)) {
+		if o.OriginalStart.Before(now.Add(-kept)) {
 			old++
 		}
 	}

@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,8 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
+	"oneonone/calendar/ical"
+	"oneonone/history"
 	"oneonone/internal/davtest"
 	"oneonone/store"
 	"oneonone/sync"
@@ -146,14 +147,14 @@ func (s *editingSource) Put(ctx context.Context, href string, data []byte, ifMat
 		if err != nil {
 			return "", err
 		}
-		evs, _ := calendar.Parse(cur.Data, calendar.ParseOptions{Href: href})
+		evs, _ := ical.Parse(cur.Data, ical.ParseOptions{Href: href})
 		var master *calendar.Event
 		for i := range evs {
 			if !evs[i].IsOverride() {
 				master = &evs[i]
 			}
 		}
-		edited, _, err := calendar.SetDescription(cur.Data, master.UID, time.Time{}, userEdit+master.Description)
+		edited, _, err := ical.SetDescription(cur.Data, master.UID, time.Time{}, userEdit+master.Description)
 		if err != nil {
 			return "", err
 		}
@@ -197,7 +198,7 @@ func TestAgendaWriteBack(t *testing.T) {
 			defer st.Close()
 			eng := &sync.Engine{
 				Store: st, Sources: []sync.NamedSource{{Name: "team", Source: src}},
-				Rules:   calendar.DetectRules{Me: []string{"anna@example.com"}},
+				Rules:   history.DetectRules{Me: []string{"anna@example.com"}},
 				Horizon: 14 * 24 * time.Hour, Now: func() time.Time { return now }, Agenda: fixedAgenda,
 			}
 
@@ -309,7 +310,7 @@ func checkRoundTrip(t *testing.T, before, after []byte, prefix map[bool]string) 
 
 func eventOf(t *testing.T, data []byte, override bool) calendar.Event {
 	t.Helper()
-	evs, err := calendar.Parse(data, calendar.ParseOptions{Href: "x.ics", DefaultZone: berlin})
+	evs, err := ical.Parse(data, ical.ParseOptions{Href: "x.ics", DefaultZone: berlin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/caldav"
+	"oneonone/history"
 	"oneonone/internal/demo"
 	"oneonone/internal/fake/caldavserver"
 	"oneonone/report"
@@ -145,7 +146,7 @@ func newFixture(t *testing.T, fo fixtureOptions) *fixture {
 	f.engine = &sync.Engine{
 		Store:   f.store,
 		Sources: []sync.NamedSource{{Name: "team", Source: client}},
-		Rules:   calendar.DetectRules{Me: []string{me}},
+		Rules:   history.DetectRules{Me: []string{me}},
 		Relationship: func(who string) string {
 			for _, p := range f.team.People {
 				if p.Email == who {

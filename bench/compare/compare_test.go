@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"oneonone/calendar"
+	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
+	"oneonone/history"
 )
 
 // The generated calendar must be the same every time, and read by
@@ -25,15 +27,15 @@ func TestGenerateCalendar(t *testing.T) {
 	if mix.OneOnOnes == 0 || mix.TeamSeries == 0 || mix.Overrides == 0 || mix.AllDay == 0 {
 		t.Fatalf("mix lacks a kind of event: %+v", mix)
 	}
-	rules := calendar.DetectRules{Me: []string{me}}
+	rules := history.DetectRules{Me: []string{me}}
 	oneOnOnes, vevents := 0, 0
 	for _, o := range a {
-		evs, err := calendar.Parse(o.Data, calendar.ParseOptions{Href: o.Name, DefaultZone: time.UTC})
+		evs, err := ical.Parse(o.Data, ical.ParseOptions{Href: o.Name, DefaultZone: time.UTC})
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", o.Name, err, o.Data)
 		}
 		vevents += len(evs)
-		groups := calendar.GroupEvents(evs)
+		groups := recur.GroupEvents(evs)
 		if len(groups) != 1 {
 			t.Fatalf("%s: %d UIDs, want 1", o.Name, len(groups))
 		}
@@ -41,14 +43,14 @@ func TestGenerateCalendar(t *testing.T) {
 		if g.Master == nil {
 			t.Fatalf("%s: no master", o.Name)
 		}
-		if v := calendar.Detect(g.Master, rules); v.OneOnOne {
+		if v := history.Detect(g.Master, rules); v.OneOnOne {
 			oneOnOnes++
 			if g.Master.Organizer.Email == me {
 				t.Errorf("%s: Anna organizes a 1:1; she must organize none (no agenda write-back)", o.Name)
 			}
 		}
 		if g.Master.Recurring() {
-			if _, err := calendar.Expand(g, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), calendar.ExpandOptions{}); err != nil {
+			if _, err := recur.Expand(g, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), recur.ExpandOptions{}); err != nil {
 				t.Errorf("%s: expand: %v", o.Name, err)
 			}
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
 )
 
 type expandOpts struct {
@@ -432,10 +434,10 @@ func libExpandIn(file string, from, to time.Time, zone *time.Location) []occ {
 	if err != nil {
 		return nil
 	}
-	events, _ := calendar.Parse(data, calendar.ParseOptions{Href: file, DefaultZone: zone})
+	events, _ := ical.Parse(data, ical.ParseOptions{Href: file, DefaultZone: zone})
 	var out []occ
-	for _, g := range calendar.GroupEvents(events) {
-		inst, _ := calendar.Expand(g, from, to, calendar.ExpandOptions{})
+	for _, g := range recur.GroupEvents(events) {
+		inst, _ := recur.Expand(g, from, to, recur.ExpandOptions{})
 		for _, in := range inst {
 			kind := kindZoned
 			if ev := in.Event; ev != nil && ev.AllDay {

@@ -43,6 +43,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
 )
 
 // Options configure a Client.
@@ -68,7 +69,7 @@ type Options struct {
 	// bytes of a body being read (default 60s).
 	HeaderTimeout, IdleTimeout time.Duration
 	// Zone is the zone of floating times and dates, passed to
-	// calendar.Parse; nil means its default (UTC).
+	// ical.Parse; nil means its default (UTC).
 	Zone *time.Location
 }
 
@@ -783,10 +784,10 @@ func multistatusError(req *http.Request, ms *multistatus) error {
 	return nil
 }
 
-// Decode parses one object into events (calendar.Parse) and stamps each with
+// Decode parses one object into events (ical.Parse) and stamps each with
 // the calendar, the object's href and its ETag.
 func (c *Client) Decode(cal string, obj calendar.Object) ([]calendar.Event, error) {
-	evs, err := calendar.Parse(obj.Data, calendar.ParseOptions{Href: obj.Href, DefaultZone: c.zone})
+	evs, err := ical.Parse(obj.Data, ical.ParseOptions{Href: obj.Href, DefaultZone: c.zone})
 	for i := range evs {
 		evs[i].Calendar = cal
 		evs[i].Href = obj.Href
@@ -796,9 +797,9 @@ func (c *Client) Decode(cal string, obj calendar.Object) ([]calendar.Event, erro
 }
 
 // SetDescription returns obj's data with the DESCRIPTION of one event set to
-// desc, every other byte as it was (calendar.SetDescription).
+// desc, every other byte as it was (ical.SetDescription).
 func (c *Client) SetDescription(obj calendar.Object, uid string, rid time.Time, desc string) ([]byte, error) {
-	out, _, err := calendar.SetDescription(obj.Data, uid, rid, desc)
+	out, _, err := ical.SetDescription(obj.Data, uid, rid, desc)
 	return out, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
 )
 
 // Remember returns the discovery snapshot as JSON, for the engine to keep in
@@ -61,8 +62,8 @@ func (c *Client) WouldNotify(ctx context.Context) (bool, string, error) {
 }
 
 // SetAltDescription returns obj's data with the HTML X-ALT-DESC of one
-// event set to html, every other byte as it was (calendar.SetAltDescription).
+// event set to html, every other byte as it was (ical.SetAltDescription).
 func (c *Client) SetAltDescription(obj calendar.Object, uid string, rid time.Time, html string) ([]byte, error) {
-	out, _, err := calendar.SetAltDescription(obj.Data, uid, rid, html)
+	out, _, err := ical.SetAltDescription(obj.Data, uid, rid, html)
 	return out, err
 }

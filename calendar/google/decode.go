@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
 )
 
 // eventJSON is what Decode reads of a Calendar API Event resource.
@@ -47,7 +48,7 @@ type person struct {
 // Decode turns one event's JSON into exactly one calendar.Event: a one-off,
 // a recurring master (UID its id), or an exception (UID its
 // recurringEventId, RecurrenceID its originalStartTime), cancelled ones
-// included. Times and the recurrence set are read by calendar.Parse from a
+// included. Times and the recurrence set are read by ical.Parse from a
 // minimal VEVENT built of start, end, originalStartTime and the recurrence
 // lines as Google gives them, so that Google's rules mean what CalDAV's do.
 // A dateTime is read in its timeZone, else in Options.Zone, else at its
@@ -95,7 +96,7 @@ func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, 
 
 	d := decoder{c: c, name: name}
 	ics, zone := d.vevent(uid, &j)
-	parsed, perr := calendar.Parse([]byte(ics), calendar.ParseOptions{Href: name, DefaultZone: zone})
+	parsed, perr := ical.Parse([]byte(ics), ical.ParseOptions{Href: name, DefaultZone: zone})
 	errs = append(errs, d.errs...)
 	if perr != nil {
 		errs = append(errs, perr)
@@ -161,7 +162,7 @@ const (
 	icalUTC   = "20060102T150405Z"
 )
 
-// vevent builds the VCALENDAR that calendar.Parse reads the event's times
+// vevent builds the VCALENDAR that ical.Parse reads the event's times
 // from, and the zone its floating values are to be read in. DTSTART is the
 // start's wall-clock time in its zone, written floating (so any
 // *time.Location will do, even one Parse could not name); DTEND and

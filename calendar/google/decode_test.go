@@ -12,6 +12,8 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/google"
+	"oneonone/calendar/recur"
+	"oneonone/history"
 	"oneonone/sync"
 )
 
@@ -237,11 +239,11 @@ func TestDecodeSeries(t *testing.T) {
 	for _, f := range []string{"master_exdate.json", "exception_moved.json", "exception_cancelled.json", "exception_declined.json"} {
 		evs = append(evs, decodeOne(t, c, f))
 	}
-	groups := calendar.GroupEvents(evs)
+	groups := recur.GroupEvents(evs)
 	if len(groups) != 1 || groups[0].Master == nil || len(groups[0].Overrides) != 3 {
 		t.Fatalf("groups %+v, want one master with 3 overrides", groups)
 	}
-	inst, err := calendar.Expand(groups[0], time.Date(2025, 3, 1, 0, 0, 0, 0, berlin), time.Date(2025, 4, 5, 0, 0, 0, 0, berlin), calendar.ExpandOptions{})
+	inst, err := recur.Expand(groups[0], time.Date(2025, 3, 1, 0, 0, 0, 0, berlin), time.Date(2025, 4, 5, 0, 0, 0, 0, berlin), recur.ExpandOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,11 +448,11 @@ func TestDecodeCorpus(t *testing.T) {
 		_ = json.Unmarshal(raw, &h)
 		evs = append(evs, byID["recurring_edit_this-and-following_this-and-following-2.json "+h.ID])
 	}
-	groups := calendar.GroupEvents(evs)
+	groups := recur.GroupEvents(evs)
 	if len(groups) != 2 {
 		t.Fatalf("%d groups, want the old series and the split one", len(groups))
 	}
-	inst, err := calendar.Expand(groups[0], time.Date(2025, 3, 1, 0, 0, 0, 0, chicago), time.Date(2025, 4, 1, 0, 0, 0, 0, chicago), calendar.ExpandOptions{})
+	inst, err := recur.Expand(groups[0], time.Date(2025, 3, 1, 0, 0, 0, 0, chicago), time.Date(2025, 4, 1, 0, 0, 0, 0, chicago), recur.ExpandOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,7 +503,7 @@ func TestDecodeSecondaryCalendarOrganizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := calendar.Detect(&evs[0], calendar.DetectRules{Me: []string{"anna@example.com"}})
+	v := history.Detect(&evs[0], history.DetectRules{Me: []string{"anna@example.com"}})
 	if !v.OneOnOne || v.Counterpart.Email != "bob@example.com" {
 		t.Fatalf("verdict = %+v, want a 1:1 with bob", v)
 	}

@@ -10,6 +10,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/google"
+	"oneonone/history"
 	"oneonone/store"
 	"oneonone/sync"
 )
@@ -32,7 +33,7 @@ func TestEngineCycles(t *testing.T) {
 	eng := &sync.Engine{
 		Store:   st,
 		Sources: []sync.NamedSource{{Name: "work", Source: c}},
-		Rules:   calendar.DetectRules{Me: []string{anna}},
+		Rules:   history.DetectRules{Me: []string{anna}},
 		Horizon: 14 * 24 * time.Hour,
 		Now:     func() time.Time { return now },
 		Agenda: func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error) {

@@ -13,6 +13,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/calendar/google"
+	"oneonone/history"
 	"oneonone/store"
 	"oneonone/sync"
 )
@@ -101,7 +102,7 @@ func newReplay(t *testing.T, now time.Time) *replay {
 	r := &replay{f: f, st: st, now: now}
 	r.eng = &sync.Engine{
 		Store: st, Sources: []sync.NamedSource{{Name: "work", Source: c}},
-		Rules: calendar.DetectRules{Me: []string{replayOwner}}, Horizon: 14 * 24 * time.Hour,
+		Rules: history.DetectRules{Me: []string{replayOwner}}, Horizon: 14 * 24 * time.Hour,
 		Now: func() time.Time { return r.now },
 	}
 	return r
@@ -320,7 +321,7 @@ func TestEngineConflictAndNonOrganizer(t *testing.T) {
 	link := "https://docs.example.com/a"
 	eng := &sync.Engine{
 		Store: st, Sources: []sync.NamedSource{{Name: "work", Source: c}},
-		Rules: calendar.DetectRules{Me: []string{anna}}, Horizon: 14 * 24 * time.Hour,
+		Rules: history.DetectRules{Me: []string{anna}}, Horizon: 14 * 24 * time.Hour,
 		Now: func() time.Time { return now },
 		Agenda: func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error) {
 			return agenda.Block{Link: link, With: s.Counterpart, Location: berlin}, nil

@@ -18,6 +18,7 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
 	"oneonone/config"
 	"oneonone/internal/demo"
 	"oneonone/internal/fake/caldavserver"
@@ -248,7 +249,7 @@ func showBlock(w io.Writer, dav *caldavserver.Server, st *store.Store, team demo
 		if !ok {
 			return fmt.Errorf("demo: %s is gone from the server", s.Href)
 		}
-		evs, _ := calendar.Parse(data, calendar.ParseOptions{Href: s.Href})
+		evs, _ := ical.Parse(data, ical.ParseOptions{Href: s.Href})
 		for _, ev := range evs {
 			if ev.IsOverride() {
 				continue

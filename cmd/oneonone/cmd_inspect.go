@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
+	"oneonone/history"
 )
 
 // inspectEvent is what inspect says of one event (a master with its
@@ -68,7 +71,7 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 		file = fs.Arg(0)
 	}
 
-	rules := calendar.DetectRules{}
+	rules := history.DetectRules{}
 	loc := time.UTC
 	var err error
 	if *cfgPath != "" || os.Getenv("ONEONONE_CONFIG") != "" {
@@ -127,7 +130,7 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 }
 
 // inspect reads an .ics file the way the engine reads a calendar object.
-func inspect(file string, data []byte, rules calendar.DetectRules, loc *time.Location, from, to, now time.Time) inspectResult {
+func inspect(file string, data []byte, rules history.DetectRules, loc *time.Location, from, to, now time.Time) inspectResult {
 	res := inspectResult{
 		File:   file,
 		From:   from.Format(time.RFC3339),
@@ -135,15 +138,15 @@ func inspect(file string, data []byte, rules calendar.DetectRules, loc *time.Loc
 		Me:     rules.Me,
 		Events: []inspectEvent{},
 	}
-	events, err := calendar.Parse(data, calendar.ParseOptions{Href: file, DefaultZone: loc})
+	events, err := ical.Parse(data, ical.ParseOptions{Href: file, DefaultZone: loc})
 	if err != nil {
 		res.Problems = splitErrors(err)
 	}
-	groups := calendar.GroupEvents(events)
+	groups := recur.GroupEvents(events)
 	oneOffs := make(map[calendar.Pair][]*calendar.Event)
 	for _, g := range groups {
 		if g.Master != nil && !g.Master.Recurring() && len(g.Overrides) == 0 {
-			if p, ok := calendar.PairOf(g.Master, rules); ok {
+			if p, ok := history.PairOf(g.Master, rules); ok {
 				oneOffs[p] = append(oneOffs[p], g.Master)
 			}
 		}
@@ -159,26 +162,26 @@ func inspect(file string, data []byte, rules calendar.DetectRules, loc *time.Loc
 		case !g.Master.Recurring():
 			ie.Summary = g.Master.Summary
 			ie.Reason = "not recurring"
-			if _, ok := calendar.PairOf(g.Master, rules); ok {
+			if _, ok := history.PairOf(g.Master, rules); ok {
 				ie.Reason = "not recurring; a meeting of two that can make up a cancelled 1:1"
 			}
 		default:
 			ie.Summary = g.Master.Summary
-			v := calendar.Detect(g.Master, rules)
+			v := history.Detect(g.Master, rules)
 			ie.OneOnOne, ie.Reason = v.OneOnOne, v.Reason
 			ie.Counterpart = v.Counterpart.Email
 			series.Pair = v.Pair()
 			if rr := g.Master.Recurrence.RRules; len(rr) > 0 {
 				ie.RRule = rr[0]
-				series.Cadence = calendar.CadenceOf(rr[0])
+				series.Cadence = history.CadenceOf(rr[0])
 				ie.Cadence = series.Cadence
 			}
 		}
-		inst, err := calendar.Expand(g, from, to, calendar.ExpandOptions{})
+		inst, err := recur.Expand(g, from, to, recur.ExpandOptions{})
 		if err != nil {
 			res.Problems = append(res.Problems, fmt.Sprintf("expand %q: %v", g.UID, err))
 		}
-		for _, o := range calendar.Classify(&series, inst, oneOffs[series.Pair], used, now) {
+		for _, o := range history.Classify(&series, inst, oneOffs[series.Pair], used, now) {
 			ie.Occurrences = append(ie.Occurrences, inspectOccurrence{
 				OriginalStart: o.OriginalStart.Format(time.RFC3339),
 				Start:         o.Start.Format(time.RFC3339),

@@ -16,6 +16,7 @@ import (
 	"oneonone/calendar/google"
 	"oneonone/calendar/google/oauth"
 	"oneonone/config"
+	"oneonone/history"
 	"oneonone/store"
 	"oneonone/sync"
 )
@@ -54,12 +55,12 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 // detectRules turns the config into 1:1 recognition rules.
-func detectRules(cfg *config.Config) (calendar.DetectRules, error) {
+func detectRules(cfg *config.Config) (history.DetectRules, error) {
 	include, exclude, err := cfg.Detect.Patterns()
 	if err != nil {
-		return calendar.DetectRules{}, err
+		return history.DetectRules{}, err
 	}
-	return calendar.DetectRules{Me: cfg.Identity.Me, Include: include, Exclude: exclude}, nil
+	return history.DetectRules{Me: cfg.Identity.Me, Include: include, Exclude: exclude}, nil
 }
 
 // buildSources makes a Source for each configured source.

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"oneonone/calendar"
+	"oneonone/calendar/ical"
 )
 
 func berlin(t *testing.T) *time.Location {
@@ -892,7 +893,7 @@ func TestObjectsParse(t *testing.T) {
 				uids[s.UID] = true
 			}
 			for _, o := range team.Objects {
-				events, err := calendar.Parse(o.Data, calendar.ParseOptions{Href: o.Name, DefaultZone: loc})
+				events, err := ical.Parse(o.Data, ical.ParseOptions{Href: o.Name, DefaultZone: loc})
 				if err != nil {
 					t.Errorf("%s: %v", o.Name, err)
 					continue

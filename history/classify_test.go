@@ -1,8 +1,11 @@
-package calendar
+package history
 
 import (
 	"testing"
 	"time"
+
+	"oneonone/calendar"
+	"oneonone/calendar/recur"
 )
 
 func TestClassify(t *testing.T) {
@@ -11,20 +14,20 @@ func TestClassify(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, berlin) }
-	pair := NewPair("anna@example.com", "bob@example.com")
-	s := &Series{ID: "team/uid-bob", Pair: pair, Cadence: CadenceWeekly}
-	master := &Event{UID: "uid-bob", Organizer: att("anna@example.com", "", ""),
-		Attendees: []Attendee{att("bob@example.com", "", PartStatAccepted)}}
-	declinedOv := &Event{UID: "uid-bob", RecurrenceID: day(10, 10), Organizer: att("anna@example.com", "", ""),
-		Attendees: []Attendee{att("bob@example.com", "", PartStatDeclined)}}
-	movedOv := &Event{UID: "uid-bob", RecurrenceID: day(17, 10)}
-	advancedOv := &Event{UID: "uid-bob", RecurrenceID: day(24, 10)}
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	s := &calendar.Series{ID: "team/uid-bob", Pair: pair, Cadence: calendar.CadenceWeekly}
+	master := &calendar.Event{UID: "uid-bob", Organizer: att("anna@example.com", "", ""),
+		Attendees: []calendar.Attendee{att("bob@example.com", "", calendar.PartStatAccepted)}}
+	declinedOv := &calendar.Event{UID: "uid-bob", RecurrenceID: day(10, 10), Organizer: att("anna@example.com", "", ""),
+		Attendees: []calendar.Attendee{att("bob@example.com", "", calendar.PartStatDeclined)}}
+	movedOv := &calendar.Event{UID: "uid-bob", RecurrenceID: day(17, 10)}
+	advancedOv := &calendar.Event{UID: "uid-bob", RecurrenceID: day(24, 10)}
 	now := day(20, 12)
 
-	slot := func(d int) Instance {
-		return Instance{OriginalStart: day(d, 10), Start: day(d, 10), End: day(d, 11), Event: master}
+	slot := func(d int) recur.Instance {
+		return recur.Instance{OriginalStart: day(d, 10), Start: day(d, 10), End: day(d, 11), Event: master}
 	}
-	inst := []Instance{
+	inst := []recur.Instance{
 		slot(3), // held
 		{OriginalStart: day(10, 10), Start: day(10, 10), End: day(10, 11), Event: declinedOv, Override: true},
 		{OriginalStart: day(17, 10), Start: day(19, 10), End: day(19, 11), Event: movedOv, Override: true},
@@ -35,22 +38,22 @@ func TestClassify(t *testing.T) {
 	}
 	inst[4].OriginalStart, inst[4].Start = day(26, 10), day(26, 10)
 	inst[4].Cancelled = true
-	makeUp := &Event{UID: "makeup", Start: day(28, 15), End: day(28, 16)}
-	oneOffs := []*Event{makeUp}
+	makeUp := &calendar.Event{UID: "makeup", Start: day(28, 15), End: day(28, 16)}
+	oneOffs := []*calendar.Event{makeUp}
 
 	got := Classify(s, inst, oneOffs, map[string]bool{}, now)
 	want := []struct {
-		state State
+		state calendar.State
 		start time.Time
 		shift int
 	}{
-		{StateHeld, day(3, 10), 0},
-		{StateDeclined, day(10, 10), 0},
-		{StatePostponed, day(19, 10), 2 * 24 * 60},
-		{StateAdvanced, day(23, 9), -(24*60 + 60)},
-		{StatePostponed, day(28, 15), 2*24*60 + 5*60},
-		{StateSkipped, time.Date(2026, 12, 1, 10, 0, 0, 0, berlin), 0},
-		{StateUpcoming, day(30, 10), 0},
+		{calendar.StateHeld, day(3, 10), 0},
+		{calendar.StateDeclined, day(10, 10), 0},
+		{calendar.StatePostponed, day(19, 10), 2 * 24 * 60},
+		{calendar.StateAdvanced, day(23, 9), -(24*60 + 60)},
+		{calendar.StatePostponed, day(28, 15), 2*24*60 + 5*60},
+		{calendar.StateSkipped, time.Date(2026, 12, 1, 10, 0, 0, 0, berlin), 0},
+		{calendar.StateUpcoming, day(30, 10), 0},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d occurrences, want %d", len(got), len(want))
@@ -73,30 +76,30 @@ func TestClassify(t *testing.T) {
 func TestClassifyMakeUpUsedOnce(t *testing.T) {
 	loc := time.UTC
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 10, 0, 0, 0, loc) }
-	s := &Series{ID: "s", Pair: NewPair("a@x", "b@x"), Cadence: CadenceWeekly}
-	inst := []Instance{
+	s := &calendar.Series{ID: "s", Pair: calendar.NewPair("a@x", "b@x"), Cadence: calendar.CadenceWeekly}
+	inst := []recur.Instance{
 		{OriginalStart: day(3), Start: day(3), Cancelled: true},
 		{OriginalStart: day(10), Start: day(10), Cancelled: true},
 	}
 	// One make-up between the two slots: it makes up the first (later than
 	// its slot), not also the second (earlier than its slot).
-	mk := &Event{UID: "m", Start: day(5), End: day(5).Add(time.Hour)}
-	got := Classify(s, inst, []*Event{mk}, map[string]bool{}, day(20))
-	if got[0].State != StatePostponed || got[1].State != StateSkipped {
+	mk := &calendar.Event{UID: "m", Start: day(5), End: day(5).Add(time.Hour)}
+	got := Classify(s, inst, []*calendar.Event{mk}, map[string]bool{}, day(20))
+	if got[0].State != calendar.StatePostponed || got[1].State != calendar.StateSkipped {
 		t.Fatalf("states = %s, %s; want postponed, skipped", got[0].State, got[1].State)
 	}
 }
 
 func TestClassifyMakeUpAfterNextSlotIsNotOne(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 10, 0, 0, 0, time.UTC) }
-	s := &Series{ID: "s", Pair: NewPair("a@x", "b@x"), Cadence: CadenceWeekly}
-	inst := []Instance{
+	s := &calendar.Series{ID: "s", Pair: calendar.NewPair("a@x", "b@x"), Cadence: calendar.CadenceWeekly}
+	inst := []recur.Instance{
 		{OriginalStart: day(3), Start: day(3), Cancelled: true},
 		{OriginalStart: day(10), Start: day(10)},
 	}
-	mk := &Event{UID: "m", Start: day(11)}
-	got := Classify(s, inst, []*Event{mk}, map[string]bool{}, day(20))
-	if got[0].State != StateSkipped || got[1].State != StateHeld {
+	mk := &calendar.Event{UID: "m", Start: day(11)}
+	got := Classify(s, inst, []*calendar.Event{mk}, map[string]bool{}, day(20))
+	if got[0].State != calendar.StateSkipped || got[1].State != calendar.StateHeld {
 		t.Fatalf("states = %s, %s; want skipped, held", got[0].State, got[1].State)
 	}
 }

@@ -1,4 +1,4 @@
-package calendar
+package recur
 
 import (
 	"errors"
@@ -10,20 +10,22 @@ import (
 	"time"
 
 	"github.com/teambition/rrule-go"
+
+	"oneonone/calendar"
 )
 
 // Group is a master with its overrides (same UID), or orphan overrides with no master.
 type Group struct {
 	UID       string
-	Master    *Event   // nil when only overrides exist
-	Overrides []*Event // sorted by RecurrenceID
+	Master    *calendar.Event   // nil when only overrides exist
+	Overrides []*calendar.Event // sorted by RecurrenceID
 }
 
 // GroupEvents groups events by UID (stable order: first appearance). The
 // groups point into events. When a UID has several masters (a client that
 // kept old copies), the one with the highest SEQUENCE wins, the later one on
 // a tie; the same goes for overrides of one RECURRENCE-ID (RFC 5545 §3.8.7.4).
-func GroupEvents(events []Event) []Group {
+func GroupEvents(events []calendar.Event) []Group {
 	type overrideKey struct {
 		group int
 		rid   int64
@@ -65,11 +67,11 @@ func GroupEvents(events []Event) []Group {
 
 // Instance is one slot of a recurring event after EXDATE and overrides are applied.
 type Instance struct {
-	OriginalStart time.Time // the slot as the rule (or RDATE) generates it; for an orphan override, its RecurrenceID
-	Start, End    time.Time // actual times (moved by an override, or by a THISANDFUTURE override before it)
-	Event         *Event    // the event whose properties apply: the override, a THISANDFUTURE override, or the master
-	Override      bool      // an override (RECURRENCE-ID) applies to this slot
-	Cancelled     bool      // removed by EXDATE, or overridden with STATUS:CANCELLED
+	OriginalStart time.Time       // the slot as the rule (or RDATE) generates it; for an orphan override, its RecurrenceID
+	Start, End    time.Time       // actual times (moved by an override, or by a THISANDFUTURE override before it)
+	Event         *calendar.Event // the event whose properties apply: the override, a THISANDFUTURE override, or the master
+	Override      bool            // an override (RECURRENCE-ID) applies to this slot
+	Cancelled     bool            // removed by EXDATE, or overridden with STATUS:CANCELLED
 }
 
 // ExpandOptions bounds expansion.
@@ -91,8 +93,8 @@ const (
 	maxInterval = 1000000
 )
 
-// errBudget reports that the rules needed more work than the budget allows.
-var errBudget = errors.New("rule needs too much work; stopped early")
+// ErrBudget reports that the rules needed more work than the budget allows.
+var ErrBudget = errors.New("rule needs too much work; stopped early")
 
 // budget is the work left to one Expand or SeriesEnd call.
 type budget struct {
@@ -119,7 +121,7 @@ func (b *budget) spend() error {
 	b.instances--
 	if b.instances < 0 || b.instances%64 == 0 && time.Now().After(b.deadline) {
 		b.instances = -1
-		return errBudget
+		return ErrBudget
 	}
 	return nil
 }
@@ -190,8 +192,8 @@ func expand(g Group, from, to time.Time, opt ExpandOptions, rfc bool) (out []Ins
 			exdates[key(t)] = true
 		}
 	}
-	exact := make(map[int64]*Event, len(g.Overrides))
-	var taf []*Event // THISANDFUTURE overrides by RECURRENCE-ID
+	exact := make(map[int64]*calendar.Event, len(g.Overrides))
+	var taf []*calendar.Event // THISANDFUTURE overrides by RECURRENCE-ID
 	for _, o := range g.Overrides {
 		if o == nil || o.RecurrenceID.IsZero() {
 			continue
@@ -260,7 +262,7 @@ func finish(uid string, out []Instance, limit int, errs []error) ([]Instance, er
 
 // tafFor returns the THISANDFUTURE override in force at slot key k: the
 // last one at or before it.
-func tafFor(taf []*Event, key func(time.Time) int64, k int64) *Event {
+func tafFor(taf []*calendar.Event, key func(time.Time) int64, k int64) *calendar.Event {
 	i := sort.Search(len(taf), func(i int) bool { return key(taf[i].RecurrenceID) > k })
 	if i == 0 {
 		return nil
@@ -308,7 +310,7 @@ func SeriesEnd(g Group) (end time.Time, finite bool) {
 	}
 	var out time.Time
 	if !last.IsZero() {
-		out = inZone(last, x.loc)
+		out = InZone(last, x.loc)
 	}
 	if x.dtstart && m.Start.After(out) {
 		out = m.Start
@@ -326,11 +328,11 @@ func SeriesEnd(g Group) (end time.Time, finite bool) {
 // expander holds the recurrence set of one master (RFC 5545 §3.8.5) ready
 // for expansion in the wall clock of its DTSTART.
 type expander struct {
-	m       *Event
+	m       *calendar.Event
 	loc     *time.Location
 	allDay  bool
 	start   time.Time // wall clock of DTSTART
-	rules   []*ruleSpec
+	rules   []*Rule
 	dtstart bool // DTSTART is an instance
 	errs    []error
 	work    *budget
@@ -341,25 +343,25 @@ type slot struct {
 	end  time.Time // from an RDATE PERIOD; zero otherwise
 }
 
-func newExpander(m *Event, rfc bool) *expander {
-	x := &expander{m: m, loc: m.Start.Location(), allDay: m.AllDay, start: wallOf(m.Start), work: newBudget(ruleBudget, ruleTime)}
+func newExpander(m *calendar.Event, rfc bool) *expander {
+	x := &expander{m: m, loc: m.Start.Location(), allDay: m.AllDay, start: Wall(m.Start), work: newBudget(ruleBudget, ruleTime)}
 	if x.loc == nil {
 		x.loc = time.UTC
 	}
-	kind := dtZoned
+	kind := KindZoned
 	switch {
 	case m.AllDay:
-		kind = dtDate
+		kind = KindDate
 	case m.Floating:
-		kind = dtFloating
+		kind = KindFloating
 	case x.loc == time.UTC:
-		kind = dtUTC
+		kind = KindUTC
 	}
-	toWall := func(u time.Time) time.Time { return wallOf(u.In(x.loc)) }
+	toWall := func(u time.Time) time.Time { return Wall(u.In(x.loc)) }
 	live := false
 	if m.Recurrence != nil {
 		for _, s := range m.Recurrence.RRules {
-			r, _, err := parseRule(s, x.start, kind, toWall)
+			r, _, err := ParseRule(s, x.start, kind, toWall)
 			if err != nil {
 				x.errs = append(x.errs, fmt.Errorf("RRULE %q: %w", s, err))
 				continue
@@ -397,27 +399,27 @@ func (x *expander) key(t time.Time) int64 {
 func (x *expander) original(t time.Time) time.Time {
 	if x.allDay {
 		y, mo, d := t.Date()
-		return inZone(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), x.loc)
+		return InZone(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), x.loc)
 	}
 	return t.In(x.loc)
 }
 
 // shift is how far a THISANDFUTURE override moves its slots.
-func (x *expander) shift(o *Event) time.Duration {
-	return wallOf(o.Start.In(x.loc)).Sub(wallOf(x.original(o.RecurrenceID)))
+func (x *expander) shift(o *calendar.Event) time.Duration {
+	return Wall(o.Start.In(x.loc)).Sub(Wall(x.original(o.RecurrenceID)))
 }
 
 // length returns the end of an instance of e starting at start.
-func length(e *Event, start time.Time) time.Time {
+func length(e *calendar.Event, start time.Time) time.Time {
 	if e.AllDay {
 		days := int(civilDay(e.End) - civilDay(e.Start))
-		w := wallOf(start)
-		return inZone(w.AddDate(0, 0, days), start.Location())
+		w := Wall(start)
+		return InZone(w.AddDate(0, 0, days), start.Location())
 	}
 	return start.Add(e.End.Sub(e.Start))
 }
 
-func (x *expander) instance(s slot, o, taf *Event, exdated bool) Instance {
+func (x *expander) instance(s slot, o, taf *calendar.Event, exdated bool) Instance {
 	i := Instance{OriginalStart: s.orig, Start: s.orig, Event: x.m}
 	switch {
 	case o != nil:
@@ -431,7 +433,7 @@ func (x *expander) instance(s slot, o, taf *Event, exdated bool) Instance {
 		return i
 	case taf != nil:
 		i.Event, i.Override = taf, true
-		i.Start = inZone(wallOf(s.orig).Add(x.shift(taf)), x.loc).In(taf.Start.Location())
+		i.Start = InZone(Wall(s.orig).Add(x.shift(taf)), x.loc).In(taf.Start.Location())
 		i.End = length(taf, i.Start)
 		i.Cancelled = taf.Cancelled() || exdated
 		return i
@@ -450,14 +452,14 @@ func (x *expander) instance(s slot, o, taf *Event, exdated bool) Instance {
 // without duplicates. Each rule stops after capacity slots at or after from.
 func (x *expander) slots(lo, hi time.Time, capacity int, from time.Time) ([]slot, error) {
 	// Rules run on wall clocks; a day of margin covers any zone offset.
-	loW := wallOf(lo.In(x.loc)).Add(-27 * time.Hour)
-	hiW := wallOf(hi.In(x.loc)).Add(27 * time.Hour)
+	loW := Wall(lo.In(x.loc)).Add(-27 * time.Hour)
+	hiW := Wall(hi.In(x.loc)).Add(27 * time.Hour)
 	var out []slot
 	var errs []error
 	for _, r := range x.rules {
 		n := 0
 		err := r.iterate(loW, hiW, x.work, func(w time.Time) bool {
-			t := inZone(w, x.loc)
+			t := InZone(w, x.loc)
 			if t.Before(lo) || !t.Before(hi) {
 				return true
 			}
@@ -504,18 +506,18 @@ func (x *expander) slots(lo, hi time.Time, capacity int, from time.Time) ([]slot
 }
 
 // dtKind is what kind of value DTSTART is; it decides how UNTIL is read.
-type dtKind int
+type Kind int
 
 const (
-	dtZoned    dtKind = iota // DATE-TIME with TZID
-	dtUTC                    // DATE-TIME in UTC
-	dtFloating               // DATE-TIME without zone
-	dtDate                   // DATE
+	KindZoned    Kind = iota // DATE-TIME with TZID
+	KindUTC                  // DATE-TIME in UTC
+	KindFloating             // DATE-TIME without zone
+	KindDate                 // DATE
 )
 
 // ruleSpec is one RRULE (RFC 5545 §3.3.10) read against its DTSTART, in
 // wall-clock time: Dtstart and Until are local times stored as UTC.
-type ruleSpec struct {
+type Rule struct {
 	text        string // normalized RRULE value
 	opt         rrule.ROption
 	empty       bool // generates nothing (UNTIL before DTSTART, COUNT used up)
@@ -535,7 +537,7 @@ var ruleParts = map[string]bool{
 // with a zoned DTSTART, a DATE UNTIL with a DATE-TIME DTSTART) and says so
 // in warnings; err means the rule cannot be used. Like dateutil it rejects a
 // BYHOUR/BYMINUTE/BYSECOND that the INTERVAL can never reach.
-func parseRule(value string, dtstart time.Time, kind dtKind, toWall func(time.Time) time.Time) (spec *ruleSpec, warnings []string, err error) {
+func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time) time.Time) (spec *Rule, warnings []string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			spec, err = nil, fmt.Errorf("invalid rule: %v", r)
@@ -633,7 +635,7 @@ func parseRule(value string, dtstart time.Time, kind dtKind, toWall func(time.Ti
 			return nil, nil, fmt.Errorf("invalid BYEASTER %d", n)
 		}
 	}
-	if kind == dtDate && (len(opt.Byhour) > 0 || len(opt.Byminute) > 0 || len(opt.Bysecond) > 0) {
+	if kind == KindDate && (len(opt.Byhour) > 0 || len(opt.Byminute) > 0 || len(opt.Bysecond) > 0) {
 		// RFC 5545 §3.3.10: these MUST be ignored for a DATE DTSTART.
 		warnings = append(warnings, "BYHOUR, BYMINUTE and BYSECOND ignored with a DATE DTSTART")
 		opt.Byhour, opt.Byminute, opt.Bysecond = nil, nil, nil
@@ -649,19 +651,19 @@ func parseRule(value string, dtstart time.Time, kind dtKind, toWall func(time.Ti
 	if err := reachable(opt); err != nil {
 		return nil, nil, err
 	}
-	spec = &ruleSpec{opt: *opt}
+	spec = &Rule{opt: *opt}
 	if untilText != "" {
-		w, utc, date, err := parseWall(untilText, "")
+		w, utc, date, err := ParseWall(untilText, "")
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid UNTIL %q", untilText)
 		}
-		zoned := kind == dtZoned || kind == dtUTC
+		zoned := kind == KindZoned || kind == KindUTC
 		switch {
 		case utc:
 			if toWall != nil {
 				w = toWall(w)
 			}
-		case date && kind != dtDate:
+		case date && kind != KindDate:
 			// Read as midnight starting that day, as python-dateutil does.
 			if zoned {
 				warnings = append(warnings, "UNTIL must be UTC when DTSTART has a time zone (RFC 5545 §3.3.10); read as midnight in DTSTART's zone")
@@ -764,7 +766,7 @@ func seq(n int) []int {
 }
 
 // first returns the first wall time the rule generates.
-func (r *ruleSpec) first(b *budget) (time.Time, bool) {
+func (r *Rule) first(b *budget) (time.Time, bool) {
 	var out time.Time
 	_ = r.iterate(r.opt.Dtstart, r.opt.Dtstart, b, func(w time.Time) bool {
 		out = w
@@ -775,7 +777,7 @@ func (r *ruleSpec) first(b *budget) (time.Time, bool) {
 
 // last returns the last wall time a bounded rule generates; when the budget
 // runs out first, the last one found (a lower bound).
-func (r *ruleSpec) last(b *budget) (time.Time, bool) {
+func (r *Rule) last(b *budget) (time.Time, bool) {
 	if r.empty {
 		return time.Time{}, false
 	}
@@ -840,8 +842,8 @@ func searchWindow(f rrule.Frequency, iv int) time.Duration {
 // forward by a multiple of 400 years (the Gregorian cycle keeps weekdays
 // and leap years) so that rrule-go's stop at year 9999 falls at most 400
 // years after to, even for a rule that never matches; and when the budget
-// runs out it gives up with errBudget.
-func (r *ruleSpec) iterate(from, to time.Time, b *budget, fn func(time.Time) bool) (err error) {
+// runs out it gives up with ErrBudget.
+func (r *Rule) iterate(from, to time.Time, b *budget, fn func(time.Time) bool) (err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			err = fmt.Errorf("rule engine: %v", rec)
@@ -982,7 +984,7 @@ func fastForward(o *rrule.ROption, target time.Time) {
 // parseWall reads a DATE (YYYYMMDD) or DATE-TIME (YYYYMMDDTHHMMSS[Z]) value
 // (RFC 5545 §3.3.4, §3.3.5) as a wall clock in UTC. valueType "DATE" takes
 // the date of a DATE-TIME.
-func parseWall(s, valueType string) (w time.Time, utc, date bool, err error) {
+func ParseWall(s, valueType string) (w time.Time, utc, date bool, err error) {
 	s = strings.TrimSpace(s)
 	bad := func() (time.Time, bool, bool, error) {
 		return time.Time{}, false, false, fmt.Errorf("invalid value %q", s)
@@ -1044,4 +1046,15 @@ func parseWall(s, valueType string) (w time.Time, utc, date bool, err error) {
 
 func daysIn(m time.Month, y int) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// Text is the rule as it is kept in calendar.Recurrence.RRules: the
+// normalized RRULE value, without the "RRULE:" prefix.
+func (r *Rule) Text() string { return r.text }
+
+// Walk calls fn with each instance of the rule in [from, to), in wall-clock
+// time, until fn returns false. It gives up with ErrBudget after
+// maxInstances instances or maxTime, whichever comes first.
+func (r *Rule) Walk(from, to time.Time, maxInstances int, maxTime time.Duration, fn func(time.Time) bool) error {
+	return r.iterate(from, to, newBudget(maxInstances, maxTime), fn)
 }

@@ -1,4 +1,4 @@
-package calendar
+package recur_test
 
 import (
 	"os"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
 )
 
 // FuzzParseExpand feeds arbitrary objects through Parse, GroupEvents,
@@ -13,7 +16,7 @@ import (
 // "internal error" or "rule engine" error, which fails too), the output
 // stays within the limit and in order, and each input costs little.
 func FuzzParseExpand(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	files, _ := filepath.Glob(filepath.Join(fixtures, "*.ics"))
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -28,16 +31,16 @@ func FuzzParseExpand(f *testing.F) {
 	to := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	const limit = 500
 	f.Fuzz(func(t *testing.T, data []byte) {
-		before := ruleWork.Load()
-		evs, err := Parse(data, ParseOptions{Href: "fuzz.ics"})
+		before := recur.RuleWork.Load()
+		evs, err := ical.Parse(data, ical.ParseOptions{Href: "fuzz.ics"})
 		checkNoPanic(t, err)
 		if err == nil && len(evs) == 0 && strings.Contains(string(data), "BEGIN:VEVENT") && strings.Contains(string(data), "DTSTART") {
 			// Fine: e.g. a VEVENT inside a VTODO. Nothing to check.
 			return
 		}
-		groups := GroupEvents(evs)
+		groups := recur.GroupEvents(evs)
 		for _, g := range groups {
-			ins, err := Expand(g, from, to, ExpandOptions{Limit: limit})
+			ins, err := recur.Expand(g, from, to, recur.ExpandOptions{Limit: limit})
 			checkNoPanic(t, err)
 			if len(ins) > limit {
 				t.Fatalf("%d instances over the limit %d", len(ins), limit)
@@ -54,7 +57,7 @@ func FuzzParseExpand(f *testing.F) {
 					t.Fatalf("instance %d outside the window: %v / %v", i, in.OriginalStart, in.Start)
 				}
 			}
-			SeriesEnd(g)
+			recur.SeriesEnd(g)
 		}
 		checkRuleWork(t, before, 2*len(groups)) // an Expand and a SeriesEnd each
 	})
@@ -85,17 +88,17 @@ func FuzzRRule(f *testing.F) {
 		if strings.Contains(dtstart, "=") {
 			sep = ";"
 		}
-		before := ruleWork.Load()
-		evs, err := Parse(vcal("BEGIN:VEVENT", "UID:f", "DTSTART"+sep+dtstart, "RRULE:"+rule, "EXDATE:20260309T090000Z", "END:VEVENT"), ParseOptions{})
+		before := recur.RuleWork.Load()
+		evs, err := ical.Parse(vcal("BEGIN:VEVENT", "UID:f", "DTSTART"+sep+dtstart, "RRULE:"+rule, "EXDATE:20260309T090000Z", "END:VEVENT"), ical.ParseOptions{})
 		checkNoPanic(t, err)
-		groups := GroupEvents(evs)
+		groups := recur.GroupEvents(evs)
 		for _, g := range groups {
-			ins, err := Expand(g, from, to, ExpandOptions{Limit: 300})
+			ins, err := recur.Expand(g, from, to, recur.ExpandOptions{Limit: 300})
 			checkNoPanic(t, err)
 			if len(ins) > 300 {
 				t.Fatalf("%d instances", len(ins))
 			}
-			SeriesEnd(g)
+			recur.SeriesEnd(g)
 		}
 		checkRuleWork(t, before, 2*len(groups))
 	})

@@ -1,4 +1,4 @@
-package calendar
+package ical
 
 import (
 	"os"
@@ -8,9 +8,12 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
+
+	"oneonone/calendar"
+	"oneonone/calendar/recur"
 )
 
-func parseFixture(t *testing.T, name string, def *time.Location) ([]Event, error) {
+func parseFixture(t *testing.T, name string, def *time.Location) ([]calendar.Event, error) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -20,7 +23,7 @@ func parseFixture(t *testing.T, name string, def *time.Location) ([]Event, error
 }
 
 // mustParse parses a fixture that must read without any problem.
-func mustParse(t *testing.T, name string, def *time.Location) []Event {
+func mustParse(t *testing.T, name string, def *time.Location) []calendar.Event {
 	t.Helper()
 	evs, err := parseFixture(t, name, def)
 	if err != nil {
@@ -29,7 +32,7 @@ func mustParse(t *testing.T, name string, def *time.Location) []Event {
 	return evs
 }
 
-func byUID(t *testing.T, evs []Event, uid string, override bool) *Event {
+func byUID(t *testing.T, evs []calendar.Event, uid string, override bool) *calendar.Event {
 	t.Helper()
 	for i := range evs {
 		if evs[i].UID == uid && evs[i].IsOverride() == override {
@@ -55,7 +58,7 @@ func TestParseGoogle(t *testing.T) {
 	if m.Start.Location().String() != "Europe/Berlin" || !m.Start.Equal(time.Date(2026, 3, 3, 10, 0, 0, 0, berlin)) || m.End.Sub(m.Start) != 30*time.Minute {
 		t.Errorf("start %v end %v", m.Start, m.End)
 	}
-	if m.AllDay || m.Floating || m.Href != "google_weekly_1on1.ics" || m.Sequence != 2 || m.Status != StatusConfirmed {
+	if m.AllDay || m.Floating || m.Href != "google_weekly_1on1.ics" || m.Sequence != 2 || m.Status != calendar.StatusConfirmed {
 		t.Errorf("flags: %+v", m)
 	}
 	if m.Summary != "Anna / Bob 1:1" {
@@ -64,13 +67,13 @@ func TestParseGoogle(t *testing.T) {
 	if want := "Weekly 1:1, agenda in the doc:\nhttps://docs.example.com/d/abc\n\n-::~:~::~"; !strings.HasPrefix(m.Description, want) {
 		t.Errorf("description %q", m.Description)
 	}
-	if m.Organizer != (Attendee{Email: "anna@example.com", Name: "Anna Schmidt"}) {
+	if m.Organizer != (calendar.Attendee{Email: "anna@example.com", Name: "Anna Schmidt"}) {
 		t.Errorf("organizer %+v", m.Organizer)
 	}
-	want := []Attendee{
-		{Email: "anna@example.com", Name: "Anna Schmidt", CUType: "INDIVIDUAL", PartStat: PartStatAccepted},
-		{Email: "bob@example.com", Name: "bob@example.com", CUType: "INDIVIDUAL", PartStat: PartStatAccepted},
-		{Email: "c_1889abcd0123@resource.calendar.google.com", Name: "Berlin-3-Spree (4)", CUType: CUTypeResource, PartStat: PartStatAccepted},
+	want := []calendar.Attendee{
+		{Email: "anna@example.com", Name: "Anna Schmidt", CUType: "INDIVIDUAL", PartStat: calendar.PartStatAccepted},
+		{Email: "bob@example.com", Name: "bob@example.com", CUType: "INDIVIDUAL", PartStat: calendar.PartStatAccepted},
+		{Email: "c_1889abcd0123@resource.calendar.google.com", Name: "Berlin-3-Spree (4)", CUType: calendar.CUTypeResource, PartStat: calendar.PartStatAccepted},
 	}
 	if len(m.Attendees) != len(want) {
 		t.Fatalf("attendees %+v", m.Attendees)
@@ -100,7 +103,7 @@ func TestParseGoogle(t *testing.T) {
 	if !o.RecurrenceID.Equal(time.Date(2026, 3, 10, 10, 0, 0, 0, berlin)) || o.ThisAndFuture || o.Recurrence != nil {
 		t.Errorf("override %+v", o)
 	}
-	var cancelled *Event
+	var cancelled *calendar.Event
 	for i := range evs {
 		if evs[i].Cancelled() {
 			cancelled = &evs[i]
@@ -121,10 +124,10 @@ func TestParseExchange(t *testing.T) {
 	if m.Summary != "Carla / Dan" || m.Description != "Biweekly sync.\n" {
 		t.Errorf("summary %q description %q", m.Summary, m.Description)
 	}
-	if len(m.Attendees) != 2 || m.Attendees[0].Email != "dan.wu@contoso.com" || m.Attendees[0].PartStat != PartStatNeedsAction || m.Attendees[0].Name != "Dan Wu" {
+	if len(m.Attendees) != 2 || m.Attendees[0].Email != "dan.wu@contoso.com" || m.Attendees[0].PartStat != calendar.PartStatNeedsAction || m.Attendees[0].Name != "Dan Wu" {
 		t.Errorf("attendees %+v", m.Attendees)
 	}
-	if room := m.Attendees[1]; room.CUType != CUTypeRoom || room.Name != "Conf Room 4.12" || room.Human() {
+	if room := m.Attendees[1]; room.CUType != calendar.CUTypeRoom || room.Name != "Conf Room 4.12" || room.Human() {
 		t.Errorf("room %+v", room)
 	}
 	if m.Recurrence == nil || m.Recurrence.RRules[0] != "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;WKST=MO;UNTIL=20260630T070000Z" || len(m.Recurrence.ExDates) != 2 {
@@ -142,9 +145,9 @@ func TestParseApple(t *testing.T) {
 	if m.Organizer.Email != "erin@icloud.example" || m.Organizer.Name != "Erin Park" {
 		t.Errorf("organizer %+v: urn:uuid with EMAIL= should give the EMAIL", m.Organizer)
 	}
-	want := []Attendee{
-		{Email: "erin@icloud.example", Name: "Erin Park", CUType: "INDIVIDUAL", PartStat: PartStatAccepted},
-		{Email: "frank@example.org", Name: "Frank O'Neil", CUType: "INDIVIDUAL", PartStat: PartStatTentative},
+	want := []calendar.Attendee{
+		{Email: "erin@icloud.example", Name: "Erin Park", CUType: "INDIVIDUAL", PartStat: calendar.PartStatAccepted},
+		{Email: "frank@example.org", Name: "Frank O'Neil", CUType: "INDIVIDUAL", PartStat: calendar.PartStatTentative},
 	}
 	for i := range want {
 		if i >= len(m.Attendees) || m.Attendees[i] != want[i] {
@@ -164,16 +167,16 @@ func TestParseApple(t *testing.T) {
 func TestParseAttendee(t *testing.T) {
 	tests := []struct {
 		name, line string
-		want       Attendee
+		want       calendar.Attendee
 	}{
-		{"mailto upper-case", "ATTENDEE;CN=Bob:MAILTO:Bob@Example.COM", Attendee{Email: "bob@example.com", Name: "Bob"}},
-		{"apple urn:uuid", `ATTENDEE;CN="Eve";EMAIL="Eve@Example.com";PARTSTAT=declined:urn:uuid:1234`, Attendee{Email: "eve@example.com", Name: "Eve", PartStat: PartStatDeclined}},
-		{"google room", "ATTENDEE;CUTYPE=resource;CN=Room;PARTSTAT=ACCEPTED:mailto:c_1@resource.calendar.google.com", Attendee{Email: "c_1@resource.calendar.google.com", Name: "Room", CUType: CUTypeResource, PartStat: PartStatAccepted}},
-		{"exchange room", "ATTENDEE;CUTYPE=ROOM;CN=Room 1:mailto:room1@contoso.com", Attendee{Email: "room1@contoso.com", Name: "Room 1", CUType: CUTypeRoom}},
-		{"bare address", "ATTENDEE:frank@example.org", Attendee{Email: "frank@example.org"}},
-		{"RFC 6868 caret", "ATTENDEE;CN=^'Dr^' Who:mailto:who@example.org", Attendee{Email: "who@example.org", Name: `"Dr" Who`}},
-		{"no address", "ORGANIZER:aaa", Attendee{}},
-		{"mailto wins over EMAIL", "ATTENDEE;EMAIL=other@example.org:mailto:me@example.org", Attendee{Email: "me@example.org"}},
+		{"mailto upper-case", "ATTENDEE;CN=Bob:MAILTO:Bob@Example.COM", calendar.Attendee{Email: "bob@example.com", Name: "Bob"}},
+		{"apple urn:uuid", `ATTENDEE;CN="Eve";EMAIL="Eve@Example.com";PARTSTAT=declined:urn:uuid:1234`, calendar.Attendee{Email: "eve@example.com", Name: "Eve", PartStat: calendar.PartStatDeclined}},
+		{"google room", "ATTENDEE;CUTYPE=resource;CN=Room;PARTSTAT=ACCEPTED:mailto:c_1@resource.calendar.google.com", calendar.Attendee{Email: "c_1@resource.calendar.google.com", Name: "Room", CUType: calendar.CUTypeResource, PartStat: calendar.PartStatAccepted}},
+		{"exchange room", "ATTENDEE;CUTYPE=ROOM;CN=Room 1:mailto:room1@contoso.com", calendar.Attendee{Email: "room1@contoso.com", Name: "Room 1", CUType: calendar.CUTypeRoom}},
+		{"bare address", "ATTENDEE:frank@example.org", calendar.Attendee{Email: "frank@example.org"}},
+		{"RFC 6868 caret", "ATTENDEE;CN=^'Dr^' Who:mailto:who@example.org", calendar.Attendee{Email: "who@example.org", Name: `"Dr" Who`}},
+		{"no address", "ORGANIZER:aaa", calendar.Attendee{}},
+		{"mailto wins over EMAIL", "ATTENDEE;EMAIL=other@example.org:mailto:me@example.org", calendar.Attendee{Email: "me@example.org"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -341,7 +344,7 @@ func TestInZone(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := inZone(tc.wall, tc.loc); !got.Equal(tc.want) || got.Location() != tc.loc {
+			if got := recur.InZone(tc.wall, tc.loc); !got.Equal(tc.want) || got.Location() != tc.loc {
 				t.Errorf("got %v (%v), want %v", got, got.UTC(), tc.want)
 			}
 		})
@@ -446,7 +449,7 @@ func TestParseMalformed(t *testing.T) {
 			t.Errorf("error line %q does not name the object", l)
 		}
 	}
-	uids := map[string]*Event{}
+	uids := map[string]*calendar.Event{}
 	for i := range evs {
 		uids[evs[i].UID] = &evs[i]
 	}
@@ -560,7 +563,7 @@ func TestGroupEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := GroupEvents(evs)
+	gs := recur.GroupEvents(evs)
 	if len(gs) != 3 || gs[0].UID != "b" || gs[1].UID != "a" || gs[2].UID != "c" {
 		t.Fatalf("groups %+v", gs)
 	}
@@ -607,4 +610,42 @@ func BenchmarkUnfoldLongFoldedLine(b *testing.B) {
 			b.Fatalf("%d lines", n)
 		}
 	}
+}
+
+// Wall-clock correctness: a weekly 09:00 meeting stays at 09:00 local time
+// across both DST changes, in the IANA zone and in a VTIMEZONE-built one.
+func TestExpandAcrossDST(t *testing.T) {
+	for _, tzid := range []string{"America/New_York", "Customized Time Zone"} {
+		t.Run(tzid, func(t *testing.T) {
+			evs, err := Parse(vcal(strings.ReplaceAll(vtzExchangeEastern, "\n", "\r\n"),
+				"BEGIN:VEVENT", "UID:x", "DTSTART;TZID="+tzid+":20260101T090000", "RRULE:FREQ=WEEKLY;BYDAY=TH", "END:VEVENT"), ParseOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins, err := recur.Expand(recur.GroupEvents(evs)[0], time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), recur.ExpandOptions{})
+			if err != nil || len(ins) != 53 {
+				t.Fatalf("%d instances, %v", len(ins), err)
+			}
+			offsets := map[int]int{}
+			for _, i := range ins {
+				if h, m := i.Start.Hour(), i.Start.Minute(); h != 9 || m != 0 || i.Start.Weekday() != time.Thursday {
+					t.Errorf("instance at %v", i.Start)
+				}
+				_, off := i.Start.Zone()
+				offsets[off/3600]++
+			}
+			if offsets[-5] == 0 || offsets[-4] == 0 {
+				t.Errorf("offsets %v: want both EST and EDT", offsets)
+			}
+		})
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

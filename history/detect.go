@@ -1,10 +1,12 @@
-package calendar
+package history
 
 import (
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"oneonone/calendar"
 )
 
 // defaultTitle matches the titles that name a 1:1 (DESIGN.md, "Recognising a
@@ -26,7 +28,7 @@ type DetectRules struct {
 
 // IsMe reports whether email is one of the user's addresses.
 func (r DetectRules) IsMe(email string) bool {
-	return slices.Contains(r.Me, NormalizeEmail(email))
+	return slices.Contains(r.Me, calendar.NormalizeEmail(email))
 }
 
 // TitleMatches reports whether title names a 1:1, by the default patterns
@@ -48,22 +50,22 @@ type Verdict struct {
 	OneOnOne    bool
 	Reason      string // why it is, or why it is not, a 1:1
 	Me          string
-	Counterpart Attendee
+	Counterpart calendar.Attendee
 }
 
 // Pair returns the verdict's pair; the zero Pair when it is not a 1:1.
-func (v Verdict) Pair() Pair {
+func (v Verdict) Pair() calendar.Pair {
 	if !v.OneOnOne {
-		return Pair{}
+		return calendar.Pair{}
 	}
-	return NewPair(v.Me, v.Counterpart.Email)
+	return calendar.NewPair(v.Me, v.Counterpart.Email)
 }
 
 // Detect decides whether a recurring master is a 1:1 series, following
 // DESIGN.md: it recurs, is not all-day, and has exactly two human
 // participants one of whom is me; or its title names a 1:1 and it has at most
 // two human participants.
-func Detect(ev *Event, r DetectRules) Verdict {
+func Detect(ev *calendar.Event, r DetectRules) Verdict {
 	if !ev.Recurring() {
 		return Verdict{Reason: "not recurring"}
 	}
@@ -73,22 +75,22 @@ func Detect(ev *Event, r DetectRules) Verdict {
 // PairOf decides whether a one-off event is a meeting of exactly two people
 // one of whom is me, the shape of a make-up for a cancelled 1:1. Title rules
 // do not apply: a make-up needs both people on it.
-func PairOf(ev *Event, r DetectRules) (Pair, bool) {
+func PairOf(ev *calendar.Event, r DetectRules) (calendar.Pair, bool) {
 	if ev.AllDay || ev.Cancelled() {
-		return Pair{}, false
+		return calendar.Pair{}, false
 	}
 	humans := ev.Humans()
 	if len(humans) != 2 {
-		return Pair{}, false
+		return calendar.Pair{}, false
 	}
 	me, other := splitMe(humans, ev, r)
 	if me == "" || other.Email == "" {
-		return Pair{}, false
+		return calendar.Pair{}, false
 	}
-	return NewPair(me, other.Email), true
+	return calendar.NewPair(me, other.Email), true
 }
 
-func detect(ev *Event, r DetectRules) Verdict {
+func detect(ev *calendar.Event, r DetectRules) Verdict {
 	if ev.AllDay {
 		return Verdict{Reason: "all-day"}
 	}
@@ -129,7 +131,7 @@ func detect(ev *Event, r DetectRules) Verdict {
 
 // splitMe finds me among two humans: a configured address, else the organizer
 // when no address is configured.
-func splitMe(humans []Attendee, ev *Event, r DetectRules) (string, Attendee) {
+func splitMe(humans []calendar.Attendee, ev *calendar.Event, r DetectRules) (string, calendar.Attendee) {
 	for i, h := range humans {
 		isMe := r.IsMe(h.Email)
 		if len(r.Me) == 0 {
@@ -139,7 +141,7 @@ func splitMe(humans []Attendee, ev *Event, r DetectRules) (string, Attendee) {
 			return h.Email, humans[1-i]
 		}
 	}
-	return "", Attendee{}
+	return "", calendar.Attendee{}
 }
 
 func plural(n int, noun string) string {
@@ -150,7 +152,7 @@ func plural(n int, noun string) string {
 }
 
 // CadenceOf names the cadence of an RRULE value (without "RRULE:").
-func CadenceOf(rrule string) Cadence {
+func CadenceOf(rrule string) calendar.Cadence {
 	parts := map[string]string{}
 	for _, p := range strings.Split(strings.ToUpper(rrule), ";") {
 		k, v, _ := strings.Cut(p, "=")
@@ -164,27 +166,27 @@ func CadenceOf(rrule string) Cadence {
 	switch parts["FREQ"] {
 	case "WEEKLY":
 		if strings.Contains(byday, ",") {
-			return CadenceOther // several days a week
+			return calendar.CadenceOther // several days a week
 		}
 		switch interval {
 		case "1":
-			return CadenceWeekly
+			return calendar.CadenceWeekly
 		case "2":
-			return CadenceBiweekly
+			return calendar.CadenceBiweekly
 		case "4":
-			return CadenceMonthly
+			return calendar.CadenceMonthly
 		}
 	case "MONTHLY":
 		if interval == "1" && !strings.Contains(byday, ",") && !strings.Contains(parts["BYMONTHDAY"], ",") {
-			return CadenceMonthly
+			return calendar.CadenceMonthly
 		}
 	case "DAILY":
 		switch interval {
 		case "7":
-			return CadenceWeekly
+			return calendar.CadenceWeekly
 		case "14":
-			return CadenceBiweekly
+			return calendar.CadenceBiweekly
 		}
 	}
-	return CadenceOther
+	return calendar.CadenceOther
 }

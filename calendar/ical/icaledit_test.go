@@ -1,4 +1,4 @@
-package calendar
+package ical
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"oneonone/calendar"
 )
 
 // Descriptions written by the table test.
@@ -289,7 +291,7 @@ func testChunks(data []byte) []string {
 	return out
 }
 
-func testFindEvent(events []Event, uid string, rid time.Time) int {
+func testFindEvent(events []calendar.Event, uid string, rid time.Time) int {
 	for i, e := range events {
 		if e.UID == uid && (rid.IsZero() && !e.IsOverride() || !rid.IsZero() && e.RecurrenceID.Equal(rid)) {
 			return i
@@ -300,7 +302,7 @@ func testFindEvent(events []Event, uid string, rid time.Time) int {
 
 // diffEvent lists the fields in which a and b differ, Description left out
 // when skipDesc.
-func diffEvent(a, b Event, skipDesc bool) []string {
+func diffEvent(a, b calendar.Event, skipDesc bool) []string {
 	var d []string
 	str := func(name, x, y string) {
 		if x != y {
@@ -363,10 +365,10 @@ func diffEvent(a, b Event, skipDesc bool) []string {
 
 func TestDiffEventKnowsEveryField(t *testing.T) {
 	// diffEvent names Event's fields one by one: a new field must be added there.
-	if n := reflect.TypeFor[Event]().NumField(); n != 19 {
+	if n := reflect.TypeFor[calendar.Event]().NumField(); n != 19 {
 		t.Errorf("Event has %d fields, diffEvent knows 19", n)
 	}
-	if n := reflect.TypeFor[Recurrence]().NumField(); n != 4 {
+	if n := reflect.TypeFor[calendar.Recurrence]().NumField(); n != 4 {
 		t.Errorf("Recurrence has %d fields, diffEvent knows 4", n)
 	}
 }
@@ -553,7 +555,7 @@ func TestSetDescriptionErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error; out:\n%s", out)
 			}
-			if errors.Is(err, ErrNotFound) != tt.notFound {
+			if errors.Is(err, calendar.ErrNotFound) != tt.notFound {
 				t.Errorf("errors.Is(%v, ErrNotFound) = %v", err, !tt.notFound)
 			}
 			for _, m := range tt.mention {
@@ -658,7 +660,7 @@ func FuzzSetDescription(f *testing.F) {
 			if ti >= 0 && perr == nil {
 				t.Fatalf("well-formed object, event there, but: %v", err)
 			}
-			if ti < 0 && len(before) > 0 && !errors.Is(err, ErrNotFound) {
+			if ti < 0 && len(before) > 0 && !errors.Is(err, calendar.ErrNotFound) {
 				t.Fatalf("event not there: error %v does not wrap ErrNotFound", err)
 			}
 			return

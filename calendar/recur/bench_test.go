@@ -1,4 +1,4 @@
-package calendar
+package recur_test
 
 import (
 	"fmt"
@@ -6,6 +6,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oneonone/calendar"
+	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
+	"oneonone/history"
 )
 
 // genBenchCalendar returns one VCALENDAR (Europe/Berlin, with its VTIMEZONE)
@@ -109,13 +114,13 @@ func BenchmarkExpand(b *testing.B) {
 	b.ReportAllocs()
 	var instances int
 	for b.Loop() {
-		evs, err := Parse(data, ParseOptions{Href: "bench.ics"})
+		evs, err := ical.Parse(data, ical.ParseOptions{Href: "bench.ics"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		instances = 0
-		for _, g := range GroupEvents(evs) {
-			ins, err := Expand(g, from, to, ExpandOptions{})
+		for _, g := range recur.GroupEvents(evs) {
+			ins, err := recur.Expand(g, from, to, recur.ExpandOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -127,16 +132,16 @@ func BenchmarkExpand(b *testing.B) {
 
 // BenchmarkExpandOnly is the expansion part of BenchmarkExpand alone.
 func BenchmarkExpandOnly(b *testing.B) {
-	evs, err := Parse(genBenchCalendar(1000), ParseOptions{Href: "bench.ics"})
+	evs, err := ical.Parse(genBenchCalendar(1000), ical.ParseOptions{Href: "bench.ics"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	groups := GroupEvents(evs)
+	groups := recur.GroupEvents(evs)
 	from, to := benchWindow()
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, g := range groups {
-			if _, err := Expand(g, from, to, ExpandOptions{}); err != nil {
+			if _, err := recur.Expand(g, from, to, recur.ExpandOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -145,11 +150,11 @@ func BenchmarkExpandOnly(b *testing.B) {
 
 func TestGenBenchCalendar(t *testing.T) {
 	data := genBenchCalendar(30)
-	evs, err := Parse(data, ParseOptions{Href: "bench.ics"})
+	evs, err := ical.Parse(data, ical.ParseOptions{Href: "bench.ics"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := GroupEvents(evs)
+	gs := recur.GroupEvents(evs)
 	if len(gs) != 30 || len(evs) != 30*5 {
 		t.Fatalf("%d groups, %d events", len(gs), len(evs))
 	}
@@ -159,7 +164,7 @@ func TestGenBenchCalendar(t *testing.T) {
 		if !g.Master.Recurring() || len(g.Master.Humans()) != 2 || len(g.Overrides) != 4 {
 			t.Errorf("%s: %+v", g.UID, g.Master)
 		}
-		ins, err := Expand(g, from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0), ExpandOptions{})
+		ins, err := recur.Expand(g, from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0), recur.ExpandOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +193,7 @@ func BenchmarkExpandClassify(b *testing.B) {
 	data := genBenchCalendar(1000)
 	from, to := benchWindow()
 	now := from.AddDate(0, 0, 8*7)
-	var rules DetectRules
+	var rules history.DetectRules
 	for i := range 40 {
 		rules.Me = append(rules.Me, fmt.Sprintf("lead%d@example.com", i))
 	}
@@ -196,24 +201,24 @@ func BenchmarkExpandClassify(b *testing.B) {
 	b.ReportAllocs()
 	var series, occurrences int
 	for b.Loop() {
-		evs, err := Parse(data, ParseOptions{Href: "bench.ics"})
+		evs, err := ical.Parse(data, ical.ParseOptions{Href: "bench.ics"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		series, occurrences = 0, 0
 		used := map[string]bool{}
-		for _, g := range GroupEvents(evs) {
-			v := Detect(g.Master, rules)
+		for _, g := range recur.GroupEvents(evs) {
+			v := history.Detect(g.Master, rules)
 			if !v.OneOnOne {
 				continue
 			}
-			s := Series{ID: g.UID, Pair: v.Pair(), Cadence: CadenceOf(g.Master.Recurrence.RRules[0])}
-			ins, err := Expand(g, from, to, ExpandOptions{})
+			s := calendar.Series{ID: g.UID, Pair: v.Pair(), Cadence: history.CadenceOf(g.Master.Recurrence.RRules[0])}
+			ins, err := recur.Expand(g, from, to, recur.ExpandOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			series++
-			occurrences += len(Classify(&s, ins, nil, used, now))
+			occurrences += len(history.Classify(&s, ins, nil, used, now))
 		}
 	}
 	if series != 1000 {

@@ -1,4 +1,4 @@
-package calendar
+package ical
 
 import (
 	"encoding/binary"
@@ -13,6 +13,8 @@ import (
 	_ "time/tzdata" // TZIDs resolve the same on hosts without a zoneinfo database
 
 	"github.com/emersion/go-ical"
+
+	"oneonone/calendar/recur"
 )
 
 // zoneResolver turns the TZID parameters of one VCALENDAR into locations
@@ -309,7 +311,7 @@ func locationFromVTimezone(id string, vtz *ical.Component) (loc *time.Location, 
 		if r := recover(); r != nil {
 			loc, err = nil, fmt.Errorf("build zone from VTIMEZONE: panic: %v", r)
 		}
-		if errors.Is(err, errBudget) {
+		if errors.Is(err, recur.ErrBudget) {
 			return // a slow moment is no property of the component
 		}
 		vtzCache.Lock()
@@ -422,7 +424,7 @@ func buildVTimezone(id string, vtz *ical.Component) (*time.Location, error) {
 		if startP == nil {
 			continue
 		}
-		start, isUTC, _, err := parseWall(startP.Value, startP.Params.Get(ical.ParamValue))
+		start, isUTC, _, err := recur.ParseWall(startP.Value, startP.Params.Get(ical.ParamValue))
 		if err != nil {
 			continue
 		}
@@ -431,7 +433,7 @@ func buildVTimezone(id string, vtz *ical.Component) (*time.Location, error) {
 		}
 		walls = append(walls, start)
 		for _, rp := range obs.Props.Values(ical.PropRecurrenceRule) {
-			spec, _, err := parseRule(rp.Value, start, dtFloating, func(u time.Time) time.Time {
+			spec, _, err := recur.ParseRule(rp.Value, start, recur.KindFloating, func(u time.Time) time.Time {
 				return u.Add(time.Duration(from) * time.Second)
 			})
 			if err != nil {
@@ -444,7 +446,7 @@ func buildVTimezone(id string, vtz *ical.Component) (*time.Location, error) {
 				begin = start
 			}
 			end := hi.Add(time.Duration(from) * time.Second)
-			err = spec.iterate(begin, end, newBudget(vtzMaxOnsets, time.Second), func(w time.Time) bool {
+			err = spec.Walk(begin, end, vtzMaxOnsets, time.Second, func(w time.Time) bool {
 				walls = append(walls, w)
 				return true
 			})
@@ -458,7 +460,7 @@ func buildVTimezone(id string, vtz *ical.Component) (*time.Location, error) {
 				if i := strings.IndexByte(v, '/'); i >= 0 {
 					v = v[:i]
 				}
-				w, isUTC, _, err := parseWall(v, "")
+				w, isUTC, _, err := recur.ParseWall(v, "")
 				if err != nil {
 					continue
 				}
@@ -561,42 +563,4 @@ func encodeTZif(initial tzKind, kinds []tzKind, tx []tzOnset) []byte {
 	b = append(b, abbrev...)
 	b = append(b, '\n', '\n')
 	return b
-}
-
-// wallOf returns the wall clock of t as a time in UTC: the space in which
-// recurrence rules are expanded (RFC 5545 §3.3.10 works on local time).
-func wallOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	hh, mm, ss := t.Clock()
-	return time.Date(y, m, d, hh, mm, ss, 0, time.UTC)
-}
-
-// inZone places the wall clock w (a time in UTC) in loc as RFC 5545 §3.3.5
-// asks: a time that occurs twice means the first occurrence, and a time in a
-// gap is read with the offset from before the gap.
-func inZone(w time.Time, loc *time.Location) time.Time {
-	y, m, d := w.Date()
-	hh, mm, ss := w.Clock()
-	t := time.Date(y, m, d, hh, mm, ss, 0, loc)
-	if loc == time.UTC {
-		return t
-	}
-	_, off := t.Zone()
-	_, offA := t.Add(-26 * time.Hour).Zone()
-	_, offB := t.Add(26 * time.Hour).Zone()
-	if offA == off && offB == off {
-		return t
-	}
-	ws := w.Unix()
-	var best time.Time
-	for _, o := range [...]int{offA, off, offB} {
-		c := time.Unix(ws-int64(o), 0).In(loc)
-		if _, co := c.Zone(); co == o && (best.IsZero() || c.Before(best)) {
-			best = c
-		}
-	}
-	if !best.IsZero() {
-		return best
-	}
-	return time.Unix(ws-int64(min(offA, off, offB)), 0).In(loc)
 }

@@ -1,4 +1,4 @@
-package calendar
+package ical
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oneonone/calendar"
 )
 
 // Where the X-ALT-DESC fixtures come from: the shared corpus
@@ -342,7 +344,7 @@ func TestSetAltDescriptionErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error; out:\n%s", out)
 			}
-			if errors.Is(err, ErrNotFound) != tt.notFound {
+			if errors.Is(err, calendar.ErrNotFound) != tt.notFound {
 				t.Errorf("errors.Is(%v, ErrNotFound) = %v", err, !tt.notFound)
 			}
 			if !strings.Contains(err.Error(), tt.uid) {
@@ -381,12 +383,12 @@ func TestSetAltDescriptionCorpus(t *testing.T) {
 				out, _, err := SetAltDescription(data, e.UID, e.RecurrenceID, html)
 				checkNoPanic(t, err)
 				if !bytes.Contains(bytes.ToUpper(data), []byte("X-ALT-DESC")) {
-					if !errors.Is(err, ErrNotFound) {
+					if !errors.Is(err, calendar.ErrNotFound) {
 						t.Fatalf("no X-ALT-DESC in the file, but: %v", err)
 					}
 					return
 				}
-				if e.AltDescription == "" && errors.Is(err, ErrNotFound) {
+				if e.AltDescription == "" && errors.Is(err, calendar.ErrNotFound) {
 					return // the event has none; another in the file has
 				}
 				if err != nil {
@@ -435,7 +437,7 @@ func FuzzSetAltDescription(f *testing.F) {
 			if ti >= 0 && perr == nil && before[ti].AltDescription != "" {
 				t.Fatalf("well-formed object, event with X-ALT-DESC there, but: %v", err)
 			}
-			if ti < 0 && len(before) > 0 && !errors.Is(err, ErrNotFound) {
+			if ti < 0 && len(before) > 0 && !errors.Is(err, calendar.ErrNotFound) {
 				t.Fatalf("event not there: error %v does not wrap ErrNotFound", err)
 			}
 			return
@@ -489,4 +491,15 @@ func FuzzSetAltDescription(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkNoPanic fails when err reports a recovered panic.
+func checkNoPanic(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if s := err.Error(); strings.Contains(s, "internal error") || strings.Contains(s, "rule engine") || strings.Contains(s, "panic") && !strings.Contains(s, "go-ical: panic") {
+		t.Fatalf("recovered panic: %v", err)
+	}
 }

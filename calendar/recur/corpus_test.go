@@ -1,4 +1,4 @@
-package calendar
+package recur_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oneonone/calendar"
+	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
 )
 
 // The corpus is public test material kept outside the repository; its
@@ -17,7 +21,7 @@ func corpusDir(t *testing.T, sub string) string {
 	t.Helper()
 	dir := os.Getenv("ONEONONE_CORPUS")
 	if dir == "" {
-		t.Skip("ONEONONE_CORPUS is not set: corpus tests skipped (e.g. ONEONONE_CORPUS=/work/shared/corpus go test ./calendar/)")
+		t.Skip("ONEONONE_CORPUS is not set: corpus tests skipped (e.g. ONEONONE_CORPUS=/work/shared/corpus go test ./calendar/recur/)")
 	}
 	dir = filepath.Join(dir, sub)
 	if _, err := os.Stat(dir); err != nil {
@@ -131,27 +135,27 @@ func vectorICS(v rruleVector) string {
 // parseVecTime reads a corpus value in the vector's zone.
 func parseVecTime(s string, loc *time.Location) time.Time {
 	val, date, utc := vecTime(s)
-	w, _, _, err := parseWall(val, "")
+	w, _, _, err := recur.ParseWall(val, "")
 	if err != nil {
 		panic(err)
 	}
 	if utc || date && loc == nil {
 		return w
 	}
-	return inZone(w, loc)
+	return recur.InZone(w, loc)
 }
 
 // runVector expands the vector and returns the instances as the corpus
 // writes them. rfc selects RFC 5545 DTSTART semantics (see Expand).
 func runVector(v rruleVector, rfc bool) ([]string, error) {
-	evs, err := Parse([]byte(vectorICS(v)), ParseOptions{Href: "vector"})
+	evs, err := ical.Parse([]byte(vectorICS(v)), ical.ParseOptions{Href: "vector"})
 	if len(evs) != 1 {
 		return nil, fmt.Errorf("parse: %d events, err %v", len(evs), err)
 	}
 	if err != nil && strings.Contains(err.Error(), "rule ignored") {
 		return nil, err // a rule or part was dropped
 	}
-	g := GroupEvents(evs)[0]
+	g := recur.GroupEvents(evs)[0]
 	loc := g.Master.Start.Location()
 	from := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -170,7 +174,7 @@ func runVector(v rruleVector, rfc bool) ([]string, error) {
 	if v.IsPrefix {
 		limit = len(v.Expected)
 	}
-	ins, err := expand(g, from, to, ExpandOptions{Limit: limit}, rfc)
+	ins, err := recur.ExpandMode(g, from, to, recur.ExpandOptions{Limit: limit}, rfc)
 	if v.IsPrefix && err != nil && strings.Contains(err.Error(), "truncated") {
 		err = nil
 	}
@@ -280,7 +284,7 @@ func TestRRuleDateutilErrors(t *testing.T) {
 		"dateutil:testStrUntilMustBeUTC":      true,
 	}
 	for _, v := range loadVectors(t, "dateutil_errors.json") {
-		evs, err := Parse([]byte(vectorICS(v)), ParseOptions{Href: "vector"})
+		evs, err := ical.Parse([]byte(vectorICS(v)), ical.ParseOptions{Href: "vector"})
 		if err == nil {
 			t.Errorf("%s: Parse accepted %q without an error", v.Name, ruleOf(v))
 			continue
@@ -392,7 +396,7 @@ func deref(s *string) string {
 type icsCal struct {
 	t      *testing.T
 	name   string
-	groups []Group
+	groups []recur.Group
 }
 
 func openICS(t *testing.T, rel string, def *time.Location) *icsCal {
@@ -401,28 +405,28 @@ func openICS(t *testing.T, rel string, def *time.Location) *icsCal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, err := Parse(b, ParseOptions{Href: rel, DefaultZone: def})
+	evs, err := ical.Parse(b, ical.ParseOptions{Href: rel, DefaultZone: def})
 	if err != nil {
 		t.Logf("%s: %v", rel, err)
 	}
 	if len(evs) == 0 {
 		t.Fatalf("%s: no events", rel)
 	}
-	return &icsCal{t: t, name: rel, groups: GroupEvents(evs)}
+	return &icsCal{t: t, name: rel, groups: recur.GroupEvents(evs)}
 }
 
 // pyVisible is what python-recurring-ical-events returns: EXDATE removes an
 // occurrence, STATUS:CANCELLED does not.
-func pyVisible(i Instance) bool { return !i.Cancelled || i.Event.Cancelled() }
+func pyVisible(i recur.Instance) bool { return !i.Cancelled || i.Event.Cancelled() }
 
 // expandAll expands every group over [from, to) padded by 40 days (so that
 // long occurrences starting earlier are seen) and keeps those overlapping
 // the interval for which overlaps says so.
-func (c *icsCal) expandAll(from, to time.Time, overlaps func(Instance) bool) []Instance {
+func (c *icsCal) expandAll(from, to time.Time, overlaps func(recur.Instance) bool) []recur.Instance {
 	c.t.Helper()
-	var out []Instance
+	var out []recur.Instance
 	for _, g := range c.groups {
-		ins, err := Expand(g, from.AddDate(0, 0, -40), to.AddDate(0, 0, 40), ExpandOptions{})
+		ins, err := recur.Expand(g, from.AddDate(0, 0, -40), to.AddDate(0, 0, 40), recur.ExpandOptions{})
 		if err != nil {
 			c.t.Logf("%s: expand %q: %v", c.name, g.UID, err)
 		}
@@ -437,8 +441,8 @@ func (c *icsCal) expandAll(from, to time.Time, overlaps func(Instance) bool) []I
 }
 
 // between returns the visible occurrences overlapping the instants [a, b).
-func (c *icsCal) between(a, b time.Time) []Instance {
-	return c.expandAll(a, b, func(i Instance) bool {
+func (c *icsCal) between(a, b time.Time) []recur.Instance {
+	return c.expandAll(a, b, func(i recur.Instance) bool {
 		if i.End.After(i.Start) {
 			return i.Start.Before(b) && i.End.After(a)
 		}
@@ -448,9 +452,9 @@ func (c *icsCal) between(a, b time.Time) []Instance {
 
 // betweenLocal is between for bounds given as wall clocks, compared with each
 // occurrence in its own zone (python-recurring-ical-events with dates).
-func (c *icsCal) betweenLocal(a, b time.Time) []Instance {
-	return c.expandAll(a.Add(-14*time.Hour), b.Add(14*time.Hour), func(i Instance) bool {
-		s, e := wallOf(i.Start), wallOf(i.End.In(i.Start.Location()))
+func (c *icsCal) betweenLocal(a, b time.Time) []recur.Instance {
+	return c.expandAll(a.Add(-14*time.Hour), b.Add(14*time.Hour), func(i recur.Instance) bool {
+		s, e := recur.Wall(i.Start), recur.Wall(i.End.In(i.Start.Location()))
 		if e.After(s) {
 			return s.Before(b) && e.After(a)
 		}
@@ -459,12 +463,12 @@ func (c *icsCal) betweenLocal(a, b time.Time) []Instance {
 }
 
 // at returns the visible occurrences overlapping a calendar day.
-func (c *icsCal) at(y int, m time.Month, d int) []Instance {
+func (c *icsCal) at(y int, m time.Month, d int) []recur.Instance {
 	a := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return c.betweenLocal(a, a.AddDate(0, 0, 1))
 }
 
-func summaries(ins []Instance) []string {
+func summaries(ins []recur.Instance) []string {
 	var out []string
 	for _, i := range ins {
 		out = append(out, i.Event.Summary)
@@ -510,18 +514,18 @@ func TestCorpusNoPanic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := ruleWork.Load()
-			evs, perr := Parse(b, ParseOptions{Href: rel})
+			before := recur.RuleWork.Load()
+			evs, perr := ical.Parse(b, ical.ParseOptions{Href: rel})
 			var errs []error
 			n := 0
-			groups := GroupEvents(evs)
+			groups := recur.GroupEvents(evs)
 			for _, g := range groups {
-				ins, err := Expand(g, from, to, ExpandOptions{Limit: 100000})
+				ins, err := recur.Expand(g, from, to, recur.ExpandOptions{Limit: 100000})
 				if err != nil {
 					errs = append(errs, err)
 				}
 				n += len(ins)
-				SeriesEnd(g)
+				recur.SeriesEnd(g)
 			}
 			for _, e := range append(errs, perr) {
 				if e != nil && (strings.Contains(e.Error(), "internal error") || strings.Contains(e.Error(), "rule engine")) {
@@ -547,7 +551,7 @@ func TestCorpusExpectations(t *testing.T) {
 				t.Fatalf("2020-01-%d: %d occurrences, want 1", d, len(ins))
 			}
 			i := ins[0]
-			if i.Cancelled != cancelled || (i.Event.Status == StatusCancelled) != cancelled {
+			if i.Cancelled != cancelled || (i.Event.Status == calendar.StatusCancelled) != cancelled {
 				t.Errorf("2020-01-%d: cancelled=%v status=%q, want cancelled=%v", d, i.Cancelled, i.Event.Status, cancelled)
 			}
 			if !cancelled && i.Event.Status != "" {
@@ -613,7 +617,7 @@ func TestCorpusExpectations(t *testing.T) {
 		c := openICS(t, "vobject/NoInstancesTest.ics", nil)
 		var all, live int
 		for _, g := range c.groups {
-			ins, err := Expand(g, utcDay(1900, 1, 1), utcDay(2100, 1, 1), ExpandOptions{})
+			ins, err := recur.Expand(g, utcDay(1900, 1, 1), utcDay(2100, 1, 1), recur.ExpandOptions{})
 			if err != nil {
 				t.Error(err)
 			}
@@ -635,7 +639,7 @@ func TestCorpusExpectations(t *testing.T) {
 		for _, g := range c.groups {
 			got[g.Master.Summary] = g.Master.Status
 		}
-		want := map[string]string{"Tentative": StatusTentative, "Confirmed": StatusConfirmed, "Cancelled": StatusCancelled, "No Status": ""}
+		want := map[string]string{"Tentative": calendar.StatusTentative, "Confirmed": calendar.StatusConfirmed, "Cancelled": calendar.StatusCancelled, "No Status": ""}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("statuses %v, want %v", got, want)
 		}
@@ -798,7 +802,7 @@ func TestCorpusExpectations(t *testing.T) {
 			if g.Master == nil {
 				continue
 			}
-			ins, err := Expand(g, utcDay(1900, 1, 1), utcDay(2100, 1, 1), ExpandOptions{})
+			ins, err := recur.Expand(g, utcDay(1900, 1, 1), utcDay(2100, 1, 1), recur.ExpandOptions{})
 			if err != nil {
 				t.Error(err)
 			}

@@ -1,4 +1,4 @@
-package calendar
+package ical
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"oneonone/calendar"
 )
 
 // SetDescription returns data, an iCalendar object (one CalDAV object
@@ -74,8 +76,8 @@ func SetDescription(data []byte, uid string, rid time.Time, desc string) (out []
 
 // textProp is what the edits of an event's TEXT properties differ in.
 type textProp struct {
-	name  string               // in errors: "description", "X-ALT-DESC"
-	field func(*Event) *string // the Event field Parse reads it into
+	name  string                        // in errors: "description", "X-ALT-DESC"
+	field func(*calendar.Event) *string // the Event field Parse reads it into
 	// mustExist: the edit never adds the property, so an empty value
 	// is only "unchanged" once edit has found it.
 	mustExist bool
@@ -106,7 +108,7 @@ func setText(data []byte, uid string, rid time.Time, v string, p textProp) (out 
 	}
 	ti := findEvent(events, uid, rid)
 	if ti < 0 {
-		return nil, "", fmt.Errorf("set %s of %s: %w", p.name, what, ErrNotFound)
+		return nil, "", fmt.Errorf("set %s of %s: %w", p.name, what, calendar.ErrNotFound)
 	}
 	v = normalizeNewlines(v)
 	old = *p.field(&events[ti])
@@ -171,7 +173,7 @@ func SetAltDescription(data []byte, uid string, rid time.Time, html string) (out
 }
 
 // errNoAltDesc says that the event has no HTML X-ALT-DESC to edit.
-var errNoAltDesc = fmt.Errorf("no X-ALT-DESC;FMTTYPE=text/html in the event: %w", ErrNotFound)
+var errNoAltDesc = fmt.Errorf("no X-ALT-DESC;FMTTYPE=text/html in the event: %w", calendar.ErrNotFound)
 
 // locateAltDescription returns the index into lines of the content line
 // that Parse reads as the AltDescription of the event (uid, rid). As
@@ -213,7 +215,7 @@ func locateAltDescription(data []byte, lines []contentLine, opt ParseOptions, ui
 
 // findEvent returns the index of the first event with UID uid that is the
 // master (rid zero) or the override of the instant rid, or -1.
-func findEvent(events []Event, uid string, rid time.Time) int {
+func findEvent(events []calendar.Event, uid string, rid time.Time) int {
 	for i := range events {
 		e := &events[i]
 		if e.UID != uid {
@@ -577,12 +579,12 @@ func locateDescription(data []byte, lines []contentLine, blocks []veventBlock, o
 	return k, nil
 }
 
-func descriptionOf(e *Event) *string    { return &e.Description }
-func altDescriptionOf(e *Event) *string { return &e.AltDescription }
+func descriptionOf(e *calendar.Event) *string    { return &e.Description }
+func altDescriptionOf(e *calendar.Event) *string { return &e.AltDescription }
 
 // editedFieldOnly reports whether after is before with the field of event
 // ti that field points to set to v, and nothing else changed.
-func editedFieldOnly(before, after []Event, ti int, field func(*Event) *string, v string) bool {
+func editedFieldOnly(before, after []calendar.Event, ti int, field func(*calendar.Event) *string, v string) bool {
 	if len(before) != len(after) || *field(&after[ti]) != v {
 		return false
 	}

@@ -1,4 +1,4 @@
-package calendar
+package ical
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
+
+	"oneonone/calendar"
+	"oneonone/calendar/recur"
 )
 
 // ParseOptions tunes Parse.
@@ -36,7 +39,7 @@ const maxErrors = 50
 // override, which then starts at its RECURRENCE-ID. Rules that cannot be
 // used (bad FREQ, unknown parts) are reported and left out of Recurrence,
 // so the event reads as a one-off.
-func Parse(data []byte, opt ParseOptions) (events []Event, err error) {
+func Parse(data []byte, opt ParseOptions) (events []calendar.Event, err error) {
 	p := &parser{href: opt.Href, name: opt.Href, def: opt.DefaultZone, reportedTZ: make(map[string]bool)}
 	if p.def == nil {
 		p.def = time.UTC
@@ -75,7 +78,7 @@ func Parse(data []byte, opt ParseOptions) (events []Event, err error) {
 			}
 		}
 	}
-	p.events = make([]Event, 0, n)
+	p.events = make([]calendar.Event, 0, n)
 	for _, cal := range cals {
 		p.calendar(cal, allTZ)
 	}
@@ -87,7 +90,7 @@ type parser struct {
 	href       string // ParseOptions.Href, for the events
 	name       string // the object's name in messages
 	def        *time.Location
-	events     []Event
+	events     []calendar.Event
 	dateRIDs   []int // indexes of overrides whose RECURRENCE-ID is a DATE
 	errs       []error
 	reportedTZ map[string]bool
@@ -471,14 +474,14 @@ type dateValue struct {
 // §3.3.5): UTC when it ends in Z, in its TZID when it has one, else in
 // floating (the calendar's zone for DTSTART, DTSTART's zone for the others).
 func (p *parser) readDate(zr *zoneResolver, prop *ical.Prop, value string, floating *time.Location, uid string) (dateValue, error) {
-	w, utc, date, err := parseWall(value, prop.Params.Get(ical.ParamValue))
+	w, utc, date, err := recur.ParseWall(value, prop.Params.Get(ical.ParamValue))
 	if err != nil {
 		return dateValue{}, err
 	}
 	tzid := prop.Params.Get(ical.PropTimezoneID)
 	switch {
 	case date:
-		return dateValue{t: inZone(w, zr.floating), date: true}, nil
+		return dateValue{t: recur.InZone(w, zr.floating), date: true}, nil
 	case utc:
 		if tzid != "" {
 			p.eventErr(uid, prop.Name, "UTC value %q with TZID %q: TZID ignored", value, tzid)
@@ -490,9 +493,9 @@ func (p *parser) readDate(zr *zoneResolver, prop *ical.Prop, value string, float
 			p.reportedTZ[normalizeTZID(tzid)] = true
 			p.eventErr(uid, prop.Name, "%v", zerr)
 		}
-		return dateValue{t: inZone(w, loc)}, nil
+		return dateValue{t: recur.InZone(w, loc)}, nil
 	}
-	return dateValue{t: inZone(w, floating), floating: true}, nil
+	return dateValue{t: recur.InZone(w, floating), floating: true}, nil
 }
 
 // readDates reads a multi-valued EXDATE, RDATE or RECURRENCE-ID. For a
@@ -536,7 +539,7 @@ type nominal struct {
 
 func (d nominal) add(t time.Time) time.Time {
 	if d.days != 0 {
-		t = inZone(wallOf(t).AddDate(0, 0, d.days), t.Location())
+		t = recur.InZone(recur.Wall(t).AddDate(0, 0, d.days), t.Location())
 	}
 	return t.Add(d.secs)
 }
@@ -601,11 +604,11 @@ func parseDuration(s string) (nominal, bool) {
 func atClockOf(d, ref time.Time) time.Time {
 	y, m, day := d.Date()
 	hh, mm, ss := ref.Clock()
-	return inZone(time.Date(y, m, day, hh, mm, ss, 0, time.UTC), ref.Location())
+	return recur.InZone(time.Date(y, m, day, hh, mm, ss, 0, time.UTC), ref.Location())
 }
 
 func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
-	e := Event{Href: p.href}
+	e := calendar.Event{Href: p.href}
 	e.UID = strings.TrimSpace(text(c.Props.Get(ical.PropUID)))
 	uid := e.UID
 	if uid == "" {
@@ -653,8 +656,8 @@ func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
 		e.RecurrenceID = rid.t
 		if rid.floating {
 			// A floating RECURRENCE-ID is read in DTSTART's zone.
-			w := wallOf(rid.t)
-			e.RecurrenceID = inZone(w, loc)
+			w := recur.Wall(rid.t)
+			e.RecurrenceID = recur.InZone(w, loc)
 		}
 	}
 
@@ -720,28 +723,28 @@ func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
 
 func defaultEnd(start dateValue) time.Time {
 	if start.date {
-		return inZone(wallOf(start.t).AddDate(0, 0, 1), start.t.Location())
+		return recur.InZone(recur.Wall(start.t).AddDate(0, 0, 1), start.t.Location())
 	}
 	return start.t
 }
 
 // recurrence reads RRULE, RDATE and EXDATE of a master (RFC 5545 §3.8.5).
-func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *Event, start dateValue, uid string) {
+func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *calendar.Event, start dateValue, uid string) {
 	loc := start.t.Location()
-	kind := dtZoned
+	kind := recur.KindZoned
 	switch {
 	case start.date:
-		kind = dtDate
+		kind = recur.KindDate
 	case start.floating:
-		kind = dtFloating
+		kind = recur.KindFloating
 	case start.utc:
-		kind = dtUTC
+		kind = recur.KindUTC
 	}
-	toWall := func(u time.Time) time.Time { return wallOf(u.In(loc)) }
-	r := &Recurrence{}
+	toWall := func(u time.Time) time.Time { return recur.Wall(u.In(loc)) }
+	r := &calendar.Recurrence{}
 	seen := make(map[string]bool)
 	for _, rp := range c.Props.Values(ical.PropRecurrenceRule) {
-		spec, warns, err := parseRule(rp.Value, wallOf(start.t), kind, toWall)
+		spec, warns, err := recur.ParseRule(rp.Value, recur.Wall(start.t), kind, toWall)
 		if err != nil {
 			p.eventErr(uid, "RRULE", "%v: rule ignored", err)
 			continue
@@ -749,9 +752,9 @@ func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *Event, start
 		for _, w := range warns {
 			p.eventErr(uid, "RRULE", "%s", w)
 		}
-		if !seen[spec.text] {
-			seen[spec.text] = true
-			r.RRules = append(r.RRules, spec.text)
+		if !seen[spec.Text()] {
+			seen[spec.Text()] = true
+			r.RRules = append(r.RRules, spec.Text())
 		}
 	}
 	if len(c.Props.Values("EXRULE")) > 0 {
@@ -763,7 +766,7 @@ func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *Event, start
 			return atClockOf(v.t, start.t)
 		}
 		if v.floating {
-			return inZone(wallOf(v.t), loc)
+			return recur.InZone(recur.Wall(v.t), loc)
 		}
 		return v.t
 	}
@@ -813,8 +816,8 @@ func (p *parser) fixDateRecurrenceIDs() {
 // readAttendee reads an ATTENDEE or ORGANIZER (RFC 5545 §3.8.4.1, §3.8.4.3):
 // a mailto: address, else the EMAIL parameter (RFC 7986; Apple puts
 // urn:uuid: values there), else a bare address.
-func readAttendee(prop *ical.Prop) Attendee {
-	a := Attendee{
+func readAttendee(prop *ical.Prop) calendar.Attendee {
+	a := calendar.Attendee{
 		Name:     strings.TrimSpace(decodeCaret(prop.Params.Get(ical.ParamCommonName))),
 		CUType:   strings.ToUpper(strings.TrimSpace(prop.Params.Get(ical.ParamCalendarUserType))),
 		PartStat: strings.ToUpper(strings.TrimSpace(prop.Params.Get(ical.ParamParticipationStatus))),
@@ -822,13 +825,13 @@ func readAttendee(prop *ical.Prop) Attendee {
 	v := strings.TrimSpace(prop.Value)
 	switch {
 	case len(v) >= 7 && strings.EqualFold(v[:7], "mailto:"):
-		a.Email = NormalizeEmail(v)
+		a.Email = calendar.NormalizeEmail(v)
 	case strings.Contains(v, "@") && !strings.Contains(v, ":"):
-		a.Email = NormalizeEmail(v)
+		a.Email = calendar.NormalizeEmail(v)
 	}
 	if !strings.Contains(a.Email, "@") {
 		a.Email = ""
-		if em := NormalizeEmail(prop.Params.Get("EMAIL")); strings.Contains(em, "@") {
+		if em := calendar.NormalizeEmail(prop.Params.Get("EMAIL")); strings.Contains(em, "@") {
 			a.Email = em
 		}
 	}

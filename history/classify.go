@@ -1,7 +1,10 @@
-package calendar
+package history
 
 import (
 	"time"
+
+	"oneonone/calendar"
+	"oneonone/calendar/recur"
 )
 
 // Classify gives each instance of a 1:1 series its state (DESIGN.md,
@@ -24,10 +27,10 @@ import (
 //   - moved by an override of that very slot: postponed or advanced (a
 //     THISANDFUTURE override moves the series itself, not the slot);
 //   - otherwise held once started, upcoming before.
-func Classify(s *Series, inst []Instance, oneOffs []*Event, used map[string]bool, now time.Time) []Occurrence {
-	out := make([]Occurrence, 0, len(inst))
+func Classify(s *calendar.Series, inst []recur.Instance, oneOffs []*calendar.Event, used map[string]bool, now time.Time) []calendar.Occurrence {
+	out := make([]calendar.Occurrence, 0, len(inst))
 	for i, in := range inst {
-		o := Occurrence{
+		o := calendar.Occurrence{
 			SeriesID:      s.ID,
 			Pair:          s.Pair,
 			OriginalStart: in.OriginalStart,
@@ -36,26 +39,26 @@ func Classify(s *Series, inst []Instance, oneOffs []*Event, used map[string]bool
 		}
 		switch {
 		case in.Cancelled:
-			o.State = StateSkipped
+			o.State = calendar.StateSkipped
 			prev, next := neighbours(inst, i, s.Cadence)
 			if mk := findMakeUp(oneOffs, used, in.OriginalStart, prev, next); mk != nil {
 				used[mk.UID] = true
 				o.Start, o.End, o.MadeUpBy = mk.Start, mk.End, mk.UID
-				o.State = StatePostponed
+				o.State = calendar.StatePostponed
 				if mk.Start.Before(in.OriginalStart) {
-					o.State = StateAdvanced
+					o.State = calendar.StateAdvanced
 				}
 			}
 		case declined(in.Event, s.Pair):
-			o.State = StateDeclined
+			o.State = calendar.StateDeclined
 		case movedSlot(in) && in.Start.After(in.OriginalStart):
-			o.State = StatePostponed
+			o.State = calendar.StatePostponed
 		case movedSlot(in) && in.Start.Before(in.OriginalStart):
-			o.State = StateAdvanced
+			o.State = calendar.StateAdvanced
 		case in.Start.Before(now):
-			o.State = StateHeld
+			o.State = calendar.StateHeld
 		default:
-			o.State = StateUpcoming
+			o.State = calendar.StateUpcoming
 		}
 		out = append(out, o)
 	}
@@ -63,17 +66,17 @@ func Classify(s *Series, inst []Instance, oneOffs []*Event, used map[string]bool
 }
 
 // movedSlot reports whether an override of this very slot sets its start.
-func movedSlot(in Instance) bool {
+func movedSlot(in recur.Instance) bool {
 	return in.Override && in.Event != nil && in.Event.RecurrenceID.Equal(in.OriginalStart)
 }
 
 // declined reports whether one of the pair declined the event.
-func declined(ev *Event, p Pair) bool {
+func declined(ev *calendar.Event, p calendar.Pair) bool {
 	if ev == nil {
 		return false
 	}
 	for _, a := range ev.Participants() {
-		if a.PartStat == PartStatDeclined && p.Has(a.Email) {
+		if a.PartStat == calendar.PartStatDeclined && p.Has(a.Email) {
 			return true
 		}
 	}
@@ -82,7 +85,7 @@ func declined(ev *Event, p Pair) bool {
 
 // neighbours returns the original starts of the slots before and after
 // instance i; one cadence period away when there is none.
-func neighbours(inst []Instance, i int, c Cadence) (prev, next time.Time) {
+func neighbours(inst []recur.Instance, i int, c calendar.Cadence) (prev, next time.Time) {
 	period := c.Period()
 	if period == 0 {
 		period = 7 * 24 * time.Hour
@@ -99,8 +102,8 @@ func neighbours(inst []Instance, i int, c Cadence) (prev, next time.Time) {
 }
 
 // findMakeUp picks the one-off that makes up a slot cancelled at orig.
-func findMakeUp(oneOffs []*Event, used map[string]bool, orig, prev, next time.Time) *Event {
-	var before *Event
+func findMakeUp(oneOffs []*calendar.Event, used map[string]bool, orig, prev, next time.Time) *calendar.Event {
+	var before *calendar.Event
 	for _, ev := range oneOffs {
 		if used[ev.UID] {
 			continue
