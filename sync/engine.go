@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	gosync "sync"
 	"time"
 
@@ -286,7 +285,7 @@ func countFullChanges(known map[string]string, put []calendar.Object) int {
 // rebuild recognises the source's series in the stored objects, expands
 // and classifies their occurrences, merges them with the stored history and
 // saves the result in one transaction.
-func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries int, targets []Target, problems []error, err error) {
+func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries int, targets []history.Target, problems []error, err error) {
 	var events []calendar.Event
 	for _, cal := range cals {
 		objs, err := e.Store.Objects(ns.Name, cal.ID)
@@ -315,7 +314,7 @@ func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries 
 	if err != nil {
 		return objects, 0, nil, problems, err
 	}
-	h := Build(BuildInput{
+	h := history.Build(history.Input{
 		Source: ns.Name,
 		Events: events,
 		Stored: stored,
@@ -348,9 +347,4 @@ func (e *Engine) history() time.Duration {
 		return e.History
 	}
 	return 53 * 7 * 24 * time.Hour
-}
-
-// sortSeries orders series by ID.
-func sortSeries(s []calendar.Series) {
-	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
 }

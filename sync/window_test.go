@@ -9,11 +9,10 @@ import (
 	"oneonone/calendar"
 	"oneonone/history"
 	"oneonone/store"
-	"oneonone/sync"
 )
 
 // TestBuildWindowKeepsTheSameHistory: reading and saving only the recompute
-// window (BuildInput.OccurrencesFrom, store.SaveHistoryFrom, as the engine
+// window (history.Input.OccurrencesFrom, store.SaveHistoryFrom, as the engine
 // does) leaves exactly the history that reading and saving all of it
 // does, cycle after cycle over two years of edits: moved, cancelled and
 // declined slots, a slot moved into the window from before it, an "all
@@ -70,7 +69,7 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := sync.BuildInput{
+			in := history.Input{
 				Source: "team", Events: events, Stored: stored,
 				Rules: history.DetectRules{Me: []string{"anna@example.com"}},
 				Now:   now, Horizon: 14 * 24 * time.Hour, History: kept,
@@ -80,7 +79,7 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 			} else {
 				in.OccurrencesFrom = st.OccurrencesFrom
 			}
-			res := sync.Build(in)
+			res := history.Build(in)
 			if res.Err != nil {
 				t.Fatalf("%s %s: %v", now.Format(time.DateOnly), mode, res.Err)
 			}
@@ -88,7 +87,7 @@ func TestBuildWindowKeepsTheSameHistory(t *testing.T) {
 				err = st.SaveHistory("team", res.Series, res.Occurrences)
 			} else {
 				if !res.From.Equal(now.Add(-kept)) {
-					t.Fatalf("BuildResult.From = %s, want %s", res.From, now.Add(-kept))
+					t.Fatalf("history.Result.From = %s, want %s", res.From, now.Add(-kept))
 				}
 				err = st.SaveHistoryFrom("team", res.Series, res.Occurrences, res.From)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
+	"oneonone/history"
 )
 
 // maxConflictRetries bounds re-read, re-merge, retry after a 412.
@@ -69,7 +70,7 @@ type AltDescriber interface {
 type objectWrite struct {
 	href    string
 	cal     string
-	targets []Target
+	targets []history.Target
 	blocks  []agenda.Block // the block of each target
 }
 
@@ -80,7 +81,7 @@ type objectWrite struct {
 // may not edit, and never one whose attendees the server would notify.
 // A write the server keeps refusing is that object's problem (returned in
 // problems, retried with a growing pause), not the source's failure.
-func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []Target) (sum Blocks, problems []error, err error) {
+func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []history.Target) (sum Blocks, problems []error, err error) {
 	w, ok := ns.Source.(Writer)
 	if !ok || e.Agenda == nil {
 		return sum, nil, nil

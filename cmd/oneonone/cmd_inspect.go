@@ -13,7 +13,6 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/ical"
-	"oneonone/calendar/recur"
 	"oneonone/history"
 )
 
@@ -129,7 +128,8 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	return writeInspectText(e.stdout, res)
 }
 
-// inspect reads an .ics file the way the engine reads a calendar object.
+// inspect reads an .ics file the way the engine reads a calendar object,
+// and explains it with history.Inspect.
 func inspect(file string, data []byte, rules history.DetectRules, loc *time.Location, from, to, now time.Time) inspectResult {
 	res := inspectResult{
 		File:   file,
@@ -142,46 +142,17 @@ func inspect(file string, data []byte, rules history.DetectRules, loc *time.Loca
 	if err != nil {
 		res.Problems = splitErrors(err)
 	}
-	groups := recur.GroupEvents(events)
-	oneOffs := make(map[calendar.Pair][]*calendar.Event)
-	for _, g := range groups {
-		if g.Master != nil && !g.Master.Recurring() && len(g.Overrides) == 0 {
-			if p, ok := history.PairOf(g.Master, rules); ok {
-				oneOffs[p] = append(oneOffs[p], g.Master)
-			}
-		}
+	explained, err := history.Inspect(history.InspectInput{Events: events, Rules: rules, From: from, To: to, Now: now})
+	if err != nil {
+		res.Problems = append(res.Problems, splitErrors(err)...)
 	}
-	used := map[string]bool{}
-	for _, g := range groups {
-		ie := inspectEvent{UID: g.UID, Occurrences: []inspectOccurrence{}}
-		series := calendar.Series{ID: g.UID, Cadence: calendar.CadenceOther}
-		switch {
-		case g.Master == nil:
-			ie.Summary = g.Overrides[0].Summary
-			ie.Reason = "overrides (RECURRENCE-ID) without their recurring master"
-		case !g.Master.Recurring():
-			ie.Summary = g.Master.Summary
-			ie.Reason = "not recurring"
-			if _, ok := history.PairOf(g.Master, rules); ok {
-				ie.Reason = "not recurring; a meeting of two that can make up a cancelled 1:1"
-			}
-		default:
-			ie.Summary = g.Master.Summary
-			v := history.Detect(g.Master, rules)
-			ie.OneOnOne, ie.Reason = v.OneOnOne, v.Reason
-			ie.Counterpart = v.Counterpart.Email
-			series.Pair = v.Pair()
-			if rr := g.Master.Recurrence.RRules; len(rr) > 0 {
-				ie.RRule = rr[0]
-				series.Cadence = history.CadenceOf(rr[0])
-				ie.Cadence = series.Cadence
-			}
+	for _, x := range explained {
+		ie := inspectEvent{
+			UID: x.UID, Summary: x.Summary, OneOnOne: x.OneOnOne, Reason: x.Reason,
+			Counterpart: x.Counterpart, Cadence: x.Cadence, RRule: x.RRule,
+			Occurrences: []inspectOccurrence{},
 		}
-		inst, err := recur.Expand(g, from, to, recur.ExpandOptions{})
-		if err != nil {
-			res.Problems = append(res.Problems, fmt.Sprintf("expand %q: %v", g.UID, err))
-		}
-		for _, o := range history.Classify(&series, inst, oneOffs[series.Pair], used, now) {
+		for _, o := range x.Occurrences {
 			ie.Occurrences = append(ie.Occurrences, inspectOccurrence{
 				OriginalStart: o.OriginalStart.Format(time.RFC3339),
 				Start:         o.Start.Format(time.RFC3339),

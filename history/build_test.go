@@ -1,11 +1,10 @@
-package sync
+package history
 
 import (
 	"testing"
 	"time"
 
 	"oneonone/calendar"
-	"oneonone/history"
 )
 
 var berlin = mustLoad("Europe/Berlin")
@@ -45,7 +44,7 @@ type memHistory struct {
 func (m *memHistory) occurrences(id string) ([]calendar.Occurrence, error) { return m.occ[id], nil }
 
 // save keeps what a cycle built, as SaveHistory does.
-func (m *memHistory) save(res BuildResult) {
+func (m *memHistory) save(res Result) {
 	if m.occ == nil {
 		m.occ = map[string][]calendar.Occurrence{}
 	}
@@ -66,11 +65,11 @@ func (m *memHistory) save(res BuildResult) {
 	}
 }
 
-func (m *memHistory) cycle(t *testing.T, now time.Time, events ...calendar.Event) BuildResult {
+func (m *memHistory) cycle(t *testing.T, now time.Time, events ...calendar.Event) Result {
 	t.Helper()
-	res := Build(BuildInput{
+	res := Build(Input{
 		Source: "team", Events: events, Stored: m.series, Occurrences: m.occurrences,
-		Rules: history.DetectRules{Me: []string{"anna@example.com"}},
+		Rules: DetectRules{Me: []string{"anna@example.com"}},
 		Now:   now, Horizon: 14 * 24 * time.Hour, History: 53 * 7 * 24 * time.Hour,
 	})
 	if res.Err != nil {

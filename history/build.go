@@ -1,4 +1,4 @@
-package sync
+package history
 
 import (
 	"errors"
@@ -8,12 +8,11 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/calendar/recur"
-	"oneonone/history"
 )
 
-// BuildInput is what Build needs: the source's events as stored now, and
+// Input is what Build needs: the source's events as stored now, and
 // the history kept so far.
-type BuildInput struct {
+type Input struct {
 	Source string
 	Events []calendar.Event
 	// Stored holds every series in the store (all sources).
@@ -23,28 +22,28 @@ type BuildInput struct {
 	// OccurrencesFrom, when set, returns those whose original start is at
 	// or after a time (to the second). Build then reads and returns only
 	// the recent part of the history, from Now minus History on (see
-	// BuildResult.From), so that a cycle costs the same however many years
+	// Result.From), so that a cycle costs the same however many years
 	// of history are kept; Occurrences is not used.
 	OccurrencesFrom func(seriesID string, from time.Time) ([]calendar.Occurrence, error)
-	Rules           history.DetectRules
+	Rules           DetectRules
 	Relationship    func(counterpart string) string
 	Now             time.Time
 	Horizon         time.Duration
 	History         time.Duration
 }
 
-// BuildResult is the new history of one source.
-type BuildResult struct {
+// Result is the new history of one source.
+type Result struct {
 	// Series holds the series to save: the live ones and those found gone
 	// in this cycle. Series gone before are left out (they are unchanged).
 	Series []calendar.Series
 	// Live holds the series present in the calendar now.
 	Live []calendar.Series
 	// Occurrences holds, for every series in Series, all its occurrences;
-	// with BuildInput.OccurrencesFrom, all those from From on (and any
+	// with Input.OccurrencesFrom, all those from From on (and any
 	// older one recomputed), the older ones staying as stored.
 	Occurrences []calendar.Occurrence
-	// From is zero, or with BuildInput.OccurrencesFrom the start of the
+	// From is zero, or with Input.OccurrencesFrom the start of the
 	// part of the history that Occurrences replaces (store.SaveHistoryFrom).
 	From time.Time
 	// Targets are the events that should carry the agenda block: the
@@ -86,8 +85,8 @@ const makeUpReach = 35 * 24 * time.Hour
 //     pair that series gone from the calendar hold (a re-created series);
 //   - a series gone from the calendar keeps its past and loses its upcoming
 //     occurrences.
-func Build(in BuildInput) BuildResult {
-	var res BuildResult
+func Build(in Input) Result {
+	var res Result
 	from := in.Now.Add(-in.History)
 	to := in.Now.Add(in.Horizon)
 	// stored reads a series' stored occurrences: all of them, or those
@@ -119,28 +118,12 @@ func Build(in BuildInput) BuildResult {
 	}
 	var live []found
 	for _, g := range groups {
-		if g.Master == nil {
-			continue
+		switch k, v, p := recognise(g, in.Rules); k {
+		case groupMakeUp:
+			oneOffs[p] = append(oneOffs[p], g.Master)
+		case groupSeries:
+			live = append(live, found{series: newSeries(in, g, v), group: g})
 		}
-		if !g.Master.Recurring() {
-			if len(g.Overrides) == 0 {
-				if p, ok := history.PairOf(g.Master, in.Rules); ok {
-					oneOffs[p] = append(oneOffs[p], g.Master)
-				}
-			}
-			continue
-		}
-		if g.Master.Cancelled() {
-			// The organizer cancelled the whole series (a client leaves it
-			// so in an attendee's calendar): like a deletion, it ends the
-			// pair's expectations; its past stays as recorded.
-			continue
-		}
-		v := history.Detect(g.Master, in.Rules)
-		if !v.OneOnOne {
-			continue
-		}
-		live = append(live, found{series: newSeries(in, g, v), group: g})
 	}
 	for p := range oneOffs {
 		sortEventsByStart(oneOffs[p])
@@ -163,7 +146,7 @@ func Build(in BuildInput) BuildResult {
 			errs = append(errs, fmt.Errorf("expand series %s: %w", s.ID, err))
 			continue
 		}
-		fresh := history.Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
+		fresh := Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
 		kept := fresh[:0]
 		for _, o := range fresh {
 			if o.OriginalStart.Before(to) {
@@ -244,7 +227,7 @@ func Build(in BuildInput) BuildResult {
 }
 
 // targets lists the events of a series that should carry its block.
-func targets(in BuildInput, s calendar.Series, g recur.Group, to time.Time) []Target {
+func targets(in Input, s calendar.Series, g recur.Group, to time.Time) []Target {
 	if !s.Until.IsZero() && s.Until.Before(in.Now) {
 		return nil // ended: nothing ahead to prepare
 	}
@@ -276,7 +259,7 @@ func alone(ev *calendar.Event, p calendar.Pair) bool {
 	return p.Has(humans[0].Email) && p.Has(humans[1].Email) && humans[0].Email != humans[1].Email
 }
 
-func newSeries(in BuildInput, g recur.Group, v history.Verdict) calendar.Series {
+func newSeries(in Input, g recur.Group, v Verdict) calendar.Series {
 	m := g.Master
 	s := calendar.Series{
 		ID:           in.Source + "/" + g.UID,
@@ -301,7 +284,7 @@ func newSeries(in BuildInput, g recur.Group, v history.Verdict) calendar.Series 
 	}
 	if m.Recurrence != nil && len(m.Recurrence.RRules) > 0 {
 		s.RRule = m.Recurrence.RRules[0]
-		s.Cadence = history.CadenceOf(s.RRule)
+		s.Cadence = CadenceOf(s.RRule)
 	} else {
 		s.Cadence = calendar.CadenceOther
 	}
@@ -380,7 +363,7 @@ func merge(m mergeInput) []calendar.Occurrence {
 // stored reads the history of a series from lo on (or all of it): lo is
 // at or before every fresh occurrence, so a floor before lo drops nothing,
 // and what lies before lo need not be read.
-func pairFloor(in BuildInput, s calendar.Series, live map[string]bool, stored func(string, time.Time) ([]calendar.Occurrence, error), lo time.Time) (time.Time, error) {
+func pairFloor(in Input, s calendar.Series, live map[string]bool, stored func(string, time.Time) ([]calendar.Occurrence, error), lo time.Time) (time.Time, error) {
 	var floor time.Time
 	for _, other := range in.Stored {
 		if live[other.ID] || other.Pair != s.Pair || other.Source != in.Source {
@@ -443,3 +426,52 @@ func groupsByUID(events []calendar.Event) []recur.Group {
 func sortEventsByStart(evs []*calendar.Event) {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Start.Before(evs[j].Start) })
 }
+
+// sortSeries orders series by ID.
+func sortSeries(s []calendar.Series) {
+	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
+}
+
+// groupKind is what Build makes of one group of events (a UID).
+type groupKind int
+
+const (
+	groupOrphans     groupKind = iota // overrides without their master: nothing
+	groupOneOff                       // not recurring, and no meeting of two
+	groupMakeUp                       // not recurring, a meeting of two: it may make up a cancelled slot
+	groupCancelled                    // a recurring series cancelled as a whole
+	groupNotOneOnOne                  // recurring, but not a 1:1
+	groupSeries                       // a recurring 1:1: its slots are tracked
+)
+
+// recognise decides what a group is. It is the one place that does:
+// Build tracks what it finds, Inspect explains it. pair is the pair of a
+// groupMakeUp's meeting; v is Detect's verdict on the master of a
+// groupSeries, groupNotOneOnOne or groupCancelled (a 1:1 but for its
+// STATUS).
+func recognise(g recur.Group, rules DetectRules) (k groupKind, v Verdict, pair calendar.Pair) {
+	switch {
+	case g.Master == nil:
+		return groupOrphans, v, pair
+	case !g.Master.Recurring():
+		// A master with overrides but no recurrence is left alone.
+		if len(g.Overrides) == 0 {
+			if p, ok := PairOf(g.Master, rules); ok {
+				return groupMakeUp, v, p
+			}
+		}
+		return groupOneOff, v, pair
+	}
+	v = Detect(g.Master, rules)
+	switch {
+	case !v.OneOnOne:
+		return groupNotOneOnOne, v, pair
+	case g.Master.Cancelled():
+		// The organizer cancelled the whole series (a client leaves it so
+		// in an attendee's calendar): like a deletion, it ends the pair's
+		// expectations; its past stays as recorded.
+		return groupCancelled, v, pair
+	}
+	return groupSeries, v, pair
+}
+
