@@ -474,4 +474,3 @@ func recognise(g recur.Group, rules DetectRules) (k groupKind, v Verdict, pair c
 	}
 	return groupSeries, v, pair
 }
-
