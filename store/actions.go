@@ -103,3 +103,14 @@ func compareIDs(a, b string) int {
 	}
 	return 0
 }
+
+// DocItemSeen returns when the agenda-document item key was first seen
+// (agenda.ActionStore; the facts of namespace FactsDocItems).
+func (s *Store) DocItemSeen(key string) (time.Time, bool, error) {
+	return s.Facts(FactsDocItems).Time(key)
+}
+
+// SetDocItemSeen records when the agenda-document item key was first seen.
+func (s *Store) SetDocItemSeen(key string, t time.Time) error {
+	return s.Facts(FactsDocItems).PutTime(key, t)
+}

@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -56,9 +57,11 @@ const sep = "\x00"
 // migrations[v] moves a file from schema version v to v+1, inside the Open
 // transaction; the buckets of the current layout are made after the last
 // one. The schema version of this build is len(migrations).
-var migrations = []func(tx *bbolt.Tx) error{
+var migrations = []func(tx *bbolt.Tx, now time.Time) error{
 	// 0 → 1: a new file; Open makes the buckets.
-	func(*bbolt.Tx) error { return nil },
+	func(*bbolt.Tx, time.Time) error { return nil },
+	// 1 → 2: the flat facts move into namespaces (facts.go).
+	migrateFacts,
 }
 
 // openTimeout is how long Open waits for the file lock.
@@ -74,6 +77,19 @@ const initialMmapSize = 1 << (20 + 10*(strconv.IntSize/64)) // 1 GiB on 64-bit, 
 type Store struct {
 	db   *bbolt.DB
 	path string
+	now  func() time.Time // the clock of fact expiry
+
+	sweepMu   sync.Mutex
+	lastSweep time.Time // of the expired facts
+}
+
+// An Option changes how Open opens the store.
+type Option func(*Store)
+
+// WithClock makes now the store's clock, by which facts expire (nil:
+// time.Now). Tests set it; so may a caller whose clock is not time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) { s.now = now }
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -81,8 +97,16 @@ func SchemaVersion() int { return len(migrations) }
 
 // Open opens the state file at path, creating it (mode 0600, its directory
 // 0700) when missing, and migrates an older schema. It refuses a file of a
-// newer schema, and a file another process holds open.
-func Open(path string) (*Store, error) {
+// newer schema, and a file another process holds open. It deletes the
+// facts that expired.
+func Open(path string, opts ...Option) (*Store, error) {
+	s := &Store{path: path}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -103,15 +127,20 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error { return prepare(tx, path) }); err != nil {
+	if err := db.Update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, path: path}, nil
+	s.db = db
+	if _, err := s.SweepFacts(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // prepare checks the schema version, migrates and makes the buckets.
-func prepare(tx *bbolt.Tx, path string) error {
+func prepare(tx *bbolt.Tx, path string, now time.Time) error {
 	current := SchemaVersion()
 	version := 0
 	if meta := tx.Bucket(bucketMeta); meta != nil {
@@ -137,7 +166,7 @@ func prepare(tx *bbolt.Tx, path string) error {
 		return fmt.Errorf("open %s: schema version %d is newer than this oneonone (%d)", path, version, current)
 	}
 	for v := version; v < current; v++ {
-		if err := migrations[v](tx); err != nil {
+		if err := migrations[v](tx, now); err != nil {
 			return fmt.Errorf("open %s: migrate schema %d to %d: %w", path, v, v+1, err)
 		}
 	}
