@@ -1,11 +1,20 @@
 // Package store is oneonone's state: one bbolt file holding, per calendar,
 // the objects last fetched and the sync cursor; the recognised 1:1 series and
-// the history of their occurrences; and a few small facts.
+// the history of their occurrences; the actions; and small facts.
 //
-// Layout (values are JSON):
+// One file per entity:
+//
+//	store.go    Open, Close, Path, the schema version and its migrations, key and bucket helpers
+//	objects.go  calendar states and calendar objects
+//	history.go  SaveHistory, SaveHistoryFrom and the occurrences
+//	series.go   the series
+//	actions.go  the actions (agenda.ActionStore)
+//	facts.go    typed, namespaced facts, their expiry and the schema 1 → 2 migration
+//
+// Layout (values are JSON but for facts):
 //
 //	meta         "schema_version" → schema version (a number)
-//	facts        key → string (Meta, SetMeta)
+//	facts        namespace (a nested bucket) → key → expiry and value (Facts)
 //	calendars    source \x00 calendar → CalendarState
 //	objects      source \x00 calendar \x00 href → {etag, data}
 //	series       series ID → calendar.Series
@@ -17,6 +26,31 @@
 // series, and key order is href order and chronological order. Every change
 // that touches more than one key is one transaction, so a crash leaves the
 // file as it was before or after the change.
+//
+// # Facts
+//
+// Store.Facts(ns) gives the facts of one namespace: typed values (PutString
+// and String, PutBytes, PutTime, PutInt64, PutBool and their reads), Delete,
+// Keys and DeletePrefix. Each namespace is its own bucket, so namespaces
+// cannot collide whatever their keys. The namespaces, each with its owner:
+//
+//	docitem        pair and item hash → first seen (time)            agenda, through DocItemSeen; never expires
+//	email.report   ISO week → "<state> <time>" (string)              report/email; never expires
+//	read-only      source, href [, recurrence id] → 403 seen (time)  sync; expires after ReadOnlyTTL (1 day)
+//	write-refused  source, href → backoff record (JSON bytes)        sync; expires WriteRefusedTTL (7 days) after the last refusal
+//	source-memory  source → what the source remembers (bytes)        sync; expires after SourceMemoryTTL (30 days)
+//	legacy         facts of schema 1 of no known owner, kept as they were
+//
+// Facts.Expiring(ttl) makes writes expire ttl later by the store's clock
+// (WithClock; time.Now by default). An expired fact reads as absent and the
+// read deletes it; Open deletes every expired fact (SweepFacts), and so
+// does a write to the facts when the last sweep is an hour old.
+//
+// Schema 2 moved the flat facts of schema 1 ("docitem <pair> <hash>",
+// "email.report.<week>", "readonly <source> <href>…", "write-refused …",
+// "source-memory <source>", JSON strings) into these namespaces; a
+// read-only mark then expires a day after the refusal it records, the
+// other expiring facts their TTL after the migration.
 package store
 
 import (
