@@ -10,11 +10,14 @@ import (
 	"oneonone/calendar"
 )
 
-// ActionStore is where actions and small facts are kept (the store).
+// ActionStore is where actions, and when document items were first seen,
+// are kept (the store).
 type ActionStore interface {
 	Actions(pair calendar.Pair) ([]Action, error)
-	Meta(key string) (string, bool, error)
-	SetMeta(key, value string) error
+	// DocItemSeen returns when the document item key was first seen; ok
+	// is false when it never was.
+	DocItemSeen(key string) (t time.Time, ok bool, err error)
+	SetDocItemSeen(key string, t time.Time) error
 }
 
 // Actions gathers a pair's open actions from where they come from: the
@@ -64,18 +67,13 @@ func (a Actions) Open(ctx context.Context, pair calendar.Pair, doc string) ([]Ac
 // the first time.
 func (a Actions) firstSeen(pair calendar.Pair, it DocItem) (time.Time, error) {
 	sum := sha256.Sum256([]byte(it.Owner + "\x00" + it.Text))
-	key := fmt.Sprintf("docitem %s %s", pair, hex.EncodeToString(sum[:12]))
-	if v, ok, err := a.Store.Meta(key); err != nil || ok {
-		if err != nil {
-			return time.Time{}, err
-		}
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return t, nil
-		}
+	key := fmt.Sprintf("%s %s", pair, hex.EncodeToString(sum[:12]))
+	if t, ok, err := a.Store.DocItemSeen(key); err != nil || ok {
+		return t, err
 	}
 	now := time.Now()
 	if a.Now != nil {
 		now = a.Now()
 	}
-	return now, a.Store.SetMeta(key, now.UTC().Format(time.RFC3339))
+	return now, a.Store.SetDocItemSeen(key, now.UTC().Truncate(time.Second))
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -102,4 +103,20 @@ func compareIDs(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// DocItemSeen returns when the agenda-document item key was first seen
+// (agenda.ActionStore; the facts of namespace FactsDocItems). A malformed
+// time reads as never seen, so that the agenda records it again.
+func (s *Store) DocItemSeen(key string) (time.Time, bool, error) {
+	t, ok, err := s.Facts(FactsDocItems).Time(key)
+	if errors.Is(err, ErrBadFact) {
+		return time.Time{}, false, nil
+	}
+	return t, ok, err
+}
+
+// SetDocItemSeen records when the agenda-document item key was first seen.
+func (s *Store) SetDocItemSeen(key string, t time.Time) error {
+	return s.Facts(FactsDocItems).PutTime(key, t)
 }

@@ -76,3 +76,24 @@ func TestActions(t *testing.T) {
 		t.Fatalf("last id = %s, want 11 (numeric order)", last)
 	}
 }
+
+func TestDocItemSeen(t *testing.T) {
+	s := openTemp(t)
+	when := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	if _, ok, err := s.DocItemSeen("p h"); ok || err != nil {
+		t.Errorf("DocItemSeen before = %v, %v", ok, err)
+	}
+	if err := s.SetDocItemSeen("p h", when); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.DocItemSeen("p h"); !v.Equal(when) || !ok || err != nil {
+		t.Errorf("DocItemSeen = %v, %v, %v", v, ok, err)
+	}
+	// A malformed time is as if never seen, as with the flat facts.
+	if err := s.Facts(FactsDocItems).PutString("bad", "not a time"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.DocItemSeen("bad"); ok || err != nil {
+		t.Errorf("DocItemSeen(malformed) = %v, %v; want not seen, no error", ok, err)
+	}
+}

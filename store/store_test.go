@@ -129,7 +129,7 @@ func TestSchemaVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetMeta("k", "v"); err != nil {
+	if err := s.Facts(FactsLegacy).PutString("k", "v"); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -144,22 +144,22 @@ func TestSchemaVersion(t *testing.T) {
 	// An older file is migrated, once, and keeps its data.
 	setSchemaVersion(t, path, SchemaVersion())
 	ran := 0
-	defer func(m []func(*bbolt.Tx) error) { migrations = m }(migrations)
-	migrations = append(migrations[:len(migrations):len(migrations)], func(tx *bbolt.Tx) error {
+	defer func(m []func(*bbolt.Tx, time.Time) error) { migrations = m }(migrations)
+	migrations = append(migrations[:len(migrations):len(migrations)], func(tx *bbolt.Tx, _ time.Time) error {
 		ran++
-		return tx.Bucket(bucketFacts).Put([]byte("migrated"), []byte(`"yes"`))
+		return tx.Bucket(bucketFacts).Bucket([]byte(FactsLegacy)).Put([]byte("migrated"), encodeFact([]byte("yes"), time.Time{}))
 	})
 	for range 2 {
 		s, err := Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, ok, err := s.Meta("migrated")
+		v, ok, err := s.Facts(FactsLegacy).String("migrated")
 		if err != nil || !ok || v != "yes" {
-			t.Errorf("Meta(migrated) = %q, %v, %v", v, ok, err)
+			t.Errorf("String(migrated) = %q, %v, %v", v, ok, err)
 		}
-		if v, ok, _ := s.Meta("k"); !ok || v != "v" {
-			t.Errorf("Meta(k) = %q, %v after migration", v, ok)
+		if v, ok, _ := s.Facts(FactsLegacy).String("k"); !ok || v != "v" {
+			t.Errorf("String(k) = %q, %v after migration", v, ok)
 		}
 		s.Close()
 	}
@@ -203,8 +203,8 @@ func TestEmptyStore(t *testing.T) {
 	if _, ok, err := s.SeriesByID("team/cal/uid"); ok || err != nil {
 		t.Errorf("SeriesByID = %v, %v", ok, err)
 	}
-	if _, ok, err := s.Meta("last_report"); ok || err != nil {
-		t.Errorf("Meta = %v, %v", ok, err)
+	if _, ok, err := s.Facts(FactsEmailReport).String("2026-W47"); ok || err != nil {
+		t.Errorf("Facts.String = %v, %v", ok, err)
 	}
 	if l, err := s.CalendarStates(""); len(l) != 0 || err != nil {
 		t.Errorf("CalendarStates = %v, %v", l, err)
@@ -414,7 +414,8 @@ func TestBadKeys(t *testing.T) {
 		{"NUL in deleted href", s.ApplyChanges("team", "/cal/", calendar.Changes{Deleted: []string{"a\x00"}}, CalendarState{})},
 		{"state without calendar", s.PutCalendarState(CalendarState{Source: "team"})},
 		{"put object without href", s.PutObject("team", "/cal/", calendar.Object{})},
-		{"empty meta key", s.SetMeta("", "x")},
+		{"empty fact key", s.Facts(FactsLegacy).PutString("", "x")},
+		{"empty fact namespace", s.Facts("").PutString("k", "x")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -605,26 +606,6 @@ func TestSaveHistoryRejects(t *testing.T) {
 	}
 	if l, _ := s.Series(); len(l) != 0 {
 		t.Errorf("a rejected save stored %d series", len(l))
-	}
-}
-
-func TestMeta(t *testing.T) {
-	s := openTemp(t)
-	if err := s.SetMeta("last_report", "2026-W47"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetMeta("empty", ""); err != nil {
-		t.Fatal(err)
-	}
-	if v, ok, err := s.Meta("last_report"); v != "2026-W47" || !ok || err != nil {
-		t.Errorf("Meta = %q, %v, %v", v, ok, err)
-	}
-	if v, ok, err := s.Meta("empty"); v != "" || !ok || err != nil {
-		t.Errorf("Meta(empty) = %q, %v, %v", v, ok, err)
-	}
-	// The schema version is not a fact.
-	if _, ok, _ := s.Meta(string(keySchemaVersion)); ok {
-		t.Error("schema version visible through Meta")
 	}
 }
 

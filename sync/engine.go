@@ -178,8 +178,11 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	return sum
 }
 
-// memoryKey names the fact that holds what a source remembers.
-func memoryKey(source string) string { return "source-memory " + source }
+// memory is where sources remember things between runs: a cache, trusted
+// for store.SourceMemoryTTL after it was last written; keyed by source.
+func (e *Engine) memory() store.Facts {
+	return e.Store.Facts(store.FactsSourceMemory).Expiring(store.SourceMemoryTTL)
+}
 
 // recall gives a Rememberer, once per engine, what it remembered in the
 // state file.
@@ -193,12 +196,12 @@ func (e *Engine) recall(ns NamedSource) error {
 	if e.recalled[ns.Name] {
 		return nil
 	}
-	v, ok, err := e.Store.Meta(memoryKey(ns.Name))
+	v, ok, err := e.memory().Bytes(ns.Name)
 	if err != nil {
 		return err
 	}
 	if ok {
-		r.Recall([]byte(v))
+		r.Recall(v)
 	}
 	if e.recalled == nil {
 		e.recalled = map[string]bool{}
@@ -219,9 +222,9 @@ func (e *Engine) remember(ns NamedSource) error {
 		return nil
 	}
 	if state == nil {
-		return e.Store.DeleteMeta(memoryKey(ns.Name))
+		return e.memory().Delete(ns.Name)
 	}
-	return e.Store.SetMeta(memoryKey(ns.Name), string(state))
+	return e.memory().PutBytes(ns.Name, state)
 }
 
 // pullCalendar fetches one calendar's changes and stores them with the new

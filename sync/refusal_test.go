@@ -24,6 +24,7 @@ type refusingServer struct {
 	h      http.Handler
 	mu     gosync.Mutex
 	refuse string         // the path refused, "" for none
+	status int            // of a refusal; 0 = 500
 	puts   map[string]int // PUTs per path
 	all    int            // requests of any kind
 }
@@ -37,6 +38,10 @@ func (s *refusingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.puts[r.URL.Path]++
 		refused := r.URL.Path == s.refuse
 		s.mu.Unlock()
+		if refused && s.status == http.StatusForbidden {
+			http.Error(w, "you may not change this event", http.StatusForbidden)
+			return
+		}
 		if refused {
 			http.Error(w, "DAViCal: internal error storing the event", http.StatusInternalServerError)
 			return
@@ -78,7 +83,7 @@ func refusalEngine(t *testing.T, url string, now *time.Time, src func(*caldav.Cl
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.WithClock(func() time.Time { return *now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +169,59 @@ func TestLastingRefusalIsTheObjectsProblem(t *testing.T) {
 	if sum.Blocks.Written != 2 || len(sum.Problems) != 0 || rs.putsTo(bob) != 3 {
 		t.Fatalf("after the fix: blocks %+v, problems %v, %d PUTs to bob; want 2 written, none", sum.Blocks, sum.Problems, rs.putsTo(bob))
 	}
-	if v, ok, _ := eng.Store.Meta("write-refused team " + bob); ok {
+	if v, ok, _ := eng.Store.Facts(store.FactsWriteRefused).Bytes("team " + bob); ok {
 		t.Errorf("refusal still remembered: %s", v)
+	}
+}
+
+// An event the server refuses to let us write (403) is left alone, without
+// a request, while the mark lasts; once it expired, the write is tried
+// again, so that a permission granted since is used.
+func TestReadOnlyEventIsTriedAgainAfterTheMarkExpires(t *testing.T) {
+	rs, url, bob, carol := twoOneOnOnes(t)
+	rs.mu.Lock()
+	rs.refuse, rs.status = bob, http.StatusForbidden
+	rs.mu.Unlock()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	eng := refusalEngine(t, url, &now, nil, false)
+	ctx := context.Background()
+	sync1 := func(what string) sync.Summary {
+		t.Helper()
+		sums, err := eng.SyncAll(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return sums[0]
+	}
+	marks := eng.Store.Facts(store.FactsReadOnly)
+
+	sum := sync1("first sync")
+	if rs.putsTo(bob) != 1 || rs.putsTo(carol) != 1 || sum.Blocks.Refused != 2 || sum.Blocks.Written != 2 {
+		t.Fatalf("first sync: PUTs bob %d carol %d, blocks %+v; want one each, bob's 2 blocks refused", rs.putsTo(bob), rs.putsTo(carol), sum.Blocks)
+	}
+	// One mark per event refused: the series and its override.
+	if keys, err := marks.Keys(""); len(keys) != 2 || err != nil || !strings.HasPrefix(keys[0], "team "+bob) || !strings.HasPrefix(keys[1], "team "+bob) {
+		t.Fatalf("read-only marks %q, %v; want bob's two events", keys, err)
+	}
+
+	// Within the day, no request for bob's event.
+	now = now.Add(store.ReadOnlyTTL - time.Minute)
+	if sum := sync1("within the day"); rs.putsTo(bob) != 1 || sum.Blocks.Refused != 2 {
+		t.Fatalf("within the day: %d PUTs to bob, blocks %+v; want still 1, 2 refused", rs.putsTo(bob), sum.Blocks)
+	}
+
+	// The permission is granted; once the mark expired, the write is tried
+	// again and goes through.
+	rs.mu.Lock()
+	rs.refuse = ""
+	rs.mu.Unlock()
+	now = now.Add(2 * time.Minute)
+	sum = sync1("after the mark expired")
+	if rs.putsTo(bob) != 2 || sum.Blocks.Written != 2 || sum.Blocks.Refused != 0 {
+		t.Fatalf("after the mark expired: %d PUTs to bob, blocks %+v; want 2, bob's 2 blocks written", rs.putsTo(bob), sum.Blocks)
+	}
+	if keys, err := marks.Keys(""); len(keys) != 0 || err != nil {
+		t.Errorf("read-only marks after the write %q, %v; want none", keys, err)
 	}
 }
 

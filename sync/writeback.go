@@ -11,6 +11,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/history"
+	"oneonone/store"
 )
 
 // maxConflictRetries bounds re-read, re-merge, retry after a 412.
@@ -351,24 +352,34 @@ func findEvent(ns NamedSource, old *calendar.Event, obj calendar.Object) (*calen
 	return nil, false
 }
 
-// readOnlyKey names the fact that the server refused a write to an event.
+// readOnlyKey names the fact that the server refused a write to an event,
+// in namespace store.FactsReadOnly.
 func readOnlyKey(source string, ev *calendar.Event) string {
-	key := "readonly " + source + " " + ev.Href
+	key := source + " " + ev.Href
 	if ev.IsOverride() {
 		key += " " + ev.RecurrenceID.UTC().Format(time.RFC3339)
 	}
 	return key
 }
 
+// readOnlyMarks are the events the server refused to let us write (403):
+// each mark expires store.ReadOnlyTTL after the refusal, and the write is
+// tried again, so that a permission granted since is used.
+func (e *Engine) readOnlyMarks() store.Facts {
+	return e.Store.Facts(store.FactsReadOnly).Expiring(store.ReadOnlyTTL)
+}
+
 func (e *Engine) readOnly(source string, ev *calendar.Event) (bool, error) {
-	_, ok, err := e.Store.Meta(readOnlyKey(source, ev))
+	_, ok, err := e.readOnlyMarks().Time(readOnlyKey(source, ev))
 	return ok, err
 }
 
-// markReadOnly remembers a 403, so the event is never tried again.
+// markReadOnly remembers a 403, so the event is not tried again for
+// store.ReadOnlyTTL.
 func (e *Engine) markReadOnly(source string, ev *calendar.Event) error {
-	e.log().Info("server refused an agenda write; not trying this event again", slog.String("source", source), slog.String("href", ev.Href))
-	return e.Store.SetMeta(readOnlyKey(source, ev), e.now().UTC().Format(time.RFC3339))
+	e.log().Info("server refused an agenda write; not trying this event again for a while", slog.String("source", source), slog.String("href", ev.Href),
+		slog.Duration("for", store.ReadOnlyTTL))
+	return e.readOnlyMarks().PutTime(readOnlyKey(source, ev), e.now().UTC().Truncate(time.Second))
 }
 
 // A write the server refused waits, before it is tried again, backoffBase
@@ -390,15 +401,23 @@ type refusal struct {
 	Answer   string    `json:"answer"`   // the server's last answer
 }
 
-func refusalKey(source, href string) string { return "write-refused " + source + " " + href }
+// refusalKey names the refusal record of an object, in namespace
+// store.FactsWriteRefused.
+func refusalKey(source, href string) string { return source + " " + href }
+
+// refusals are the refusal records; one not rewritten for
+// store.WriteRefusedTTL is of an object no longer written, and forgotten.
+func (e *Engine) refusals() store.Facts {
+	return e.Store.Facts(store.FactsWriteRefused).Expiring(store.WriteRefusedTTL)
+}
 
 func (e *Engine) refusal(source, href string) (refusal, bool, error) {
-	v, ok, err := e.Store.Meta(refusalKey(source, href))
+	v, ok, err := e.refusals().Bytes(refusalKey(source, href))
 	if err != nil || !ok {
 		return refusal{}, false, err
 	}
 	var r refusal
-	if err := json.Unmarshal([]byte(v), &r); err != nil {
+	if err := json.Unmarshal(v, &r); err != nil {
 		return refusal{}, false, nil // unreadable: as if none
 	}
 	return r, true, nil
@@ -432,7 +451,7 @@ func (e *Engine) backOff(source, href string, refused error) error {
 	}
 	r.Next, r.Answer = now.Add(wait), refused.Error()
 	b, _ := json.Marshal(r)
-	if err := e.Store.SetMeta(refusalKey(source, href), string(b)); err != nil {
+	if err := e.refusals().PutBytes(refusalKey(source, href), b); err != nil {
 		return err
 	}
 	e.log().Warn("server refused an agenda write; trying this object again later",
@@ -446,5 +465,5 @@ func (e *Engine) clearBackoff(source, href string) error {
 	if _, ok, err := e.refusal(source, href); err != nil || !ok {
 		return err
 	}
-	return e.Store.DeleteMeta(refusalKey(source, href))
+	return e.refusals().Delete(refusalKey(source, href))
 }

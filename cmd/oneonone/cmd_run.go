@@ -242,7 +242,7 @@ func newMailer(cfg *config.Config, st *store.Store, log *slog.Logger) (*email.Sc
 	sender := email.Sender{Addr: ec.SMTP, Username: ec.Username, Password: password, Security: ec.Security, Timeout: time.Minute}
 	day, hour, minute := ec.Schedule()
 	return &email.Scheduler{
-		Facts: st, Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
+		Facts: st.Facts(store.FactsEmailReport), Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
 		Build: func(ctx context.Context, week report.Week) (*report.Report, error) {
 			in, err := reportInput(cfg, st, time.Now())
 			if err != nil {

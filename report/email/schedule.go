@@ -11,11 +11,12 @@ import (
 	"oneonone/report"
 )
 
-// Facts is where the Scheduler remembers which weeks it mailed; the store
-// (store.Store) satisfies it. Meta returns ok false for a key never set.
+// Facts is where the Scheduler remembers which weeks it mailed, by week:
+// the store's facts of namespace store.FactsEmailReport satisfy it. String
+// returns ok false for a key never set.
 type Facts interface {
-	Meta(key string) (value string, ok bool, err error)
-	SetMeta(key, value string) error
+	String(key string) (value string, ok bool, err error)
+	PutString(key, value string) error
 }
 
 // States of a week's mailing, kept under factKey(week) as "<state> <RFC 3339
@@ -38,8 +39,7 @@ const maxSleep = time.Hour
 // Weekday Hour:Minute in Location.
 //
 // A week is mailed at most once, across restarts too: before delivery the
-// week is marked "sending" in Facts, after it "sent" (key
-// "email.report.2026-W47"). A week found "sending" (the daemon stopped
+// week is marked "sending" in Facts, after it "sent" (key "2026-W47"). A week found "sending" (the daemon stopped
 // mid-delivery, or the server did not acknowledge the final dot) is not sent
 // again, with a warning: a missing weekly mail is better than a duplicate
 // one, and the report stays on the web face. A delivery that failed for
@@ -67,7 +67,7 @@ type Scheduler struct {
 }
 
 // factKey is the key of week's state in Facts.
-func factKey(w report.Week) string { return "email.report." + w.String() }
+func factKey(w report.Week) string { return w.String() }
 
 func (s *Scheduler) loc() *time.Location {
 	if s.Location == nil {
@@ -143,7 +143,7 @@ func (s *Scheduler) Due(now time.Time) (report.Week, bool, error) {
 // state returns the recorded state of week's mailing ("" when none) and
 // its time.
 func (s *Scheduler) state(w report.Week) (string, string, error) {
-	v, ok, err := s.Facts.Meta(factKey(w))
+	v, ok, err := s.Facts.String(factKey(w))
 	if err != nil || !ok {
 		return "", "", err
 	}
@@ -152,7 +152,7 @@ func (s *Scheduler) state(w report.Week) (string, string, error) {
 }
 
 func (s *Scheduler) setState(w report.Week, state string, now time.Time) error {
-	return s.Facts.SetMeta(factKey(w), state+" "+now.UTC().Format(time.RFC3339))
+	return s.Facts.PutString(factKey(w), state+" "+now.UTC().Format(time.RFC3339))
 }
 
 // check reports what is missing for Run.
@@ -234,7 +234,7 @@ func (s *Scheduler) warnUnfinished() {
 	state, at, err := s.state(week)
 	if err == nil && state == stateSending {
 		s.log().Warn("report mail may not have gone out: an earlier run stopped while sending it; not sending it again (at most once)",
-			slog.String("week", week.String()), slog.String("since", at), slog.String("key", factKey(week)))
+			slog.String("week", week.String()), slog.String("since", at))
 	}
 }
 

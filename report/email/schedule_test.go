@@ -74,7 +74,7 @@ type rig struct {
 func newRig(t *testing.T, st *store.Store, start string) *rig {
 	r := &rig{clock: &clock{t: t, now: at(start)}}
 	r.Scheduler = &email.Scheduler{
-		Facts:    st,
+		Facts:    st.Facts(store.FactsEmailReport),
 		Weekday:  time.Monday,
 		Hour:     8,
 		Location: berlin,
@@ -86,7 +86,7 @@ func newRig(t *testing.T, st *store.Store, start string) *rig {
 		Deliver: func(ctx context.Context, msg []byte) error {
 			p := parse(t, msg)
 			week := strings.Fields(p.Subject)[2]
-			fact, _, err := st.Meta("email.report." + week)
+			fact, _, err := st.Facts(store.FactsEmailReport).String(week)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +136,7 @@ func checkSent(t *testing.T, r *rig, want ...string) {
 
 func checkFact(t *testing.T, st *store.Store, week, wantState string) {
 	t.Helper()
-	v, ok, err := st.Meta("email.report." + week)
+	v, ok, err := st.Facts(store.FactsEmailReport).String(week)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestSchedulerCatchesUp(t *testing.T) {
 			"2026-W47 at Thu 2026-11-26 11:00 CET",
 			"2026-W48 at Mon 2026-11-30 08:00 CET",
 		)
-		v, ok, err := st.Meta("email.report.2026-W46")
+		v, ok, err := st.Facts(store.FactsEmailReport).String("2026-W46")
 		if err != nil || ok {
 			t.Errorf("2026-W46 was mailed late: %q, %v", v, err)
 		}
@@ -343,7 +343,7 @@ func TestSchedulerGivesUpAtTheNextWeek(t *testing.T) {
 func TestSchedulerCrashMidDelivery(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	// What a daemon killed inside Deliver leaves behind.
-	if err := st.SetMeta("email.report.2026-W47", "sending 2026-11-23T07:00:00Z"); err != nil {
+	if err := st.Facts(store.FactsEmailReport).PutString("2026-W47", "sending 2026-11-23T07:00:00Z"); err != nil {
 		t.Fatal(err)
 	}
 	r := newRig(t, st, "2026-11-23 08:05")
@@ -390,7 +390,7 @@ func TestSchedulerBuildFailure(t *testing.T) {
 func TestSchedulerRunEndsWithContext(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	s := &email.Scheduler{
-		Facts: st, Weekday: time.Monday, Hour: 8, Location: berlin,
+		Facts: st.Facts(store.FactsEmailReport), Weekday: time.Monday, Hour: 8, Location: berlin,
 		Build:   func(context.Context, report.Week) (*report.Report, error) { return nil, errors.New("unused") },
 		Deliver: func(context.Context, []byte) error { return nil },
 		From:    "oneonone@example.org", To: []string{me},
@@ -413,7 +413,7 @@ func TestSchedulerRunEndsWithContext(t *testing.T) {
 
 func TestSchedulerRunRejectsBadSetup(t *testing.T) {
 	st := openStore(t, t.TempDir())
-	s := &email.Scheduler{Facts: st, Hour: 25, From: "x\r\nBcc: y@example.com", To: nil}
+	s := &email.Scheduler{Facts: st.Facts(store.FactsEmailReport), Hour: 25, From: "x\r\nBcc: y@example.com", To: nil}
 	err := s.Run(context.Background())
 	if err == nil {
 		t.Fatal("Run accepted a Scheduler without Build, Deliver, recipients and with hour 25")
@@ -464,9 +464,9 @@ func TestSchedulerDue(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t, t.TempDir())
-			s := &email.Scheduler{Facts: st, Weekday: time.Monday, Hour: 8, Location: berlin}
+			s := &email.Scheduler{Facts: st.Facts(store.FactsEmailReport), Weekday: time.Monday, Hour: 8, Location: berlin}
 			if tc.fact != "" {
-				if err := st.SetMeta("email.report."+tc.week, tc.fact); err != nil {
+				if err := st.Facts(store.FactsEmailReport).PutString(tc.week, tc.fact); err != nil {
 					t.Fatal(err)
 				}
 			}

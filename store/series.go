@@ -1,0 +1,47 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+
+	"oneonone/calendar"
+)
+
+// Series returns every stored series, of all sources, sorted by ID.
+func (s *Store) Series() ([]calendar.Series, error) {
+	var out []calendar.Series
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
+			var se calendar.Series
+			if err := json.Unmarshal(v, &se); err != nil {
+				return fmt.Errorf("decode series %s: %w", k, err)
+			}
+			out = append(out, se)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list series: %w", err)
+	}
+	return out, nil
+}
+
+// SeriesByID returns one series.
+func (s *Store) SeriesByID(id string) (calendar.Series, bool, error) {
+	var se calendar.Series
+	if err := checkPart("series id", id); err != nil {
+		return se, false, fmt.Errorf("get series: %w", err)
+	}
+	var ok bool
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		ok, err = getJSON(tx.Bucket(bucketSeries), []byte(id), &se)
+		return err
+	})
+	if err != nil {
+		return calendar.Series{}, false, fmt.Errorf("get series %s: %w", id, err)
+	}
+	return se, ok, nil
+}
