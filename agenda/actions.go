@@ -54,13 +54,42 @@ func (a Actions) Open(ctx context.Context, pair calendar.Pair, doc string) ([]Ac
 		if it.Done {
 			continue
 		}
-		since, err := a.firstSeen(pair, it)
-		if err != nil {
+		act, ok := docAction(pair, it, doc)
+		if !ok {
+			continue
+		}
+		if act.Since, err = a.firstSeen(pair, it); err != nil {
 			return open, err
 		}
-		open = append(open, Action{Pair: pair, Owner: it.Owner, Text: it.Text, Since: since, Origin: doc})
+		open = append(open, act)
 	}
 	return open, nil
+}
+
+// docAction makes an open item of the pair's document doc an action, by
+// the rules of NewAction, so that a document can put into the block only
+// what the command line and the web API could. One bad item never costs
+// the rest of the document:
+//   - a text longer than MaxActionText is cut to it (truncateText): the
+//     item is the user's own task, and its beginning says which;
+//   - an item refused for any other rule (a control character other than
+//     white space, invalid UTF-8) is skipped: the block could not show it
+//     as written.
+//
+// Its Since is left for the caller (firstSeen), which records items only
+// once they are taken.
+func docAction(pair calendar.Pair, it DocItem, doc string) (Action, bool) {
+	act, err := NewAction(ActionInput{
+		// The rules are symmetric in the pair: either side may stand
+		// for the user.
+		Me:      []string{pair.A},
+		With:    pair.B,
+		Owner:   it.Owner,
+		Unowned: true,
+		Text:    truncateText(it.Text),
+		Origin:  doc,
+	})
+	return act, err == nil
 }
 
 // firstSeen returns when a document item was first seen, recording now

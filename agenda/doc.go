@@ -1,8 +1,8 @@
 package agenda
 
 import (
-	"bufio"
 	"bytes"
+	"iter"
 	"regexp"
 	"strings"
 
@@ -25,16 +25,14 @@ var ownerPrefix = regexp.MustCompile(`^(@?[^\s:@]+(?:@[^\s:]+)?):\s+(.*)$`)
 
 // ParseDoc reads the task list items of a Markdown document: "- [ ] …"
 // items are open, "- [x] …" done; everything else is left alone. An item
-// that starts with an address, or with "@name" where name is the local part
-// of one of the pair, followed by a colon, belongs to that person. Items in
-// fenced code blocks do not count.
+// that starts with the address of one of the pair, or with "@name" where
+// name is the local part of one of them, followed by a colon, belongs to
+// that person. Items in fenced code blocks do not count.
 func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 	var out []DocItem
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	fence := ""
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
+	for raw := range lines(data) {
+		line := strings.TrimRight(raw, "\r")
 		trimmed := strings.TrimSpace(line)
 		if f := fenceOf(trimmed); f != "" {
 			switch {
@@ -65,6 +63,33 @@ func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 	return out
 }
 
+// maxDocLine is how much of a document's line is read: more than an
+// action's text can hold (MaxActionText runes of at most 4 bytes, after a
+// list marker and an owner), so a longer line's item is cut the same way
+// whether or not the line was.
+const maxDocLine = 16 * 1024
+
+// lines yields data's lines without their "\n", each cut to maxDocLine
+// bytes: a line of any length costs only itself, never the lines after it.
+func lines(data []byte) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for len(data) > 0 {
+			line := data
+			if i := bytes.IndexByte(data, '\n'); i >= 0 {
+				line, data = data[:i], data[i+1:]
+			} else {
+				data = nil
+			}
+			if len(line) > maxDocLine {
+				line = line[:maxDocLine]
+			}
+			if !yield(string(line)) {
+				return
+			}
+		}
+	}
+}
+
 // fenceOf returns the fence a line opens or closes (``` or ~~~), or "".
 func fenceOf(s string) string {
 	for _, f := range []string{"```", "~~~"} {
@@ -75,7 +100,8 @@ func fenceOf(s string) string {
 	return ""
 }
 
-// ownerOf resolves "bob@example.com" or "@bob" against the pair.
+// ownerOf resolves "bob@example.com" or "@bob" against the pair. Someone
+// outside the pair owns nothing: the prefix stays part of the text.
 func ownerOf(s string, pair calendar.Pair) (string, bool) {
 	if rest, ok := strings.CutPrefix(s, "@"); ok {
 		for _, p := range []string{pair.A, pair.B} {
@@ -86,8 +112,8 @@ func ownerOf(s string, pair calendar.Pair) (string, bool) {
 		}
 		return "", false
 	}
-	if strings.Contains(s, "@") {
-		return calendar.NormalizeEmail(s), true
+	if addr := calendar.NormalizeEmail(s); pair.Has(addr) {
+		return addr, true
 	}
 	return "", false
 }

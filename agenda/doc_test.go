@@ -1,8 +1,13 @@
 package agenda
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"oneonone/calendar"
 )
@@ -17,6 +22,7 @@ func TestParseDoc(t *testing.T) {
 		"  * [ ] @bob: read the RFC ☕\n" +
 		"1. [X] done numbered\n" +
 		"- [ ] @carol: not one of the pair\n" +
+		"- [ ] carol@example.com: not one of the pair either\n" +
 		"- [ ]\n" +
 		"- [] not a task\n" +
 		"```\n- [ ] inside a fence\n```\n" +
@@ -28,6 +34,7 @@ func TestParseDoc(t *testing.T) {
 		{Owner: "bob@example.com", Text: "read the RFC ☕"},
 		{Text: "done numbered", Done: true},
 		{Text: "@carol: not one of the pair"},
+		{Text: "carol@example.com: not one of the pair either"},
 		{Text: "plain item with no owner"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -46,4 +53,86 @@ func FuzzParseDoc(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseDocLongLine: a line longer than what is read of one costs only
+// itself.
+func TestParseDocLongLine(t *testing.T) {
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	doc := "- [ ] @bob: " + strings.Repeat("x", 2<<20) + "\n- [ ] after the long line\n"
+	got := ParseDoc([]byte(doc), pair)
+	if len(got) != 2 || got[0].Owner != "bob@example.com" || len(got[0].Text) > maxDocLine || got[1].Text != "after the long line" {
+		t.Fatalf("ParseDoc = %d items", len(got))
+	}
+}
+
+// memStore is an ActionStore in memory.
+type memStore struct {
+	acts []Action
+	meta map[string]string
+}
+
+func (m *memStore) Actions(calendar.Pair) ([]Action, error) { return m.acts, nil }
+func (m *memStore) Meta(key string) (string, bool, error) {
+	v, ok := m.meta[key]
+	return v, ok, nil
+}
+func (m *memStore) SetMeta(key, value string) error {
+	if m.meta == nil {
+		m.meta = map[string]string{}
+	}
+	m.meta[key] = value
+	return nil
+}
+
+// TestOpenDocItemsByTheRules: the document's items become actions by
+// NewAction's rules: an overlong text is cut to MaxActionText, an item the
+// rules refuse otherwise is skipped, and the rest of the document stays.
+func TestOpenDocItemsByTheRules(t *testing.T) {
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "bob.md")
+	doc := "- [ ] @bob: " + strings.Repeat("long ", 10_000) + "\n" + // 50 KB
+		"- [ ] bell \a in the text\n" +
+		"- [ ] escape \x1b[31m in the text\n" +
+		"- [ ] caf\xe9, not UTF-8\n" +
+		"- [ ] tab\tinside is white space\n" +
+		"- [ ] @anna: the last one\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := &memStore{}
+	open, err := Actions{Store: st, Now: func() time.Time { return now }}.Open(context.Background(), pair, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, a := range open {
+		texts = append(texts, a.Text)
+		if a.Pair != pair || a.Origin != path || !a.Since.Equal(now) || a.ID != "" {
+			t.Errorf("action %+v", a)
+		}
+	}
+	if len(open) != 3 {
+		t.Fatalf("%d actions: %.80q", len(open), texts)
+	}
+	if n := len([]rune(open[0].Text)); n != MaxActionText || open[0].Owner != "bob@example.com" || !strings.HasSuffix(open[0].Text, "…") {
+		t.Errorf("the long item: %d characters, owner %q", n, open[0].Owner)
+	}
+	if open[1].Text != "tab\tinside is white space" || open[1].Owner != "" {
+		t.Errorf("second: %+v", open[1])
+	}
+	if open[2].Text != "the last one" || open[2].Owner != "anna@example.com" {
+		t.Errorf("third: %+v", open[2])
+	}
+	// Only the items taken are recorded as seen.
+	if len(st.meta) != 3 {
+		t.Errorf("%d items recorded as seen, want 3", len(st.meta))
+	}
+	// Every action the document gave is one NewAction takes.
+	for _, a := range open {
+		if _, err := NewAction(ActionInput{Me: []string{pair.A}, With: pair.B, Owner: a.Owner, Unowned: true, Text: a.Text, Origin: a.Origin}); err != nil {
+			t.Errorf("%.40q: %v", a.Text, err)
+		}
+	}
 }

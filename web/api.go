@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"oneonone/agenda"
 	"oneonone/calendar"
@@ -85,6 +84,17 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 
 func writeFieldError(w http.ResponseWriter, field, msg string) {
 	writeJSON(w, http.StatusBadRequest, apiError{Error: field + ": " + msg, Field: field})
+}
+
+// actionError answers agenda's refusal of an action's field with that
+// field's error (400), and any other error as internal.
+func (s *Server) actionError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *agenda.FieldError
+	if errors.As(err, &fe) {
+		writeFieldError(w, fe.Field, fe.Msg)
+		return
+	}
+	s.internalError(w, r, err)
 }
 
 // internalError logs err and answers 500 without its details.
@@ -163,11 +173,11 @@ func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var pair calendar.Pair
 	if with := q.Get("with"); with != "" {
-		if !isEmail(with) {
-			writeFieldError(w, "with", "want the counterpart's e-mail address")
+		var err error
+		if pair, err = agenda.PairWith(s.opt.Me, with); err != nil {
+			s.actionError(w, r, err)
 			return
 		}
-		pair = calendar.NewPair(s.opt.Me[0], with)
 	}
 	all := false
 	switch q.Get("all") {
@@ -208,68 +218,24 @@ type newAction struct {
 	Due   string `json:"due"`   // YYYY-MM-DD, optional
 }
 
-// maxActionText bounds an action's text, in characters.
-const maxActionText = 1000
-
-// apiAddAction is POST /api/actions: adds an action owned by Me[0]'s pair
-// with "with".
+// apiAddAction is POST /api/actions: adds an action of Me[0]'s pair with
+// "with". agenda.NewAction says what is taken; its field errors are the
+// answer's.
 func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) {
 	var req newAction
 	if field, msg := decodeBody(r.Body, &req); msg != "" {
 		writeFieldError(w, field, msg)
 		return
 	}
-	me := calendar.NormalizeEmail(s.opt.Me[0])
-	with := calendar.NormalizeEmail(req.With)
-	text := strings.TrimSpace(req.Text)
-	switch {
-	case with == "":
-		writeFieldError(w, "with", "required: the counterpart's e-mail address")
-		return
-	case !isEmail(with):
-		writeFieldError(w, "with", fmt.Sprintf("%q is not an e-mail address", req.With))
-		return
-	case with == me || slices.ContainsFunc(s.opt.Me, func(m string) bool { return calendar.NormalizeEmail(m) == with }):
-		writeFieldError(w, "with", "want the counterpart, not you")
-		return
-	case text == "":
-		writeFieldError(w, "text", "required: what is to be done")
-		return
-	case utf8.RuneCountInString(text) > maxActionText:
-		writeFieldError(w, "text", fmt.Sprintf("at most %d characters", maxActionText))
-		return
-	case !utf8.ValidString(text):
-		writeFieldError(w, "text", "not valid UTF-8")
-		return
-	}
-	a := agenda.Action{
-		Pair:   calendar.NewPair(me, with),
-		Owner:  me,
-		Text:   text,
-		Since:  s.now(),
-		Origin: "store",
-	}
-	if req.Owner != "" {
-		a.Owner = calendar.NormalizeEmail(req.Owner)
-		if !isEmail(a.Owner) {
-			writeFieldError(w, "owner", fmt.Sprintf("%q is not an e-mail address", req.Owner))
-			return
-		}
-		if !a.Pair.Has(a.Owner) {
-			writeFieldError(w, "owner", fmt.Sprintf("%s is not one of the pair (%s)", a.Owner, a.Pair))
-			return
-		}
-	}
-	if req.Due != "" {
-		due, err := time.ParseInLocation(time.DateOnly, req.Due, s.opt.Location)
-		if err != nil {
-			writeFieldError(w, "due", fmt.Sprintf("want YYYY-MM-DD, got %q", req.Due))
-			return
-		}
-		a.Due = due
-	}
-	a, err := s.opt.Store.AddAction(a)
+	a, err := agenda.NewAction(agenda.ActionInput{
+		Me: s.opt.Me, With: req.With, Owner: req.Owner, Text: req.Text,
+		Due: req.Due, Location: s.opt.Location, Now: s.now(),
+	})
 	if err != nil {
+		s.actionError(w, r, err)
+		return
+	}
+	if a, err = s.opt.Store.AddAction(a); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
@@ -348,21 +314,6 @@ func decodeBody(body io.Reader, v any) (field, msg string) {
 		return strings.Trim(name, `"`), "unknown field"
 	}
 	return "body", "want a JSON object: " + err.Error()
-}
-
-// isEmail is a plain check of an address: one @ with something on each
-// side, no spaces or control characters.
-func isEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(s) > 254 {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f || r == '<' || r == '>' || r == ',' {
-			return false
-		}
-	}
-	return true
 }
 
 // syncSummary is what POST /api/sync says of one source.

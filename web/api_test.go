@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"oneonone/agenda"
+	"oneonone/agenda/agendatest"
 	"oneonone/calendar"
 	"oneonone/report"
 	"oneonone/sync"
@@ -273,10 +274,12 @@ func TestActionsValidation(t *testing.T) {
 	}{
 		{"no with", "POST", "/api/actions", `{"text":"x"}`, "with"},
 		{"bad with", "POST", "/api/actions", `{"with":"bob","text":"x"}`, "with"},
+		{"with is @", "POST", "/api/actions", `{"with":"@","text":"x"}`, "with"},
 		{"with is me", "POST", "/api/actions", `{"with":"anna@example.com","text":"x"}`, "with"},
 		{"with is a number", "POST", "/api/actions", `{"with":5,"text":"x"}`, "with"},
 		{"no text", "POST", "/api/actions", `{"with":"bob@example.com","text":"   "}`, "text"},
 		{"long text", "POST", "/api/actions", `{"with":"bob@example.com","text":"` + strings.Repeat("a", 1001) + `"}`, "text"},
+		{"NUL in text", "POST", "/api/actions", `{"with":"bob@example.com","text":"a\u0000b"}`, "text"},
 		{"bad owner", "POST", "/api/actions", `{"with":"bob@example.com","text":"x","owner":"someone"}`, "owner"},
 		{"owner not of the pair", "POST", "/api/actions", `{"with":"bob@example.com","text":"x","owner":"carl@example.com"}`, "owner"},
 		{"bad due", "POST", "/api/actions", `{"with":"bob@example.com","text":"x","due":"27.11.2026"}`, "due"},
@@ -306,6 +309,49 @@ func TestActionsValidation(t *testing.T) {
 	wantCode(t, "owner bob", r, 201)
 	if a := decode[apiAction](t, r); a.Owner != bobAddr {
 		t.Errorf("owner %q", a.Owner)
+	}
+}
+
+// TestActionsRefusedAsOnTheCommandLine: POST /api/actions refuses the
+// cases that oneonone actions add refuses (agendatest.Refusals), naming the
+// same field, with a user of two addresses.
+func TestActionsRefusedAsOnTheCommandLine(t *testing.T) {
+	f := newFixture(t, fixtureOptions{me: agendatest.Me})
+	for _, tt := range agendatest.Refusals {
+		t.Run(tt.Name, func(t *testing.T) {
+			body := map[string]string{"with": tt.With, "text": tt.Text}
+			if tt.Owner != "" {
+				body["owner"] = tt.Owner
+			}
+			if tt.Due != "" {
+				body["due"] = tt.Due
+			}
+			b, err := json.Marshal(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := f.request("POST", "/api/actions", string(b), jsonHeaders...)
+			wantCode(t, tt.Name, r, 400)
+			e := decode[map[string]string](t, r)
+			if e["field"] != tt.Field || !strings.HasPrefix(e["error"], tt.Field+": ") || len(e) != 2 {
+				t.Errorf("error %v, want it to name %q", e, tt.Field)
+			}
+		})
+	}
+	if acts, _ := f.store.Actions(calendar.Pair{}); len(acts) != 3 {
+		t.Errorf("%d actions stored after refused requests, want the 3 seeded", len(acts))
+	}
+	// The valid counterpart, owned by the user's other address: the user.
+	r := f.request("POST", "/api/actions", `{"with":"`+agendatest.With+`","text":"x","owner":"`+agendatest.Me[1]+`"}`, jsonHeaders...)
+	wantCode(t, "owner my other address", r, 201)
+	if a := decode[apiAction](t, r); a.Owner != agendatest.Me[0] || a.With != agendatest.With {
+		t.Errorf("added %+v", a)
+	}
+	// Listing with one of the user's own addresses is refused too.
+	r = f.get("/api/actions?with=" + agendatest.Me[1])
+	wantCode(t, "list with me", r, 400)
+	if e := decode[map[string]string](t, r); e["field"] != "with" {
+		t.Errorf("list with me: %v", e)
 	}
 }
 

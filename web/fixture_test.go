@@ -99,6 +99,7 @@ type fixtureOptions struct {
 	token   string
 	tls     bool
 	actions func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error)
+	me      []string // identity.me; nil is just me
 }
 
 func newFixture(t *testing.T, fo fixtureOptions) *fixture {
@@ -172,6 +173,9 @@ func newFixture(t *testing.T, fo fixtureOptions) *fixture {
 		}
 	}
 
+	if fo.me == nil {
+		fo.me = []string{me}
+	}
 	reg := prometheus.NewRegistry()
 	f.registry = reg
 	f.metrics = web.NewMetrics(reg)
@@ -179,7 +183,7 @@ func newFixture(t *testing.T, fo fixtureOptions) *fixture {
 		Store:         f.store,
 		Location:      berlin,
 		TrailingWeeks: 12,
-		Me:            []string{me},
+		Me:            fo.me,
 		Token:         fo.token,
 		Now:           f.clock.Now,
 		Actions:       fo.actions,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
+	"oneonone/store"
 )
 
 // cmdActions is "actions add|list|done|reopen": the open actions of a pair.
@@ -41,44 +43,50 @@ func actionsAdd(e *env, args []string) error {
 	if err := fs.parse(args, true); err != nil {
 		return err
 	}
-	text := strings.TrimSpace(strings.Join(fs.Args(), " "))
-	switch {
-	case *with == "" || !strings.Contains(*with, "@"):
-		return usageError{"--with: want the counterpart's e-mail address"}
-	case text == "":
-		return usageError{"want the action's text"}
-	case *owner != "" && !strings.Contains(*owner, "@"):
-		return usageError{fmt.Sprintf("--owner: %q is not an e-mail address", *owner)}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
 	}
-	cfg, st, err := openState(*cfgPath)
+	a, err := agenda.NewAction(agenda.ActionInput{
+		Me: cfg.Identity.Me, With: *with, Owner: *owner, Text: strings.Join(fs.Args(), " "),
+		Due: *due, Location: cfg.Location(), Now: time.Now(),
+	})
+	if err != nil {
+		return actionUsageError(err)
+	}
+	st, err := store.Open(cfg.State)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	me := cfg.Identity.Me[0]
-	a := agenda.Action{
-		Pair:   calendar.NewPair(me, *with),
-		Owner:  calendar.NormalizeEmail(*owner),
-		Text:   text,
-		Since:  time.Now(),
-		Origin: "store",
-	}
-	if a.Owner == "" {
-		a.Owner = calendar.NormalizeEmail(me)
-	}
-	if !a.Pair.Has(a.Owner) {
-		return usageError{fmt.Sprintf("--owner: %s is not one of the pair (%s)", a.Owner, a.Pair)}
-	}
-	if *due != "" {
-		if a.Due, err = time.ParseInLocation(time.DateOnly, *due, cfg.Location()); err != nil {
-			return usageError{fmt.Sprintf("--due: want YYYY-MM-DD, got %q", *due)}
-		}
-	}
 	if a, err = st.AddAction(a); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added action %s for %s: %s\n", a.ID, a.Pair.Other(me), a.Text)
+	fmt.Fprintf(e.stdout, "added action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
 	return nil
+}
+
+// actionArgs are the command line's names of the fields of a new action
+// that agenda.NewAction refuses.
+var actionArgs = map[string]string{
+	agenda.FieldWith:  "--with",
+	agenda.FieldOwner: "--owner",
+	agenda.FieldDue:   "--due",
+	agenda.FieldText:  "TEXT",
+}
+
+// actionUsageError turns agenda's refusal of a field into a usage error
+// that names the flag (or TEXT) it came from.
+func actionUsageError(err error) error {
+	var fe *agenda.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	name, ok := actionArgs[fe.Field]
+	if !ok {
+		name = fe.Field
+	}
+	return usageError{name + ": " + fe.Msg}
 }
 
 func actionsList(ctx context.Context, e *env, args []string) error {
@@ -98,7 +106,9 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 	me := cfg.Identity.Me[0]
 	var pair calendar.Pair
 	if *with != "" {
-		pair = calendar.NewPair(me, *with)
+		if pair, err = agenda.PairWith(cfg.Identity.Me, *with); err != nil {
+			return actionUsageError(err)
+		}
 	}
 	list, err := st.Actions(pair)
 	if err != nil {
@@ -110,7 +120,7 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 	// The open items of the pairs' agenda documents.
 	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
 	for _, p := range cfg.Agenda.Pairs {
-		if p.Doc == "" || (*with != "" && !strings.EqualFold(p.With, *with)) {
+		if p.Doc == "" || (*with != "" && calendar.NewPair(me, p.With) != pair) {
 			continue
 		}
 		open, err := acts.Open(ctx, calendar.NewPair(me, p.With), p.Doc)
