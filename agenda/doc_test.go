@@ -69,19 +69,19 @@ func TestParseDocLongLine(t *testing.T) {
 // memStore is an ActionStore in memory.
 type memStore struct {
 	acts []Action
-	meta map[string]string
+	seen map[string]time.Time
 }
 
 func (m *memStore) Actions(calendar.Pair) ([]Action, error) { return m.acts, nil }
-func (m *memStore) Meta(key string) (string, bool, error) {
-	v, ok := m.meta[key]
-	return v, ok, nil
+func (m *memStore) DocItemSeen(key string) (time.Time, bool, error) {
+	t, ok := m.seen[key]
+	return t, ok, nil
 }
-func (m *memStore) SetMeta(key, value string) error {
-	if m.meta == nil {
-		m.meta = map[string]string{}
+func (m *memStore) SetDocItemSeen(key string, t time.Time) error {
+	if m.seen == nil {
+		m.seen = map[string]time.Time{}
 	}
-	m.meta[key] = value
+	m.seen[key] = t
 	return nil
 }
 
@@ -126,8 +126,8 @@ func TestOpenDocItemsByTheRules(t *testing.T) {
 		t.Errorf("third: %+v", open[2])
 	}
 	// Only the items taken are recorded as seen.
-	if len(st.meta) != 3 {
-		t.Errorf("%d items recorded as seen, want 3", len(st.meta))
+	if len(st.seen) != 3 {
+		t.Errorf("%d items recorded as seen, want 3", len(st.seen))
 	}
 	// Every action the document gave is one NewAction takes.
 	for _, a := range open {
