@@ -127,7 +127,7 @@ func googleHTTPClient(ctx context.Context, cfg *config.Config, sc *config.Source
 		if err != nil {
 			return nil, err
 		}
-		ts, err := oauth.TokenSource(ctx, conf, sc.Token)
+		ts, err := oauth.TokenSource(ctx, conf, sc.Token, oauth.TokenOptions{})
 		if errors.Is(err, oauth.ErrNoToken) {
 			return nil, fmt.Errorf("no Google token yet: run \"oneonone auth google --source %s\"", sc.Name)
 		}
