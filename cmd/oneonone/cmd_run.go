@@ -206,7 +206,6 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 
 // newWeb builds the web face over the store and a daemon.
 func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, sessionKey []byte, reg *prometheus.Registry, log *slog.Logger) (*web.Server, error) {
-	stale := 3 * cfg.Interval.Duration
 	return web.New(web.Options{
 		Store:         st,
 		Location:      cfg.Location(),
@@ -222,7 +221,7 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 			for _, s := range d.Status() {
 				out = append(out, web.SourceHealth{
 					Source: s.Source, LastAttempt: s.LastAttempt, LastSuccess: s.LastSuccess, LastError: s.LastError,
-					Stale: s.LastSuccess.IsZero() || now.Sub(s.LastSuccess) > stale, NextRun: s.NextRun,
+					Stale: d.Stale(s, now), NextRun: s.NextRun,
 				})
 			}
 			return out
