@@ -65,11 +65,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen for the demo CalDAV server: %w", err)
 	}
 	srv := &http.Server{Handler: dav.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("demo CalDAV server stopped", slog.String("error", err.Error()))
-		}
-	}()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -93,11 +88,19 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
+	log, restore := useLogger(cfg, e.stderr)
+	defer restore()
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelError)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("demo CalDAV server stopped", slog.String("error", err.Error()))
+		}
+	}()
 
 	fmt.Fprintf(e.stdout, "oneonone demo: %s\n", team.Summary())
 	fmt.Fprintf(e.stdout, "CalDAV server: %s (user %s, password %s)\n\n", davURL, user, password)
 
-	sources, err := buildSources(ctx, cfg)
+	sources, err := buildSources(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -109,7 +112,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := seedActions(st, team, now); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eng, err := newEngine(cfg, st, sources, log)
 	if err != nil {
 		return err
@@ -154,7 +156,7 @@ func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store,
 	if err != nil {
 		return fmt.Errorf("listen for the demo web face: %w", err)
 	}
-	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "\nWeb report: http://%s/ (the daemon syncs every %s; POST /api/sync syncs now)\n", ln.Addr(), cfg.Interval.Duration)
 	fmt.Fprintf(e.stdout, "The CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
@@ -192,7 +194,7 @@ func seed(dav *caldavserver.Server, team demo.Team) error {
 // demoConfig is the config a user of this team would write.
 func demoConfig(team demo.Team, state, url, user string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "state = %q\ntimezone = \"Europe/Berlin\"\ninterval = \"1m\"\n\n[identity]\nme = [%q]\n\n", state, team.Me.Email)
+	fmt.Fprintf(&b, "state = %q\ntimezone = \"Europe/Berlin\"\ninterval = \"1m\"\nlog_level = \"warn\"\n\n[identity]\nme = [%q]\n\n", state, team.Me.Email)
 	fmt.Fprintf(&b, "[[source]]\nname = \"team\"\nkind = \"caldav\"\nurl = %q\nusername = %q\npassword_env = %q\n\n", url, user, demoPasswordEnv)
 	fmt.Fprintf(&b, "[agenda]\nlink = \"https://docs.example.com/1on1/{{.Counterpart}}\"\n")
 	for _, p := range team.People {
