@@ -161,7 +161,7 @@ func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 // pairActions returns a pair's open actions: the stored ones and the open
 // items of its agenda document ([[agenda.pair]] doc). When the document
 // cannot be read, the stored ones come back with the error.
-func pairActions(cfg *config.Config, st *store.Store) func(context.Context, calendar.Pair) ([]agenda.Action, error) {
+func pairActions(cfg *config.Config, st *store.Store) agenda.OpenFunc {
 	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: cfg.DocCredentials}}
 	return func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
 		return acts.Open(ctx, p, cfg.PairDoc(p))
@@ -171,23 +171,14 @@ func pairActions(cfg *config.Config, st *store.Store) func(context.Context, cale
 // agendaFunc builds each series' block from the config (links) and the
 // store and documents (open actions).
 func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
-	open := pairActions(cfg, st)
-	return func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error) {
-		link, err := cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
-		if err != nil {
-			return agenda.Block{}, err
-		}
-		b := agenda.Block{Link: link, With: s.Counterpart, Location: cfg.Location()}
-		if !alone {
-			return b, nil // actions only in events of the two of them
-		}
-		b.Actions, err = open(ctx, s.Pair)
-		if err != nil {
-			log.Warn("agenda document unreadable, showing the stored actions only",
-				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
-		}
-		return b, nil
-	}
+	return agenda.Blocks{
+		Link: func(s calendar.Series) (string, error) {
+			return cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
+		},
+		Location: cfg.Location(),
+		Open:     pairActions(cfg, st),
+		Log:      log,
+	}.Block
 }
 
 // docCredentials is the config's rule for lending a CalDAV source's
