@@ -100,3 +100,18 @@ func (c *Config) DocCredentials(u *url.URL) (user, password string, ok bool) {
 	}
 	return "", "", false
 }
+
+// BasicAuth returns a CalDAV source's username and password. The password
+// is read (see Password) only when there is a username: without one the
+// source goes without authentication, and an unset password_env is no
+// error.
+func (s *Source) BasicAuth() (user, password string, err error) {
+	if s.Username == "" {
+		return "", "", nil
+	}
+	password, err = s.Password()
+	if err != nil {
+		return "", "", err
+	}
+	return s.Username, password, nil
+}

@@ -165,3 +165,21 @@ func TestDocCredentials(t *testing.T) {
 		t.Error("credentials lent by a source without a username")
 	}
 }
+
+func TestBasicAuth(t *testing.T) {
+	c := mustParse(t, baseTOML)
+	sc := &c.Sources[0]
+	sc.PasswordEnv = "ONEONONE_TEST_NO_SUCH_VARIABLE"
+	if user, pw, err := sc.BasicAuth(); user != "" || pw != "" || err != nil {
+		t.Errorf("no username: %q, %q, %v; want nothing, and the password not read", user, pw, err)
+	}
+	sc.Username = "anna"
+	if _, _, err := sc.BasicAuth(); err == nil || !strings.Contains(err.Error(), "password_env") {
+		t.Errorf("unset password_env: %v, want an error naming it", err)
+	}
+	t.Setenv("ONEONONE_TEST_BASIC_PW", "s3cret")
+	sc.PasswordEnv = "ONEONONE_TEST_BASIC_PW"
+	if user, pw, err := sc.BasicAuth(); user != "anna" || pw != "s3cret" || err != nil {
+		t.Errorf("BasicAuth = %q, %q, %v", user, pw, err)
+	}
+}

@@ -71,18 +71,14 @@ func buildSources(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]
 		sc := &cfg.Sources[i]
 		zone := sc.Location(cfg.Location())
 		switch sc.Kind {
-		case "caldav":
-			var password string
-			if sc.Username != "" {
-				p, err := sc.Password()
-				if err != nil {
-					return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-				}
-				password = p
+		case config.KindCalDAV:
+			user, password, err := sc.BasicAuth()
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
 			c, err := caldav.New(caldav.Options{
 				URL:           sc.URL,
-				Username:      sc.Username,
+				Username:      user,
 				Password:      password,
 				Calendars:     sc.Calendars,
 				Zone:          zone,
