@@ -42,6 +42,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	log, restore := useLogger(cfg, e.stderr)
+	defer restore()
 	token, err := cfg.ServeToken()
 	if err != nil {
 		return err
@@ -51,8 +53,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	log, restore := useLogger(cfg, e.stderr)
-	defer restore()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
