@@ -24,6 +24,16 @@ type SourceStatus struct {
 	NextRun     time.Time
 }
 
+// staleIntervals is how many intervals a source may go without a success
+// before it is stale.
+const staleIntervals = 3
+
+// Stale reports whether a source is stale at now: it has never synced
+// successfully, or its last success is more than three intervals old.
+func (d *Daemon) Stale(s SourceStatus, now time.Time) bool {
+	return s.LastSuccess.IsZero() || now.Sub(s.LastSuccess) > staleIntervals*d.interval()
+}
+
 // Daemon runs the engine on every source, each on its own schedule: every
 // Interval (with jitter), the first wait computed from the source's last
 // run kept in the store, a failing source backing off, and a "sync now"

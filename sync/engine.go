@@ -40,7 +40,9 @@ type Engine struct {
 	// calendar; older ones stay as stored. Default 53 weeks.
 	History time.Duration
 	Now     func() time.Time
-	Log     *slog.Logger
+	// Log receives the engine's and its Daemon's logs; nil means they are
+	// discarded. The engine never logs through slog's default logger.
+	Log *slog.Logger
 
 	// Agenda returns the block a series' events carry; nil turns agenda
 	// write-back off.
@@ -98,11 +100,14 @@ func (e *Engine) now() time.Time {
 	return time.Now()
 }
 
+// discard is the logger of an Engine without Log.
+var discard = slog.New(slog.DiscardHandler)
+
 func (e *Engine) log() *slog.Logger {
 	if e.Log != nil {
 		return e.Log
 	}
-	return slog.Default()
+	return discard
 }
 
 // SyncAll runs one cycle over every source. A failing source does not stop

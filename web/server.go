@@ -76,7 +76,9 @@ type Options struct {
 	Health func() []SourceHealth
 	// Registry is served at /metrics; nil means no /metrics.
 	Registry *prometheus.Registry
-	Log      *slog.Logger // nil means slog.Default()
+	// Log receives the server's logs; nil means they are discarded. The
+	// server never logs through slog's default logger.
+	Log *slog.Logger
 	// SessionKey signs the session cookies (HMAC-SHA256, 32 bytes or
 	// more); nil means a random key per Server, so that a new Server (a
 	// restart, a config reload) ends every session. A daemon that rebuilds
@@ -113,7 +115,7 @@ func New(opt Options) (*Server, error) {
 		opt.Now = time.Now
 	}
 	if opt.Log == nil {
-		opt.Log = slog.Default()
+		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	if opt.Actions == nil {
 		acts := agenda.Actions{Store: opt.Store}

@@ -58,7 +58,7 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 	case kind == cursorETag:
 		ch, err = c.listChanges(ctx, calPath, known)
 	default:
-		slog.Debug("caldav: unknown cursor, listing the calendar", slog.String("calendar", calPath), slog.String("cursor", cursor))
+		c.log.Debug("caldav: unknown cursor, listing the calendar", slog.String("calendar", calPath), slog.String("cursor", cursor))
 		ch, err = c.full(ctx, calPath, known)
 	}
 	ch.Requests = int(n.Load())
@@ -117,7 +117,7 @@ func (c *Client) list(ctx context.Context, calPath string) (*listing, error) {
 	for _, r := range ms.responses() {
 		u, err := r.url(ms.base)
 		if err != nil {
-			slog.Debug("caldav: skipping a bad response in a listing", slog.String("calendar", calPath), slog.Any("error", err))
+			c.log.Debug("caldav: skipping a bad response in a listing", slog.String("calendar", calPath), slog.Any("error", err))
 			continue
 		}
 		if code := statusCode(r.Status); code != 0 && code/100 != 2 {
@@ -257,7 +257,7 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		ms, err := c.davRequest(ctx, "REPORT", calPath, "0", syncCollectionBody(token))
 		if err != nil {
 			if tokenRefused(err) {
-				slog.Debug("caldav: sync token refused, listing the calendar",
+				c.log.Debug("caldav: sync token refused, listing the calendar",
 					slog.String("calendar", calPath), slog.Any("error", err))
 				return c.full(ctx, calPath, known)
 			}
@@ -267,7 +267,7 @@ func (c *Client) syncChanges(ctx context.Context, calPath, token string, known m
 		for _, r := range ms.responses() {
 			u, err := r.url(ms.base)
 			if err != nil {
-				slog.Debug("caldav: skipping a bad response in a sync report", slog.String("calendar", calPath), slog.Any("error", err))
+				c.log.Debug("caldav: skipping a bad response in a sync report", slog.String("calendar", calPath), slog.Any("error", err))
 				continue
 			}
 			p := c.keyOf(u)
@@ -489,7 +489,7 @@ func (c *Client) multiget(ctx context.Context, calPath string, paths []string, e
 				problems = append(problems, fmt.Errorf("fetch %s: not in the server's answer, which was partly unreadable; what is stored of it stays", p))
 			default:
 				// Not in the answer at all: treat as gone.
-				slog.Debug("caldav: object missing from multiget answer", slog.String("href", p))
+				c.log.Debug("caldav: object missing from multiget answer", slog.String("href", p))
 				gone = append(gone, p)
 			}
 		}

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -71,6 +72,10 @@ type Options struct {
 	// Zone is the zone of floating times and dates, passed to
 	// ical.Parse; nil means its default (UTC).
 	Zone *time.Location
+	// Logger receives the client's logs (discovery steps, refused sync
+	// tokens, skipped responses, all at debug level); nil means they are
+	// discarded. The client never logs through slog's default logger.
+	Logger *slog.Logger
 }
 
 // ErrAuthFailed is matched (errors.Is) by the error of a request the server
@@ -100,8 +105,9 @@ type Client struct {
 	pass        string
 	hc          *http.Client
 	zone        *time.Location
-	calendars   []string // configured calendar keys
-	fingerprint string   // of URL, user, calendars: see Discovery
+	log         *slog.Logger // never nil
+	calendars   []string     // configured calendar keys
+	fingerprint string       // of URL, user, calendars: see Discovery
 
 	memMu    sync.Mutex
 	mem      []byte // the snapshot last remembered or recalled, as JSON
@@ -154,7 +160,10 @@ func New(opt Options) (*Client, error) {
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 
 	c := &Client{base: u, user: user, pass: pass, zone: opt.Zone, idle: opt.IdleTimeout,
-		hosts: map[string]bool{origin(u): true}}
+		log: opt.Logger, hosts: map[string]bool{origin(u): true}}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
 	if c.idle <= 0 {
 		c.idle = defaultTimeout
 	}

@@ -227,7 +227,7 @@ func (c *Client) forget(u *url.URL) {
 	}
 	for _, dc := range c.disc.Calendars {
 		if cu, err := c.url(dc.ID); err == nil && sameResource(cu, u) {
-			slog.Debug("caldav: a remembered calendar is gone, discovering again next time", slog.String("calendar", dc.ID))
+			c.log.Debug("caldav: a remembered calendar is gone, discovering again next time", slog.String("calendar", dc.ID))
 			c.disc = nil
 			return
 		}
@@ -330,12 +330,14 @@ func (c *Client) discover(ctx context.Context) (*Discovery, error) {
 	for _, start := range starts {
 		d, err := c.discoverFrom(ctx, start)
 		if err == nil {
+			c.log.Debug("caldav: discovered calendars", slog.String("url", c.base.Redacted()), slog.String("start", start),
+				slog.Int("calendars", len(d.Calendars)))
 			return d, nil
 		}
 		if errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrCredentialsWithheld) {
 			return nil, err
 		}
-		slog.Debug("caldav: discovery step failed", slog.String("url", c.base.Redacted()), slog.String("start", start), slog.Any("error", err))
+		c.log.Debug("caldav: discovery step failed", slog.String("url", c.base.Redacted()), slog.String("start", start), slog.Any("error", err))
 		errs = append(errs, err)
 	}
 	return nil, errors.Join(errs...)
@@ -353,7 +355,7 @@ func (c *Client) hrefs(base *url.URL, hp *hrefProp) []*url.URL {
 	for _, h := range hp.Hrefs {
 		u, err := resolveHref(base, h)
 		if err != nil {
-			slog.Debug("caldav: skipping a bad href", slog.Any("error", err))
+			c.log.Debug("caldav: skipping a bad href", slog.Any("error", err))
 			continue
 		}
 		if trusted {
@@ -406,7 +408,7 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 			if len(homes) == 0 {
 				return nil, fmt.Errorf("find calendar home of %s: %w", p.Redacted(), err)
 			}
-			slog.Debug("caldav: principal gave no scheduling collections", slog.String("principal", p.Redacted()), slog.Any("error", err))
+			c.log.Debug("caldav: principal gave no scheduling collections", slog.String("principal", p.Redacted()), slog.Any("error", err))
 		} else {
 			for _, pr := range pms.Responses {
 				pp := pr.props()
@@ -439,7 +441,7 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 		for _, r := range hms.responses() {
 			u, err := r.url(hms.base)
 			if err != nil {
-				slog.Debug("caldav: skipping a bad response in a calendar home", slog.Any("error", err))
+				c.log.Debug("caldav: skipping a bad response in a calendar home", slog.Any("error", err))
 				continue
 			}
 			if code := statusCode(r.Status); code != 0 && code/100 != 2 {
@@ -484,12 +486,12 @@ func (c *Client) scheduling(ctx context.Context, u *url.URL) SchedulingInfo {
 	}
 	resp, err := c.do(req)
 	if err != nil {
-		slog.Debug("caldav: OPTIONS failed", slog.String("url", u.Redacted()), slog.Any("error", err))
+		c.log.Debug("caldav: OPTIONS failed", slog.String("url", u.Redacted()), slog.Any("error", err))
 		return unknown
 	}
 	drain(resp)
 	if resp.StatusCode/100 != 2 {
-		slog.Debug("caldav: OPTIONS failed", slog.String("url", u.Redacted()), slog.String("status", resp.Status))
+		c.log.Debug("caldav: OPTIONS failed", slog.String("url", u.Redacted()), slog.String("status", resp.Status))
 		return unknown
 	}
 	return parseScheduling(resp.Header)

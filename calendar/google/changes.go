@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"oneonone/calendar"
@@ -63,6 +64,7 @@ func (c *Client) Changes(ctx context.Context, cal, cursor string, known map[stri
 				// Not an event: nothing could name it, nor store it.
 				// Failing the listing for it would stop the calendar's
 				// sync for good.
+				c.log.Debug("google: skipping an item that is not an event", slog.String("calendar", cal))
 				continue
 			}
 			// An event may come twice when it changed while we paged: the

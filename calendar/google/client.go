@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,6 +49,10 @@ type Options struct {
 	Zone *time.Location
 	// Retry bounds the retries of rate-limited and failed requests.
 	Retry RetryPolicy
+	// Logger receives the client's logs (retried requests, skipped items,
+	// at debug level); nil means they are discarded. The client never logs
+	// through slog's default logger.
+	Logger *slog.Logger
 }
 
 // RetryPolicy says how rate limits (403 rateLimitExceeded and
@@ -73,13 +78,17 @@ type Client struct {
 	cal      string
 	zone     *time.Location
 	retry    RetryPolicy
+	log      *slog.Logger // never nil
 	svc      *gcal.Service
 	requests atomic.Int64
 }
 
 // New checks opt and returns a client. It makes no request.
 func New(ctx context.Context, opt Options) (*Client, error) {
-	c := &Client{cal: opt.Calendar, zone: opt.Zone, retry: opt.Retry.withDefaults()}
+	c := &Client{cal: opt.Calendar, zone: opt.Zone, retry: opt.Retry.withDefaults(), log: opt.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
 	if c.cal == "" {
 		c.cal = "primary"
 	}

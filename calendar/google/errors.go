@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -66,6 +67,18 @@ const (
 	opGet             // events.get
 	opPatch           // events.patch
 )
+
+func (o op) String() string {
+	switch o {
+	case opList:
+		return "events.list"
+	case opGet:
+		return "events.get"
+	case opPatch:
+		return "events.patch"
+	}
+	return fmt.Sprintf("op(%d)", int(o))
+}
 
 // maxMessage bounds the bytes of Google's message kept in an error.
 const maxMessage = 300
@@ -272,6 +285,8 @@ func (c *Client) do(ctx context.Context, o op, call func() error) error {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 			return fmt.Errorf("%w (no time left to retry: %w)", err, context.DeadlineExceeded)
 		}
+		c.log.Debug("google: retrying a request", slog.String("op", o.String()), slog.Int("attempt", k+1),
+			slog.Duration("wait", d), slog.String("error", err.Error()))
 		if serr := p.Sleep(ctx, d); serr != nil {
 			return fmt.Errorf("%w (stopped retrying: %w)", err, serr)
 		}

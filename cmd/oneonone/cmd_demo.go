@@ -16,9 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"oneonone/agenda"
-	"oneonone/calendar"
-	"oneonone/calendar/ical"
 	"oneonone/config"
 	"oneonone/internal/demo"
 	"oneonone/internal/fake/caldavserver"
@@ -65,11 +62,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen for the demo CalDAV server: %w", err)
 	}
 	srv := &http.Server{Handler: dav.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("demo CalDAV server stopped", slog.String("error", err.Error()))
-		}
-	}()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -89,15 +81,23 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := os.Setenv(demoPasswordEnv, password); err != nil {
 		return err
 	}
-	cfg, err := config.Parse([]byte(demoConfig(team, state, davURL, user)), "demo config")
+	cfg, err := config.Parse([]byte(team.Config(state, davURL, user, demoPasswordEnv)), "demo config")
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
+	log, restore := useLogger(cfg, e.stderr)
+	defer restore()
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelError)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("demo CalDAV server stopped", slog.String("error", err.Error()))
+		}
+	}()
 
 	fmt.Fprintf(e.stdout, "oneonone demo: %s\n", team.Summary())
 	fmt.Fprintf(e.stdout, "CalDAV server: %s (user %s, password %s)\n\n", davURL, user, password)
 
-	sources, err := buildSources(ctx, cfg)
+	sources, err := buildSources(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := seedActions(st, team, now); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eng, err := newEngine(cfg, st, sources, log)
 	if err != nil {
 		return err
@@ -154,7 +153,7 @@ func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store,
 	if err != nil {
 		return fmt.Errorf("listen for the demo web face: %w", err)
 	}
-	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "\nWeb report: http://%s/ (the daemon syncs every %s; POST /api/sync syncs now)\n", ln.Addr(), cfg.Interval.Duration)
 	fmt.Fprintf(e.stdout, "The CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
@@ -171,35 +170,7 @@ func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store,
 }
 
 // seed puts the team's objects into the embedded server.
-func seed(dav *caldavserver.Server, team demo.Team) error {
-	paths := map[string]string{}
-	for _, obj := range team.Objects {
-		path, ok := paths[obj.Calendar]
-		if !ok {
-			p, err := dav.CreateCalendar(obj.Calendar, strings.ToUpper(obj.Calendar[:1])+obj.Calendar[1:])
-			if err != nil {
-				return fmt.Errorf("create demo calendar %s: %w", obj.Calendar, err)
-			}
-			paths[obj.Calendar], path = p, p
-		}
-		if _, _, err := dav.PutObject(path, obj.Name, obj.Data); err != nil {
-			return fmt.Errorf("seed demo object %s: %w", obj.Name, err)
-		}
-	}
-	return nil
-}
-
-// demoConfig is the config a user of this team would write.
-func demoConfig(team demo.Team, state, url, user string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "state = %q\ntimezone = \"Europe/Berlin\"\ninterval = \"1m\"\n\n[identity]\nme = [%q]\n\n", state, team.Me.Email)
-	fmt.Fprintf(&b, "[[source]]\nname = \"team\"\nkind = \"caldav\"\nurl = %q\nusername = %q\npassword_env = %q\n\n", url, user, demoPasswordEnv)
-	fmt.Fprintf(&b, "[agenda]\nlink = \"https://docs.example.com/1on1/{{.Counterpart}}\"\n")
-	for _, p := range team.People {
-		fmt.Fprintf(&b, "\n[[agenda.pair]]\nwith = %q\nrelationship = %q\n", p.Email, p.Relationship)
-	}
-	return b.String()
-}
+func seed(dav *caldavserver.Server, team demo.Team) error { return team.Load(dav) }
 
 func randomPassword() (string, error) {
 	b := make([]byte, 9)
@@ -211,22 +182,7 @@ func randomPassword() (string, error) {
 
 // seedActions gives some pairs open actions, as `oneonone actions add` would.
 func seedActions(st *store.Store, team demo.Team, now time.Time) error {
-	me := team.Me.Email
-	for _, a := range []struct {
-		with, owner, text string
-		age, due          int // days ago, days ahead (0: none)
-	}{
-		{team.People[0].Email, team.People[0].Email, "send the Q4 hiring plan draft", 8, 0},
-		{team.People[0].Email, me, "book the offsite room", 3, 6},
-		{team.People[1].Email, team.People[1].Email, "write up the on-call retro", 5, 0},
-	} {
-		act := agenda.Action{
-			Pair: calendar.NewPair(me, a.with), Owner: a.owner, Text: a.text,
-			Since: now.AddDate(0, 0, -a.age), Origin: "store",
-		}
-		if a.due > 0 {
-			act.Due = now.AddDate(0, 0, a.due)
-		}
+	for _, act := range team.Actions(now) {
 		if _, err := st.AddAction(act); err != nil {
 			return err
 		}
@@ -241,29 +197,13 @@ func showBlock(w io.Writer, dav *caldavserver.Server, st *store.Store, team demo
 	if err != nil {
 		return err
 	}
-	for _, s := range series {
-		if s.Counterpart != team.People[0].Email || !s.Deleted.IsZero() {
-			continue
-		}
-		data, _, ok := dav.Object(s.Href)
-		if !ok {
-			return fmt.Errorf("demo: %s is gone from the server", s.Href)
-		}
-		evs, _ := ical.Parse(data, ical.ParseOptions{Href: s.Href})
-		for _, ev := range evs {
-			if ev.IsOverride() {
-				continue
-			}
-			block, ok := agenda.Extract(ev.Description)
-			if !ok {
-				return fmt.Errorf("demo: no agenda block in %s", s.Href)
-			}
-			fmt.Fprintf(w, "\nThe agenda block in %q, as the CalDAV server now stores it:\n\n", s.Title)
-			for _, line := range strings.Split(block, "\n") {
-				fmt.Fprintf(w, "    %s\n", line)
-			}
-			return nil
-		}
+	title, block, ok, err := team.StoredBlock(dav, series)
+	if err != nil || !ok {
+		return err
+	}
+	fmt.Fprintf(w, "\nThe agenda block in %q, as the CalDAV server now stores it:\n\n", title)
+	for _, line := range strings.Split(block, "\n") {
+		fmt.Fprintf(w, "    %s\n", line)
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"oneonone/calendar"
+	"oneonone/agenda"
 	"oneonone/config"
 	"oneonone/report"
 	"oneonone/store"
@@ -72,14 +72,7 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 // with each pair's open actions counted (a document that cannot be read
 // counts its stored actions only; sync reports the document).
 func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Input, error) {
-	open := pairActions(cfg, st)
 	loc := cfg.Location()
 	in := report.Input{Week: report.LastFullWeek(now, loc), Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks}
-	return report.Load(context.Background(), in, st, func(ctx context.Context, p calendar.Pair) (int, error) {
-		acts, err := open(ctx, p)
-		if err != nil && acts == nil {
-			return 0, err
-		}
-		return len(acts), nil
-	})
+	return report.Load(context.Background(), in, st, agenda.CountOpen(pairActions(cfg, st)))
 }

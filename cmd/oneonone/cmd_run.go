@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -43,19 +42,17 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	token, err := cfg.Web.AccessToken()
+	log, restore := useLogger(cfg, e.stderr)
+	defer restore()
+	token, err := cfg.ServeToken()
 	if err != nil {
 		return err
-	}
-	if !cfg.ListenIsLoopback() && token == "" {
-		return fmt.Errorf("listen = %q is not a loopback address: set web.token (or web.token_env) before serving the web face there", cfg.Listen)
 	}
 	st, err := store.Open(cfg.State)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	log := newLogger(cfg, e.stderr)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -80,6 +77,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	srv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().web.ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -157,32 +155,26 @@ func (in *instance) start(ctx context.Context) (stop func()) {
 	return func() { cancel(); wg.Wait() }
 }
 
-// reload reads the config again and builds a new instance from it. The
-// state file and the listen address stay as they are until a restart.
+// reload reads the config again and, when config.Reloadable lets it
+// replace the running one, builds a new instance from it.
 func reload(ctx context.Context, path string, old *config.Config, st *store.Store, sessionKey []byte, metrics *web.Metrics, reg *prometheus.Registry, log *slog.Logger) (*instance, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.State != old.State {
-		return nil, fmt.Errorf("state: changing the state file (%s → %s) needs a restart", old.State, cfg.State)
-	}
-	if cfg.Listen != old.Listen {
-		return nil, fmt.Errorf("listen: changing the address (%s → %s) needs a restart", old.Listen, cfg.Listen)
-	}
-	token, err := cfg.Web.AccessToken()
-	if err != nil {
+	if err := config.Reloadable(old, cfg); err != nil {
 		return nil, err
 	}
-	if !cfg.ListenIsLoopback() && token == "" {
-		return nil, errors.New("web.token: the web face listens beyond loopback and the new config has no token")
+	token, err := cfg.ServeToken()
+	if err != nil {
+		return nil, err
 	}
 	return newInstance(ctx, cfg, st, token, sessionKey, metrics, reg, log)
 }
 
 // newInstance wires the engine, daemon, web face and mail for a config.
 func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token string, sessionKey []byte, metrics *web.Metrics, reg *prometheus.Registry, log *slog.Logger) (*instance, error) {
-	sources, err := buildSources(ctx, cfg)
+	sources, err := buildSources(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +198,6 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 
 // newWeb builds the web face over the store and a daemon.
 func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, sessionKey []byte, reg *prometheus.Registry, log *slog.Logger) (*web.Server, error) {
-	stale := 3 * cfg.Interval.Duration
 	return web.New(web.Options{
 		Store:         st,
 		Location:      cfg.Location(),
@@ -222,7 +213,7 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 			for _, s := range d.Status() {
 				out = append(out, web.SourceHealth{
 					Source: s.Source, LastAttempt: s.LastAttempt, LastSuccess: s.LastSuccess, LastError: s.LastError,
-					Stale: s.LastSuccess.IsZero() || now.Sub(s.LastSuccess) > stale, NextRun: s.NextRun,
+					Stale: d.Stale(s, now), NextRun: s.NextRun,
 				})
 			}
 			return out

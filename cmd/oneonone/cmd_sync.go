@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -25,11 +24,13 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sources, err := buildSources(ctx, cfg)
+	log, restore := useLogger(cfg, e.stderr)
+	defer restore()
+	sources, err := buildSources(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	eng, err := newEngine(cfg, st, sources, newLogger(cfg, os.Stderr))
+	eng, err := newEngine(cfg, st, sources, log)
 	if err != nil {
 		return err
 	}

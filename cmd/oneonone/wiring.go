@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"oneonone/agenda"
 	"oneonone/calendar"
@@ -41,17 +41,18 @@ func openState(cfgPath string) (*config.Config, *store.Store, error) {
 	return cfg, st, nil
 }
 
-// newLogger returns the one logger, as the config asks.
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
+// useLogger builds the configured logger (log_level, log_format) writing
+// to w, and makes it slog's default as well, so that no line, not even a
+// library's, escapes them. restore puts the previous default back.
+func useLogger(cfg *config.Config, w io.Writer) (log *slog.Logger, restore func()) {
+	log = cfg.NewLogger(w)
+	old, out, flags := slog.Default(), stdlog.Writer(), stdlog.Flags()
+	slog.SetDefault(log)
+	return log, func() {
+		slog.SetDefault(old)
+		stdlog.SetOutput(out)
+		stdlog.SetFlags(flags)
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // detectRules turns the config into 1:1 recognition rules.
@@ -64,40 +65,37 @@ func detectRules(cfg *config.Config) (history.DetectRules, error) {
 }
 
 // buildSources makes a Source for each configured source.
-func buildSources(ctx context.Context, cfg *config.Config) ([]sync.NamedSource, error) {
+func buildSources(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]sync.NamedSource, error) {
 	var out []sync.NamedSource
 	for i := range cfg.Sources {
 		sc := &cfg.Sources[i]
 		zone := sc.Location(cfg.Location())
 		switch sc.Kind {
-		case "caldav":
-			var password string
-			if sc.Username != "" {
-				p, err := sc.Password()
-				if err != nil {
-					return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-				}
-				password = p
+		case config.KindCalDAV:
+			user, password, err := sc.BasicAuth()
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
 			c, err := caldav.New(caldav.Options{
 				URL:           sc.URL,
-				Username:      sc.Username,
+				Username:      user,
 				Password:      password,
 				Calendars:     sc.Calendars,
 				Zone:          zone,
 				HeaderTimeout: sc.HeaderTimeout.Duration,
 				IdleTimeout:   sc.IdleTimeout.Duration,
+				Logger:        log,
 			})
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
 			out = append(out, sync.NamedSource{Name: sc.Name, Source: c, NotifyAttendees: sc.NotifyAttendees})
 		case config.KindGoogle:
-			hc, err := googleHTTPClient(ctx, cfg, sc)
+			hc, err := googleHTTPClient(ctx, cfg, sc, log)
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
-			c, err := google.New(ctx, google.Options{Calendar: sc.Calendar, Endpoint: sc.Endpoint, HTTPClient: hc, Zone: zone})
+			c, err := google.New(ctx, google.Options{Calendar: sc.Calendar, Endpoint: sc.Endpoint, HTTPClient: hc, Zone: zone, Logger: log})
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
@@ -113,7 +111,7 @@ func buildSources(ctx context.Context, cfg *config.Config) ([]sync.NamedSource, 
 // service account acting for subject, or the token saved by "auth google"
 // (refreshed tokens are saved again); none for a loopback endpoint without
 // credentials (the fake server in tests).
-func googleHTTPClient(ctx context.Context, cfg *config.Config, sc *config.Source) (*http.Client, error) {
+func googleHTTPClient(ctx context.Context, cfg *config.Config, sc *config.Source, log *slog.Logger) (*http.Client, error) {
 	scope := oauth.ScopeFor(sc.Calendar, cfg.Identity.Me)
 	switch {
 	case sc.ServiceAccount != "":
@@ -127,7 +125,7 @@ func googleHTTPClient(ctx context.Context, cfg *config.Config, sc *config.Source
 		if err != nil {
 			return nil, err
 		}
-		ts, err := oauth.TokenSource(ctx, conf, sc.Token)
+		ts, err := oauth.TokenSource(ctx, conf, sc.Token, oauth.TokenOptions{Logger: log})
 		if errors.Is(err, oauth.ErrNoToken) {
 			return nil, fmt.Errorf("no Google token yet: run \"oneonone auth google --source %s\"", sc.Name)
 		}
@@ -159,55 +157,28 @@ func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 // pairActions returns a pair's open actions: the stored ones and the open
 // items of its agenda document ([[agenda.pair]] doc). When the document
 // cannot be read, the stored ones come back with the error.
-func pairActions(cfg *config.Config, st *store.Store) func(context.Context, calendar.Pair) ([]agenda.Action, error) {
-	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
+func pairActions(cfg *config.Config, st *store.Store) agenda.OpenFunc {
+	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: cfg.DocCredentials}}
 	return func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
-		doc := ""
-		for _, me := range cfg.Identity.Me {
-			if pc, ok := cfg.Pair(p.Other(me)); ok && p.Has(me) {
-				doc = pc.Doc
-			}
-		}
-		return acts.Open(ctx, p, doc)
+		return acts.Open(ctx, p, cfg.PairDoc(p))
 	}
 }
 
 // agendaFunc builds each series' block from the config (links) and the
 // store and documents (open actions).
 func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
-	open := pairActions(cfg, st)
-	return func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error) {
-		link, err := cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
-		if err != nil {
-			return agenda.Block{}, err
-		}
-		b := agenda.Block{Link: link, With: s.Counterpart, Location: cfg.Location()}
-		if !alone {
-			return b, nil // actions only in events of the two of them
-		}
-		b.Actions, err = open(ctx, s.Pair)
-		if err != nil {
-			log.Warn("agenda document unreadable, showing the stored actions only",
-				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
-		}
-		return b, nil
-	}
+	return agenda.Blocks{
+		Link: func(s calendar.Series) (string, error) {
+			return cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
+		},
+		Location: cfg.Location(),
+		Open:     pairActions(cfg, st),
+		Log:      log,
+	}.Block
 }
 
-// docCredentials lends a CalDAV source's credentials to agenda documents on
-// the same host, and to no other host.
+// docCredentials is the config's rule for lending a CalDAV source's
+// credentials to agenda documents (config.Config.DocCredentials).
 func docCredentials(cfg *config.Config) func(u *url.URL) (string, string, bool) {
-	return func(u *url.URL) (string, string, bool) {
-		for i := range cfg.Sources {
-			sc := &cfg.Sources[i]
-			su, err := url.Parse(sc.URL)
-			if sc.Kind != config.KindCalDAV || err != nil || sc.Username == "" || !strings.EqualFold(su.Host, u.Host) || su.Scheme != u.Scheme {
-				continue
-			}
-			if pw, err := sc.Password(); err == nil {
-				return sc.Username, pw, true
-			}
-		}
-		return "", "", false
-	}
+	return cfg.DocCredentials
 }

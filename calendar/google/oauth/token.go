@@ -94,6 +94,14 @@ func LoadToken(path string) (*oauth2.Token, error) {
 	return &tok, nil
 }
 
+// TokenOptions are the options of [TokenSource].
+type TokenOptions struct {
+	// Logger receives the token source's logs (a refreshed token that
+	// could not be saved); nil means they are discarded. The token source
+	// never logs through slog's default logger.
+	Logger *slog.Logger
+}
+
 // TokenSource returns a token source for the token stored at path (an
 // error wrapping [ErrNoToken] when there is none). When the token has
 // expired it is refreshed with cfg, and every new token is saved back to
@@ -108,7 +116,7 @@ func LoadToken(path string) (*oauth2.Token, error) {
 // 5xx) are returned as they are and the next call tries again. ctx carries
 // the refresh requests (and an [oauth2.HTTPClient], if any); it should live
 // as long as the token source. The source is safe for concurrent use.
-func TokenSource(ctx context.Context, cfg *oauth2.Config, path string) (oauth2.TokenSource, error) {
+func TokenSource(ctx context.Context, cfg *oauth2.Config, path string, opt TokenOptions) (oauth2.TokenSource, error) {
 	if cfg == nil {
 		return nil, errors.New("google token source: no OAuth client config")
 	}
@@ -116,7 +124,11 @@ func TokenSource(ctx context.Context, cfg *oauth2.Config, path string) (oauth2.T
 	if err != nil {
 		return nil, err
 	}
-	return &fileSource{ctx: ctx, conf: cfg, path: path, tok: tok, onDisk: *tok}, nil
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &fileSource{ctx: ctx, conf: cfg, path: path, log: log, tok: tok, onDisk: *tok}, nil
 }
 
 // fileSource is the token source of TokenSource.
@@ -124,6 +136,7 @@ type fileSource struct {
 	ctx  context.Context
 	conf *oauth2.Config
 	path string
+	log  *slog.Logger // never nil
 
 	mu     sync.Mutex
 	tok    *oauth2.Token // the current token
@@ -161,7 +174,7 @@ func (s *fileSource) Token() (*oauth2.Token, error) {
 	if err := SaveToken(s.path, tok); err != nil {
 		// The token works; losing it only costs a refresh after a restart
 		// (or a login, if the refresh token was rotated). Keep going.
-		slog.Warn("could not save the refreshed google token", slog.String("path", s.path), slog.String("error", err.Error()))
+		s.log.Warn("could not save the refreshed google token", slog.String("path", s.path), slog.String("error", err.Error()))
 	} else {
 		s.onDisk = *tok
 	}

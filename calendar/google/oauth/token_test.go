@@ -210,7 +210,7 @@ func TestTokenSourceRefreshesAndSaves(t *testing.T) {
 	rt := s.IssueRefreshToken(oauth.ScopeEventsOwned)
 	path := saveExpired(t, rt)
 
-	ts, err := oauth.TokenSource(t.Context(), conf, path)
+	ts, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
 	if err != nil {
 		t.Fatalf("TokenSource: %v", err)
 	}
@@ -238,7 +238,7 @@ func TestTokenSourceRefreshesAndSaves(t *testing.T) {
 	if again, err := ts.Token(); err != nil || again.AccessToken != tok.AccessToken {
 		t.Errorf("second Token: err %v, same token %v", err, err == nil && again.AccessToken == tok.AccessToken)
 	}
-	ts2, err := oauth.TokenSource(t.Context(), conf, path)
+	ts2, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestTokenSourceRotationAcrossRestarts(t *testing.T) {
 	conf := s.Config(oauth.ScopeEventsOwned)
 	path := saveExpired(t, s.IssueRefreshToken(oauth.ScopeEventsOwned))
 	for restart := range 3 {
-		ts, err := oauth.TokenSource(t.Context(), conf, path)
+		ts, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +315,7 @@ func TestTokenSourceReauth(t *testing.T) {
 				s.FailRefresh(tc.status, tc.code)
 			}
 			path := saveExpired(t, rt)
-			ts, err := oauth.TokenSource(t.Context(), conf, path)
+			ts, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -363,7 +363,7 @@ func TestTokenSourceTakesNewLogin(t *testing.T) {
 	s := fakeoauth.NewServer(t)
 	conf := s.Config(oauth.ScopeEventsOwned)
 	path := saveExpired(t, "fake-refresh-revoked")
-	ts, err := oauth.TokenSource(t.Context(), conf, path)
+	ts, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestTokenSourceTakesNewLogin(t *testing.T) {
 func TestTokenSourceNoRefreshToken(t *testing.T) {
 	s := fakeoauth.NewServer(t)
 	path := saveExpired(t, "")
-	ts, err := oauth.TokenSource(t.Context(), s.Config(oauth.ScopeEventsOwned), path)
+	ts, err := oauth.TokenSource(t.Context(), s.Config(oauth.ScopeEventsOwned), path, oauth.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func TestTokenSourceNoRefreshToken(t *testing.T) {
 func TestTokenSourceNoFile(t *testing.T) {
 	s := fakeoauth.NewServer(t)
 	path := filepath.Join(t.TempDir(), "google-work.json")
-	_, err := oauth.TokenSource(t.Context(), s.Config(oauth.ScopeEventsOwned), path)
+	_, err := oauth.TokenSource(t.Context(), s.Config(oauth.ScopeEventsOwned), path, oauth.TokenOptions{})
 	if !errors.Is(err, oauth.ErrNoToken) || !strings.Contains(err.Error(), path) {
 		t.Errorf("TokenSource = %v, want ErrNoToken naming %s", err, path)
 	}
@@ -414,7 +414,7 @@ func TestTokenSourceSaveFails(t *testing.T) {
 	s := fakeoauth.NewServer(t)
 	conf := s.Config(oauth.ScopeEventsOwned)
 	path := saveExpired(t, s.IssueRefreshToken(oauth.ScopeEventsOwned))
-	ts, err := oauth.TokenSource(t.Context(), conf, path)
+	ts, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

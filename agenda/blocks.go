@@ -1,0 +1,66 @@
+package agenda
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"oneonone/calendar"
+)
+
+// OpenFunc returns a pair's open actions. An error that comes with actions
+// is a document that could not be read: the actions are what could be.
+type OpenFunc func(ctx context.Context, p calendar.Pair) ([]Action, error)
+
+// Blocks makes the block of each series' events, in the shape of
+// sync.AgendaFunc (its Block method).
+type Blocks struct {
+	// Link returns the agenda document link of a series; "" for none, as
+	// is a nil Link.
+	Link func(s calendar.Series) (string, error)
+	// Location is the zone of the dates shown; nil means UTC.
+	Location *time.Location
+	// Open returns a pair's open actions; nil means none.
+	Open OpenFunc
+	// Log receives a document that could not be read; nil means it is
+	// discarded. Blocks never logs through slog's default logger.
+	Log *slog.Logger
+}
+
+// Block returns the block of s's events: its link, and the pair's open
+// actions only in events of the two of them (alone), never in a group's.
+// An error of Link fails it; an error of Open does not: it is logged, and
+// the actions that came back are shown.
+func (b Blocks) Block(ctx context.Context, s calendar.Series, alone bool) (Block, error) {
+	blk := Block{With: s.Counterpart, Location: b.Location}
+	if b.Link != nil {
+		link, err := b.Link(s)
+		if err != nil {
+			return Block{}, err
+		}
+		blk.Link = link
+	}
+	if !alone || b.Open == nil {
+		return blk, nil
+	}
+	var err error
+	blk.Actions, err = b.Open(ctx, s.Pair)
+	if err != nil && b.Log != nil {
+		b.Log.Warn("agenda document unreadable, showing the stored actions only",
+			slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
+	}
+	return blk, nil
+}
+
+// CountOpen counts a pair's open actions with open, for report.Load: when
+// a document cannot be read its stored actions are counted (the document is
+// reported where the block is written); a failure without any actions fails.
+func CountOpen(open OpenFunc) func(ctx context.Context, p calendar.Pair) (int, error) {
+	return func(ctx context.Context, p calendar.Pair) (int, error) {
+		acts, err := open(ctx, p)
+		if err != nil && acts == nil {
+			return 0, err
+		}
+		return len(acts), nil
+	}
+}
