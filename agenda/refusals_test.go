@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"oneonone/agenda"
-	"oneonone/agenda/agendatest"
+	"oneonone/internal/agendatest"
 )
 
 // TestRefusals: the shared table the callers test against is what

@@ -1,10 +1,14 @@
-// Package calendar holds the provider-neutral model of oneonone: events as the
-// providers return them, the 1:1 series recognised among them, and the
-// occurrences of those series with what became of each.
+// Package calendar is oneonone's provider-neutral model: events as the
+// providers return them (Event, Attendee, Recurrence, Object, Changes), the
+// 1:1 series recognised among them (Series, Pair, Cadence), the occurrences
+// of those series with what became of each (Occurrence, State), and the
+// errors every provider maps its own to.
 //
-// Providers (calendar/caldav, calendar/google) turn their wire formats into
-// Event values; everything after that (recurrence expansion, 1:1 detection,
-// occurrence states) is done here, once, for every provider.
+// It holds no logic beyond its types' small methods and imports none of its
+// subpackages: calendar/ical reads and edits iCalendar, calendar/recur
+// expands recurrence rules, calendar/caldav and calendar/google are the
+// sources, and package history decides what the events mean
+// (docs/ARCHITECTURE.md).
 package calendar
 
 import (

@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"oneonone/agenda"
-	"oneonone/agenda/agendatest"
 	"oneonone/calendar"
+	"oneonone/internal/agendatest"
 	"oneonone/report"
 	"oneonone/sync"
 	"oneonone/web"

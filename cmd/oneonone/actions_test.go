@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"oneonone/agenda"
-	"oneonone/agenda/agendatest"
+	"oneonone/internal/agendatest"
 )
 
 // actionsConfig writes a config of a user with the addresses of
