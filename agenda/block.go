@@ -1,6 +1,6 @@
 // Package agenda renders the block that oneonone owns in the description of
 // each upcoming 1:1 and merges it into a description without changing the
-// user's text around it (DESIGN.md, "The agenda block").
+// user's text around it (docs/DESIGN.md, "The agenda block").
 package agenda
 
 import (

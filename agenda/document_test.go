@@ -110,7 +110,7 @@ func docEnd(d string) int {
 	return -1
 }
 
-// checkDocument asserts the rules of DESIGN.md, "The agenda block", for
+// checkDocument asserts the rules of docs/DESIGN.md, "The agenda block", for
 // MergeHTMLDocument: merging b1 into d, then updating it to b2.
 func checkDocument(t *testing.T, d string, b1, b2 Block) {
 	t.Helper()

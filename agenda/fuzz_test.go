@@ -118,7 +118,7 @@ func (f flavour) wellFormed(s string) bool {
 	return len(cuts) == 1 && cuts[0].block
 }
 
-// check asserts the rules of DESIGN.md, "The agenda block", for merging b1
+// check asserts the rules of docs/DESIGN.md, "The agenda block", for merging b1
 // into d and then updating it to b2.
 func (f flavour) check(t *testing.T, d string, b1, b2 Block) {
 	t.Helper()

@@ -57,11 +57,12 @@ func snap(t *testing.T, st *store.Store) snapshot {
 }
 
 // quietCheck runs cycles over calendars that nobody changes, agenda
-// write-back on, and checks what DESIGN.md promises: after the cycle that
-// writes the blocks and the one that sees them come back, each cycle costs
-// one request per calendar (plus, for CalDAV, the discovery of the
-// calendars), writes nothing to any calendar, and leaves the stored objects
-// and history as they were; and so on as time passes.
+// write-back on, and checks what docs/DESIGN.md promises ("Syncing a
+// source", "The agenda block"): after the cycle that writes the blocks and
+// the one that sees them come back, each cycle costs one request per
+// calendar (plus, for CalDAV, the discovery of the calendars), writes
+// nothing to any calendar, and leaves the stored objects and history as
+// they were; and so on as time passes.
 func quietCheck(t *testing.T, cals []*Calendar, srcs []sync.NamedSource, discovery int64, requests, writes func() int64) {
 	now := benchNow
 	eng := newEngine(t, t.TempDir(), srcs, cals, &now, engineOpts{agenda: true})

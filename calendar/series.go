@@ -8,7 +8,7 @@ import (
 )
 
 // State is what became of one occurrence of a 1:1 series. The states are
-// mutually exclusive (DESIGN.md, "Occurrence states").
+// mutually exclusive (docs/DESIGN.md, "Occurrence states").
 type State string
 
 // The occurrence states.

@@ -1,5 +1,5 @@
-// Package config is oneonone's configuration: the TOML file (DESIGN.md,
-// "Config (TOML)"), its defaults, the environment overrides applied after the
+// Package config is oneonone's configuration: the TOML file (docs/DESIGN.md,
+// "The config file"), its defaults, the environment overrides applied after the
 // file, and one Validate whose errors name the key that is wrong.
 //
 // Loading is strict: an unknown key, a value of the wrong type and a TOML

@@ -70,12 +70,14 @@ type Target struct {
 const makeUpReach = 35 * 24 * time.Hour
 
 // Build recognises the 1:1 series among a source's events, classifies their
-// occurrences and merges them with the stored history:
+// occurrences and merges them with the stored history (docs/DESIGN.md,
+// "Occurrence states", "The merge with the stored history"):
 //
 //   - an occurrence recomputed from the calendar replaces the stored one;
 //   - one older than the recompute window (History) stays as stored;
 //   - one that was seen and is now gone, while the series still covers its
-//     slot, is skipped (DESIGN.md: "an occurrence deleted after it was seen");
+//     slot, is skipped (docs/DESIGN.md, "Occurrence states": a slot seen
+//     once and gone since counts as cancelled);
 //   - one beyond the series' new end (UNTIL, COUNT) is dropped: the end of a
 //     series is not a run of skips;
 //   - when the series' rule or start changed ("all events" edits), what lay

@@ -7,7 +7,7 @@ import (
 	"oneonone/calendar/recur"
 )
 
-// Classify gives each instance of a 1:1 series its state (DESIGN.md,
+// Classify gives each instance of a 1:1 series its state (docs/DESIGN.md,
 // "Occurrence states").
 //
 // inst holds the series' instances in order of original start, as Expand

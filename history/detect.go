@@ -9,10 +9,10 @@ import (
 	"oneonone/calendar"
 )
 
-// defaultTitle matches the titles that name a 1:1 (DESIGN.md, "Recognising a
-// 1:1"): 1:1, 1-1, 1on1, 1x1, one-on-one and one on one, not inside a number
-// or a word, nor inside a date or a time ("11:15", "2021-1-1" and
-// "1-1-2021" do not match).
+// defaultTitle matches the titles that name a 1:1 (docs/DESIGN.md,
+// "Recognising a 1:1"): 1:1, 1-1, 1on1, 1x1, one-on-one and one on one, not
+// inside a number or a word, nor inside a date or a time ("11:15",
+// "2021-1-1" and "1-1-2021" do not match).
 var defaultTitle = regexp.MustCompile(`(?i)(?:^|[^0-9a-z:/.-])(?:1 ?[:x-] ?1|1 ?on ?1|one[ -]on[ -]one)(?:$|[^0-9a-z:/.-]|[:/.-][^0-9])`)
 
 // DetectRules are the configurable parts of 1:1 recognition.
@@ -62,9 +62,9 @@ func (v Verdict) Pair() calendar.Pair {
 }
 
 // Detect decides whether a recurring master is a 1:1 series, following
-// DESIGN.md: it recurs, is not all-day, and has exactly two human
-// participants one of whom is me; or its title names a 1:1 and it has at most
-// two human participants.
+// docs/DESIGN.md, "Recognising a 1:1": it recurs, is not all-day, and has
+// exactly two human participants one of whom is me; or its title names a 1:1
+// and it has at most two human participants.
 func Detect(ev *calendar.Event, r DetectRules) Verdict {
 	if !ev.Recurring() {
 		return Verdict{Reason: "not recurring"}

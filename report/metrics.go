@@ -11,10 +11,10 @@ import (
 
 // Trailing holds a pair's metrics over the trailing window.
 //
-// Below are the rules of the report and its metrics (DESIGN.md, "Metrics per
-// pair"), with the decisions taken where DESIGN.md is silent. N is the
-// trailing window in weeks, Now the time of the report; days and weeks are
-// counted in the report's Location.
+// Below are the rules of the report and its metrics (docs/DESIGN.md,
+// "Metrics per pair"), with the decisions taken where the contract is
+// silent. N is the trailing window in weeks, Now the time of the report; days
+// and weeks are counted in the report's Location.
 //
 // Pairs and series:
 //   - Metrics are per calendar.Pair. An occurrence belongs to its Pair field,

@@ -34,7 +34,7 @@ func Write(w io.Writer, r *Report, format string) error {
 	return fmt.Errorf("unknown format %q (want text, markdown, html or json)", format)
 }
 
-// WriteJSON writes r as indented JSON with a trailing newline (DESIGN.md,
+// WriteJSON writes r as indented JSON with a trailing newline (docs/DESIGN.md,
 // "Report JSON").
 func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)

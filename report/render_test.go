@@ -17,8 +17,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// goldenInput is a team of seven 1:1s in 2026-W47, the week of DESIGN.md's
-// example, reported on the Monday after.
+// goldenInput is a team of seven 1:1s in 2026-W47, the week of the
+// contract's example (../shared/DESIGN.md, "Report JSON"), reported on the
+// Monday after.
 func goldenInput() Input {
 	with := func(s calendar.Series, rel, name string) calendar.Series {
 		s.Relationship, s.Name = rel, name
@@ -155,9 +156,10 @@ func TestGoldenSummaries(t *testing.T) {
 	golden(t, "summaries.json.golden", buf.Bytes())
 }
 
-// TestJSONShape checks the report JSON against DESIGN.md's example
-// (testdata/design_example.json): every field of the example is in the
-// report, at the same place, with the same JSON type.
+// TestJSONShape checks the report JSON against the contract's example
+// (../shared/DESIGN.md, "Report JSON", copied to
+// testdata/design_example.json): every field of the example is in the report,
+// at the same place, with the same JSON type.
 func TestJSONShape(t *testing.T) {
 	example, err := os.ReadFile(filepath.Join("testdata", "design_example.json"))
 	if err != nil {

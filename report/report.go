@@ -1,7 +1,7 @@
 // Package report turns the occurrence history of the 1:1 series into
-// consistency metrics per pair and the weekly report of DESIGN.md ("Metrics
-// per pair", "Report JSON"), and renders that report as text, Markdown, HTML
-// or JSON.
+// consistency metrics per pair and the weekly report of docs/DESIGN.md
+// ("Metrics per pair", "Report JSON"), and renders that report as text,
+// Markdown, HTML or JSON.
 //
 // Everything here is a pure function of its Input (given Input.Now): the
 // same input gives the same bytes, so the renderers are tested against
@@ -39,8 +39,8 @@ type Input struct {
 	OpenActions map[calendar.Pair]int
 }
 
-// Report is the weekly report. Its JSON encoding is the contract of
-// DESIGN.md, "Report JSON".
+// Report is the weekly report. Its JSON encoding is the shape of
+// docs/DESIGN.md, "Report JSON": the contract's example and the fields we add.
 type Report struct {
 	Week          Week         `json:"week"`
 	From          string       `json:"from"`     // the week's Monday, YYYY-MM-DD

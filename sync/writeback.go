@@ -76,10 +76,11 @@ type objectWrite struct {
 }
 
 // writeAgendas puts the agenda block into every target event of a source
-// that can be written, as DESIGN.md asks: one conditional write per object
-// (its master and overrides together), a bounded re-read and re-merge on
-// conflict, no write when the block is right, never an event the account
-// may not edit, and never one whose attendees the server would notify.
+// that can be written, as docs/DESIGN.md, "The agenda block", asks: one
+// conditional write per object (its master and overrides together), a
+// bounded re-read and re-merge on conflict, no write when the block is
+// right, never an event the account may not edit, and never one whose
+// attendees the server would notify.
 // A write the server keeps refusing is that object's problem (returned in
 // problems, retried with a growing pause), not the source's failure.
 func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []history.Target) (sum Blocks, problems []error, err error) {

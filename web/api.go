@@ -107,7 +107,8 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error
 	s.messagePage(w, http.StatusInternalServerError, "Something went wrong", "The error is in oneonone's log.")
 }
 
-// apiReport is GET /api/report?week=: the report JSON of DESIGN.md.
+// apiReport is GET /api/report?week=: the report JSON (docs/DESIGN.md,
+// "Report JSON").
 func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 	week, err := weekParam(r)
 	if err != nil {

@@ -20,7 +20,8 @@ import (
 	"oneonone/web"
 )
 
-// designReport is the report JSON of DESIGN.md, field by field.
+// designReport is the report JSON of the contract's example
+// (../shared/DESIGN.md, "Report JSON"), field by field.
 type designReport struct {
 	Week        string       `json:"week"`
 	From        string       `json:"from"`
@@ -64,7 +65,8 @@ type designCounts struct {
 	Planned, Held, Postponed, Advanced, Skipped, Declined, Upcoming int
 }
 
-// designKeys are the keys DESIGN.md's example has, by level.
+// designKeys are the keys the contract's example (../shared/DESIGN.md,
+// "Report JSON") has, by level.
 var designKeys = map[string][]string{
 	"report":     {"week", "from", "to", "timezone", "generated_at", "pairs", "totals"},
 	"pair":       {"pair", "me", "counterpart", "relationship", "title", "source", "cadence", "week", "occurrences", "trailing", "open_actions"},
@@ -104,7 +106,7 @@ func TestAPIReport(t *testing.T) {
 		if r.Body != want.String() {
 			t.Errorf("%s: differs from report.Build's\n--- got\n%s\n--- want\n%s", tt.query, r.Body, want.String())
 		}
-		// The shape of DESIGN.md, key by key.
+		// The shape of the contract's example, key by key.
 		raw := decode[map[string]any](t, r)
 		hasKeys(t, "report", raw)
 		hasKeys(t, "counts", raw["totals"].(map[string]any))

@@ -1,11 +1,11 @@
-// Package web is the daemon's HTTP face (DESIGN.md, "Layout"): the weekly
+// Package web is the daemon's HTTP face (docs/ARCHITECTURE.md): the weekly
 // report and each pair's history as HTML pages, a JSON API over the report,
 // the series and the actions, /metrics for Prometheus and /healthz.
 //
 //	GET   /                   the weekly report (?week=2026-W47; default the last full week)
 //	GET   /pair/{pair}        one pair's history; {pair} is the path-escaped key "a@x|b@y"
 //	GET   /login?code=        a one-time login link (LoginURL) sets the session cookie
-//	GET   /api/report?week=   the report JSON of DESIGN.md
+//	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON")
 //	GET   /api/series         report.Summaries
 //	GET   /api/actions        ?with=EMAIL (adds the agenda document's items), &all=1 (done ones too)
 //	POST  /api/actions        {"with","owner","text","due"} → 201 with the action

@@ -16,9 +16,9 @@ import (
 )
 
 // TestEngineCycles runs the sync engine over the Google client and the fake:
-// the occurrence states come out of Google's exceptions as DESIGN.md says,
-// the agenda block is written once, and an unchanged calendar then costs
-// one request per cycle.
+// the occurrence states come out of Google's exceptions as docs/DESIGN.md,
+// "Occurrence states", says, the agenda block is written once, and an
+// unchanged calendar then costs one request per cycle.
 func TestEngineCycles(t *testing.T) {
 	berlin := loadZone(t, "Europe/Berlin")
 	now := time.Date(2025, 4, 10, 12, 0, 0, 0, berlin) // a Thursday

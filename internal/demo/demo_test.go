@@ -328,9 +328,10 @@ func TestExpectations(t *testing.T) {
 }
 
 // TestExpectMatchesText reads the objects back with a small reader of its
-// own: it recognises the 1:1 series by DESIGN.md's default rule, expands
-// their RRULEs, applies EXDATEs, overrides and make-ups, and checks that the
-// result is Team.Series and Team.Expect, state for state.
+// own: it recognises the 1:1 series by the default rule (docs/DESIGN.md,
+// "Recognising a 1:1"), expands their RRULEs, applies EXDATEs, overrides and
+// make-ups, and checks that the result is Team.Series and Team.Expect, state
+// for state.
 func TestExpectMatchesText(t *testing.T) {
 	loc := berlin(t)
 	ny, err := time.LoadLocation("America/New_York")
@@ -735,8 +736,9 @@ type readBackResult struct {
 
 var titleRule = []string{"1:1", "1-1", "1on1", "1x1", "one-on-one", "one on one"}
 
-// readBack reads every object the way DESIGN.md describes it, independently
-// of the seed's own bookkeeping.
+// readBack reads every object the way docs/DESIGN.md describes it
+// ("Recognising a 1:1", "Occurrence states"), independently of the seed's
+// own bookkeeping.
 func readBack(t *testing.T, team Team, now time.Time, loc *time.Location) readBackResult {
 	t.Helper()
 	me := team.Me.Email

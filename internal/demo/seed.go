@@ -33,7 +33,7 @@ const (
 	AheadDays    = 14
 )
 
-// Relationships of a counterpart (DESIGN.md, "Recognising a 1:1").
+// Relationships of a counterpart (docs/DESIGN.md, "Recognising a 1:1").
 const (
 	RelReport    = "report"
 	RelSkipLevel = "skip-level"
