@@ -279,7 +279,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"an array", `[{"id":"x"}]`, 0, "not an event"},
 		{"a string", `"event"`, 0, "not an event"},
 		{"empty", ``, 0, "not an event"},
-		{"no start", `{"id":"x","status":"confirmed"}`, 0, "x"},
+		{"no start", `{"id":"x","status":"confirmed"}`, 0, "start: missing"},
 		{"bad dateTime", `{"id":"x","start":{"dateTime":"2025-13-01T10:00:00Z"}}`, 0, "start.dateTime"},
 		{"bad date", `{"id":"x","start":{"date":"20250101"}}`, 0, "start.date"},
 		{"instance without originalStartTime", `{"id":"x_1","recurringEventId":"x","start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 0, "originalStartTime"},

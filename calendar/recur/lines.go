@@ -234,7 +234,7 @@ func (rd *linesReader) value(l Line, s string, floating *time.Location) (Value, 
 			loc = z
 		} else if !rd.reported[tzid] {
 			rd.reported[tzid] = true
-			rd.errorf("%s: unknown time zone %q: read in %s", l.Name, tzid, loc)
+			rd.errorf("%s: unknown time zone %q: read in %s", l.Name, tzid, zoneName(rd.start))
 		}
 		return Value{T: InZone(w, loc)}, nil
 	}
@@ -258,4 +258,12 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// zoneName names the zone of t, by its offset when it has no name.
+func zoneName(t time.Time) string {
+	if name := t.Location().String(); name != "" {
+		return name
+	}
+	return "UTC" + t.Format("-07:00")
 }
