@@ -103,16 +103,14 @@ func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, 
 		}
 		return nil, errors.Join(errs...)
 	}
-	errs = append(errs, d.errs...)
 	if j.OriginalStart != nil && j.OriginalStart.DateTime != "" && !ev.RecurrenceID.IsZero() {
-		// An unknown originalStartTime.timeZone is not reported (d.errs
-		// was read above), as before.
 		loc := d.zoneOf(j.OriginalStart, ev.RecurrenceID, "originalStartTime")
 		ev.RecurrenceID = ev.RecurrenceID.In(loc)
 		if j.Start == nil {
 			ev.Start, ev.End = ev.Start.In(loc), ev.End.In(loc)
 		}
 	}
+	errs = append(errs, d.errs...)
 	ev.Calendar = cal
 	ev.Href = obj.Href
 	if ev.Href == "" {

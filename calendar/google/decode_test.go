@@ -284,6 +284,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad date", `{"id":"x","start":{"date":"20250101"}}`, 0, "start.date"},
 		{"instance without originalStartTime", `{"id":"x_1","recurringEventId":"x","start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 0, "originalStartTime"},
 		{"unknown zone", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00+02:00","timeZone":"Mars/Olympus"}}`, 1, "Mars/Olympus"},
+		{"unknown zone of originalStartTime", `{"id":"x_1","recurringEventId":"x","originalStartTime":{"dateTime":"2025-01-01T10:00:00+02:00","timeZone":"Mars/Olympus"},"start":{"dateTime":"2025-01-01T11:00:00+02:00"}}`, 1, "originalStartTime.timeZone"},
 		{"wrong type of one field", `{"id":"x","sequence":"two","start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 1, "sequence"},
 		{"bad rule", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["RRULE:FREQ=SOMETIMES"]}`, 1, "RRULE"},
 		{"not a recurrence line", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["SUMMARY:hi"]}`, 1, "SUMMARY:hi"},
