@@ -8,6 +8,7 @@ import (
 	gosync "sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"oneonone/calendar"
 	"oneonone/calendar/recur"
@@ -163,7 +164,7 @@ const maxYear = 9999
 // event reads the event's times and recurrence: false when it has no
 // usable start. The start is start, else (a cancelled exception's
 // skeleton) originalStartTime; without end it ends when it starts, or
-// after its day; an end before the start is reported and read so too.
+// after its day; an end before the start is reported and ignored.
 func (d *decoder) event(uid string, j *eventJSON) (calendar.Event, bool) {
 	var ev calendar.Event
 	if strings.TrimFunc(uid, func(r rune) bool { return unicode.IsSpace(r) && r >= 0x20 }) == "" {
@@ -234,8 +235,11 @@ func (d *decoder) event(uid string, j *eventJSON) (calendar.Event, bool) {
 		for _, err := range errs {
 			if le, ok := err.(*recur.LineError); ok {
 				line := j.Recurrence[le.Index]
-				if len(line) > 120 {
-					line = line[:120] + "…"
+				if n := 120; len(line) > n {
+					for n > 0 && !utf8.RuneStart(line[n]) {
+						n--
+					}
+					line = line[:n] + "…"
 				}
 				d.errorf("recurrence[%d] %q: %v", le.Index, line, le.Err)
 			} else {
