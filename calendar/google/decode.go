@@ -7,9 +7,11 @@ import (
 	"strings"
 	gosync "sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"oneonone/calendar"
-	"oneonone/calendar/ical"
+	"oneonone/calendar/recur"
 )
 
 // eventJSON is what Decode reads of a Calendar API Event resource.
@@ -48,15 +50,14 @@ type person struct {
 // Decode turns one event's JSON into exactly one calendar.Event: a one-off,
 // a recurring master (UID its id), or an exception (UID its
 // recurringEventId, RecurrenceID its originalStartTime), cancelled ones
-// included. Times and the recurrence set are read by ical.Parse from a
-// minimal VEVENT built of start, end, originalStartTime and the recurrence
-// lines as Google gives them, so that Google's rules mean what CalDAV's do.
-// A dateTime is read in its timeZone, else in Options.Zone, else at its
-// offset; a date is a midnight in Options.Zone (UTC when nil).
+// included. A dateTime is read in its timeZone, else in Options.Zone, else
+// at its offset; a date is a midnight in Options.Zone (UTC when nil). The
+// recurrence lines of a master are read by recur.ReadLines against its
+// start, so that Google's rules mean what CalDAV's do.
 //
 // JSON that is not an event gives an error naming the href and no event;
 // a part that cannot be read (a bad rule, a field of the wrong type) gives
-// the event and an error.
+// the event and an error naming the field (start.dateTime, recurrence[2]).
 func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, err error) {
 	name := obj.Href
 	if name == "" {
@@ -95,20 +96,14 @@ func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, 
 	}
 
 	d := decoder{c: c, name: name}
-	ics, zone := d.vevent(uid, &j)
-	parsed, perr := ical.Parse([]byte(ics), ical.ParseOptions{Href: name, DefaultZone: zone})
-	errs = append(errs, d.errs...)
-	if perr != nil {
-		errs = append(errs, perr)
-	}
-	if len(parsed) == 0 {
+	ev, ok := d.event(uid, &j)
+	if !ok {
+		errs = append(errs, d.errs...)
 		if len(errs) == 0 {
 			errs = append(errs, fmt.Errorf("decode %s: no start", name))
 		}
 		return nil, errors.Join(errs...)
 	}
-	ev := parsed[0]
-	ev.Floating = false // read as floating in the zone chosen above
 	if j.OriginalStart != nil && j.OriginalStart.DateTime != "" && !ev.RecurrenceID.IsZero() {
 		loc := d.zoneOf(j.OriginalStart, ev.RecurrenceID, "originalStartTime")
 		ev.RecurrenceID = ev.RecurrenceID.In(loc)
@@ -116,7 +111,7 @@ func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, 
 			ev.Start, ev.End = ev.Start.In(loc), ev.End.In(loc)
 		}
 	}
-
+	errs = append(errs, d.errs...)
 	ev.Calendar = cal
 	ev.Href = obj.Href
 	if ev.Href == "" {
@@ -155,61 +150,139 @@ func (d *decoder) errorf(format string, args ...any) {
 	d.errs = append(d.errs, fmt.Errorf("decode %s: "+format, append([]any{d.name}, args...)...))
 }
 
-// Wall-clock layouts of RFC 5545 §3.3.4 and §3.3.5.
-const (
-	icalDate  = "20060102"
-	icalLocal = "20060102T150405"
-	icalUTC   = "20060102T150405Z"
-)
+// stamp is one of the event's times as read: an instant in its zone, or a
+// date as a midnight.
+type stamp struct {
+	t    time.Time
+	date bool
+}
 
-// vevent builds the VCALENDAR that ical.Parse reads the event's times
-// from, and the zone its floating values are to be read in. DTSTART is the
-// start's wall-clock time in its zone, written floating (so any
-// *time.Location will do, even one Parse could not name); DTEND and
-// RECURRENCE-ID are instants (UTC) or dates.
-func (d *decoder) vevent(uid string, j *eventJSON) (string, *time.Location) {
+// maxYear is the last year a time is read in: the calendar model keeps
+// four-digit years, as RFC 5545 does.
+const maxYear = 9999
+
+// event reads the event's times and recurrence: false when it has no
+// usable start. The start is start, else (a cancelled exception's
+// skeleton) originalStartTime; without end it ends when it starts, or
+// after its day; an end before the start is reported and ignored.
+func (d *decoder) event(uid string, j *eventJSON) (calendar.Event, bool) {
+	var ev calendar.Event
+	if strings.TrimFunc(uid, func(r rune) bool { return unicode.IsSpace(r) && r >= 0x20 }) == "" {
+		// Blanks only (a control character is no blank: it names the event).
+		d.errorf("the event's id %q is blank", uid)
+	}
 	zone := d.dateZone()
-	var b strings.Builder
-	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//oneonone//google//EN\r\nBEGIN:VEVENT\r\n")
-	b.WriteString("UID:" + safeText(uid) + "\r\n")
+	var start, end, rid *stamp
 	if j.Start != nil {
 		switch date, t, ok := d.when(j.Start, "start"); {
 		case !ok:
 		case date:
-			b.WriteString("DTSTART;VALUE=DATE:" + t.Format(icalDate) + "\r\n")
+			start = &stamp{recur.InZone(t, zone), true}
 		default:
 			zone = d.zoneOf(j.Start, t, "start")
-			b.WriteString("DTSTART:" + t.In(zone).Format(icalLocal) + "\r\n")
+			// The wall clock in the zone, its first occurrence when the
+			// clock goes back (RFC 5545 §3.3.5), as an iCalendar reader
+			// would read the start.
+			w := recur.Wall(t.In(zone))
+			if w.Year() > maxYear {
+				d.errorf("start.dateTime: %q is out of range in %s", j.Start.DateTime, zone)
+				return ev, false
+			}
+			start = &stamp{t: recur.InZone(w, zone)}
 		}
 	}
 	if j.End != nil {
-		switch date, t, ok := d.when(j.End, "end"); {
-		case !ok:
-		case date:
-			b.WriteString("DTEND;VALUE=DATE:" + t.Format(icalDate) + "\r\n")
-		default:
-			b.WriteString("DTEND:" + t.UTC().Format(icalUTC) + "\r\n")
-		}
+		end = d.instant(j.End, "end", zone)
 	}
 	if j.OriginalStart != nil {
-		switch date, t, ok := d.when(j.OriginalStart, "originalStartTime"); {
-		case !ok:
-		case date:
-			b.WriteString("RECURRENCE-ID;VALUE=DATE:" + t.Format(icalDate) + "\r\n")
-		default:
-			b.WriteString("RECURRENCE-ID:" + t.UTC().Format(icalUTC) + "\r\n")
+		rid = d.instant(j.OriginalStart, "originalStartTime", zone)
+	}
+	s := start
+	if s == nil {
+		s = rid
+	}
+	if s == nil {
+		if j.Start != nil && (j.Start.Date != "" || j.Start.DateTime != "") {
+			d.errorf("start: unreadable: event dropped")
+		} else {
+			d.errorf("start: missing: event dropped")
 		}
+		return ev, false
+	}
+	ev.Start, ev.AllDay = s.t, s.date
+	loc := s.t.Location()
+	if rid != nil {
+		ev.RecurrenceID = rid.t
+	}
+	if end != nil {
+		ev.End = end.t.In(loc)
 	} else {
-		for _, line := range j.Recurrence {
-			if l, ok := recurrenceLine(line); ok {
-				b.WriteString(l + "\r\n")
+		ev.End = defaultEnd(*s)
+	}
+	if ev.End.Before(ev.Start) {
+		d.errorf("end: %s before start %s: ignored", ev.End.Format(time.RFC3339), ev.Start.Format(time.RFC3339))
+		ev.End = defaultEnd(*s)
+	}
+	if j.OriginalStart == nil && len(j.Recurrence) > 0 {
+		// The start is a wall clock read in its zone, which the rules are
+		// expanded in: for them it is a floating DTSTART (a floating UNTIL
+		// is that clock too, and no mistake).
+		kind := recur.KindFloating
+		if s.date {
+			kind = recur.KindDate
+		}
+		r, errs := recur.ReadLines(j.Recurrence, s.t, kind, lineZone)
+		for _, err := range errs {
+			if le, ok := err.(*recur.LineError); ok {
+				line := j.Recurrence[le.Index]
+				if n := 120; len(line) > n {
+					for n > 0 && !utf8.RuneStart(line[n]) {
+						n--
+					}
+					line = line[:n] + "…"
+				}
+				d.errorf("recurrence[%d] %q: %v", le.Index, line, le.Err)
 			} else {
-				d.errorf("recurrence line %q ignored: not an RRULE, RDATE, EXDATE or EXRULE", line)
+				d.errorf("recurrence: %v", err)
 			}
 		}
+		ev.Recurrence = r
 	}
-	b.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
-	return b.String(), zone
+	return ev, true
+}
+
+// instant reads an end or an originalStartTime: a date as a midnight in
+// zone, a dateTime as its instant (in UTC; Decode moves an
+// originalStartTime to its zone). nil when it cannot be read.
+func (d *decoder) instant(w *when, field string, zone *time.Location) *stamp {
+	date, t, ok := d.when(w, field)
+	switch {
+	case !ok:
+		return nil
+	case date:
+		return &stamp{recur.InZone(t, zone), true}
+	}
+	u := recur.Wall(t.UTC())
+	if u.Year() > maxYear {
+		d.errorf("%s.dateTime: %q is out of range", field, w.DateTime)
+		return nil
+	}
+	return &stamp{t: u}
+}
+
+// defaultEnd is the end of an event without one (RFC 5545 §3.6.1): its
+// start, or the next day for an all-day event.
+func defaultEnd(s stamp) time.Time {
+	if s.date {
+		return recur.InZone(recur.Wall(s.t).AddDate(0, 0, 1), s.t.Location())
+	}
+	return s.t
+}
+
+// lineZone resolves the TZID of a recurrence line: Google writes IANA names.
+func lineZone(tzid string) (*time.Location, bool) {
+	loc := loadZone(strings.TrimSpace(tzid))
+	return loc, loc != nil
 }
 
 // when reads an EventDateTime: a date (as a midnight in UTC, for its
@@ -261,41 +334,6 @@ func (d *decoder) dateZone() *time.Location {
 		return d.c.zone
 	}
 	return time.UTC
-}
-
-// recurrenceLine checks one of Google's recurrence lines ("RRULE:FREQ=…",
-// "EXDATE;TZID=America/Chicago:20250325T073000") before it goes into the
-// VEVENT verbatim: one content line, of a recurrence property.
-func recurrenceLine(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			return "", false
-		}
-	}
-	end := strings.IndexAny(s, ":;")
-	if end < 0 {
-		return "", false
-	}
-	switch strings.ToUpper(s[:end]) {
-	case "RRULE", "RDATE", "EXDATE", "EXRULE":
-		return s, true
-	}
-	return "", false
-}
-
-// safeText makes s one iCalendar TEXT value (it only names the event in
-// Parse's messages).
-func safeText(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r < 0x20 || r == 0x7f:
-			return '_'
-		case r == '\\' || r == ';' || r == ',':
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 // eventStatus maps Google's status to RFC 5545 STATUS.

@@ -279,11 +279,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"an array", `[{"id":"x"}]`, 0, "not an event"},
 		{"a string", `"event"`, 0, "not an event"},
 		{"empty", ``, 0, "not an event"},
-		{"no start", `{"id":"x","status":"confirmed"}`, 0, "x"},
+		{"no start", `{"id":"x","status":"confirmed"}`, 0, "start: missing"},
 		{"bad dateTime", `{"id":"x","start":{"dateTime":"2025-13-01T10:00:00Z"}}`, 0, "start.dateTime"},
 		{"bad date", `{"id":"x","start":{"date":"20250101"}}`, 0, "start.date"},
 		{"instance without originalStartTime", `{"id":"x_1","recurringEventId":"x","start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 0, "originalStartTime"},
 		{"unknown zone", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00+02:00","timeZone":"Mars/Olympus"}}`, 1, "Mars/Olympus"},
+		{"unknown zone of originalStartTime", `{"id":"x_1","recurringEventId":"x","originalStartTime":{"dateTime":"2025-01-01T10:00:00+02:00","timeZone":"Mars/Olympus"},"start":{"dateTime":"2025-01-01T11:00:00+02:00"}}`, 1, "originalStartTime.timeZone"},
 		{"wrong type of one field", `{"id":"x","sequence":"two","start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 1, "sequence"},
 		{"bad rule", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["RRULE:FREQ=SOMETIMES"]}`, 1, "RRULE"},
 		{"not a recurrence line", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["SUMMARY:hi"]}`, 1, "SUMMARY:hi"},
@@ -467,13 +468,16 @@ func TestDecodeCorpus(t *testing.T) {
 	}
 }
 
-// FuzzDecode: no panic on any bytes, and never more than one event.
+// FuzzDecode: no panic on any bytes (not even a recovered one), and never
+// more than one event.
 func FuzzDecode(f *testing.F) {
 	for _, name := range []string{"master_exdate.json", "exception_moved.json", "exception_cancelled.json", "allday_recurring.json", "split_following.json", "offset_only.json"} {
 		f.Add(fixture(f, name))
 	}
 	f.Add([]byte(`{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z","timeZone":"Europe/Berlin"},"recurrence":["RRULE:FREQ=DAILY;COUNT=3","EXDATE:20250102T100000Z","RDATE;VALUE=PERIOD:20250105T100000Z/PT1H"]}`))
 	f.Add([]byte(`{"id":"x_1","recurringEventId":"x","status":"cancelled","originalStartTime":{"date":"2025-01-01"}}`))
+	f.Add([]byte(`{"id":"r","start":{"dateTime":"2025-03-24T07:30:00-05:00","timeZone":"America/Chicago"},"recurrence":["RRULE:FREQ=DAILY;UNTIL=20250401T045959Z","EXDATE;TZID=America/Chicago:20250325T073000","RDATE;VALUE=DATE:20250401","EXDATE:20250326T123000Z","RDATE;VALUE=PERIOD;TZID=\"Europe/Berlin\":20250402T090000/P1D","EXDATE;TZID=Mars/Olympus:20250327T073000","EXDATE;TZID:x"]}`))
+	f.Add([]byte(`{"id":"d","start":{"date":"2025-01-06"},"end":{"date":"2025-01-07"},"recurrence":["RRULE:FREQ=WEEKLY;BYHOUR=9","EXDATE:20250113","EXDATE:20250120T000000Z","EXRULE:FREQ=DAILY"]}`))
 	c := decoder(f, nil)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		evs, err := c.Decode("primary", calendar.Object{Href: "fuzz", Data: data})
@@ -482,6 +486,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if len(evs) == 0 && err == nil {
 			t.Fatalf("no event and no error")
+		}
+		if err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("recovered panic: %v", err)
 		}
 	})
 }

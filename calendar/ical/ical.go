@@ -470,6 +470,10 @@ type dateValue struct {
 	utc      bool
 }
 
+func (v dateValue) value() recur.Value {
+	return recur.Value{T: v.t, Date: v.date, Floating: v.floating, UTC: v.utc}
+}
+
 // readDate reads one DATE or DATE-TIME value of prop (RFC 5545 §3.3.4,
 // §3.3.5): UTC when it ends in Z, in its TZID when it has one, else in
 // floating (the calendar's zone for DTSTART, DTSTART's zone for the others).
@@ -516,8 +520,8 @@ func (p *parser) readDates(zr *zoneResolver, prop *ical.Prop, floating *time.Loc
 		}
 		var end time.Time
 		if period {
-			if d, ok := parseDuration(rest); ok {
-				end = d.add(v.t)
+			if d, ok := recur.ParseDuration(rest); ok {
+				end = d.Add(v.t)
 			} else if e, err := p.readDate(zr, prop, rest, v.t.Location(), uid); err == nil {
 				end = e.t
 			} else {
@@ -528,83 +532,6 @@ func (p *parser) readDates(zr *zoneResolver, prop *ical.Prop, floating *time.Loc
 		ends = append(ends, end)
 	}
 	return vals, ends
-}
-
-// nominal is a DURATION (RFC 5545 §3.3.6): days and weeks are nominal
-// (calendar days), the rest exact.
-type nominal struct {
-	days int
-	secs time.Duration
-}
-
-func (d nominal) add(t time.Time) time.Time {
-	if d.days != 0 {
-		t = recur.InZone(recur.Wall(t).AddDate(0, 0, d.days), t.Location())
-	}
-	return t.Add(d.secs)
-}
-
-func parseDuration(s string) (nominal, bool) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if len(s) < 2 || s[0] != 'P' {
-		return nominal{}, false
-	}
-	s = s[1:]
-	var d nominal
-	inTime, any := false, false
-	for s != "" {
-		if s[0] == 'T' {
-			inTime = true
-			s = s[1:]
-			continue
-		}
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 || i == len(s) || i > 9 {
-			return nominal{}, false
-		}
-		n, _ := strconv.Atoi(s[:i])
-		unit := s[i]
-		s = s[i+1:]
-		any = true
-		switch {
-		case unit == 'W' && !inTime:
-			d.days += 7 * n
-		case unit == 'D' && !inTime:
-			d.days += n
-		case unit == 'H' && inTime:
-			d.secs += time.Duration(n) * time.Hour
-		case unit == 'M' && inTime:
-			d.secs += time.Duration(n) * time.Minute
-		case unit == 'S' && inTime:
-			d.secs += time.Duration(n) * time.Second
-		default:
-			return nominal{}, false
-		}
-	}
-	if !any {
-		return nominal{}, false
-	}
-	if neg {
-		d.days, d.secs = -d.days, -d.secs
-	}
-	return d, true
-}
-
-// atClockOf returns the date of d at the wall clock of ref, in ref's zone:
-// how a DATE value in EXDATE, RDATE or RECURRENCE-ID names a slot of a
-// DATE-TIME series.
-func atClockOf(d, ref time.Time) time.Time {
-	y, m, day := d.Date()
-	hh, mm, ss := ref.Clock()
-	return recur.InZone(time.Date(y, m, day, hh, mm, ss, 0, time.UTC), ref.Location())
 }
 
 func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
@@ -672,12 +599,12 @@ func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
 			e.End = v.t.In(loc)
 		}
 	case dp != nil:
-		d, ok := parseDuration(dp.Value)
+		d, ok := recur.ParseDuration(dp.Value)
 		if !ok {
 			p.eventErr(uid, dp.Name, "invalid value %q", dp.Value)
 			e.End = defaultEnd(start)
 		} else {
-			e.End = d.add(start.t)
+			e.End = d.Add(start.t)
 		}
 	default:
 		e.End = defaultEnd(start)
@@ -729,6 +656,9 @@ func defaultEnd(start dateValue) time.Time {
 }
 
 // recurrence reads RRULE, RDATE and EXDATE of a master (RFC 5545 §3.8.5).
+// recur.Set holds what the values mean in the series (the slot a DATE or
+// a floating value names, duplicate rules), as it does for the providers
+// that give recurrence lines without iCalendar (recur.ReadLines).
 func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *calendar.Event, start dateValue, uid string) {
 	loc := start.t.Location()
 	kind := recur.KindZoned
@@ -740,11 +670,9 @@ func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *calendar.Eve
 	case start.utc:
 		kind = recur.KindUTC
 	}
-	toWall := func(u time.Time) time.Time { return recur.Wall(u.In(loc)) }
-	r := &calendar.Recurrence{}
-	seen := make(map[string]bool)
+	set := recur.NewSet(start.t, kind)
 	for _, rp := range c.Props.Values(ical.PropRecurrenceRule) {
-		spec, warns, err := recur.ParseRule(rp.Value, recur.Wall(start.t), kind, toWall)
+		warns, err := set.AddRule(rp.Value)
 		if err != nil {
 			p.eventErr(uid, "RRULE", "%v: rule ignored", err)
 			continue
@@ -752,50 +680,25 @@ func (p *parser) recurrence(zr *zoneResolver, c *ical.Component, e *calendar.Eve
 		for _, w := range warns {
 			p.eventErr(uid, "RRULE", "%s", w)
 		}
-		if !seen[spec.Text()] {
-			seen[spec.Text()] = true
-			r.RRules = append(r.RRules, spec.Text())
-		}
 	}
 	if len(c.Props.Values("EXRULE")) > 0 {
 		p.eventErr(uid, "EXRULE", "not supported (removed by RFC 5545): ignored")
 	}
-	// A DATE in a DATE-TIME series names the slot on that date.
-	slotOf := func(v dateValue) time.Time {
-		if v.date && !start.date {
-			return atClockOf(v.t, start.t)
-		}
-		if v.floating {
-			return recur.InZone(recur.Wall(v.t), loc)
-		}
-		return v.t
-	}
-	ends := make(map[int64]time.Time)
 	for i := range c.Props.Values(ical.PropRecurrenceDates) {
 		prop := &c.Props.Values(ical.PropRecurrenceDates)[i]
 		vals, pends := p.readDates(zr, prop, loc, uid)
 		for j, v := range vals {
-			t := slotOf(v)
-			r.RDates = append(r.RDates, t)
-			if !pends[j].IsZero() {
-				ends[t.Unix()] = pends[j]
-			}
+			set.AddRDate(v.value(), pends[j])
 		}
 	}
 	for i := range c.Props.Values(ical.PropExceptionDates) {
 		prop := &c.Props.Values(ical.PropExceptionDates)[i]
 		vals, _ := p.readDates(zr, prop, loc, uid)
 		for _, v := range vals {
-			r.ExDates = append(r.ExDates, slotOf(v))
+			set.AddExDate(v.value())
 		}
 	}
-	if len(r.RRules) == 0 && len(r.RDates) == 0 {
-		return
-	}
-	if len(ends) > 0 {
-		r.RDateEnds = ends
-	}
-	e.Recurrence = r
+	e.Recurrence = set.Recurrence()
 }
 
 // fixDateRecurrenceIDs reads a DATE RECURRENCE-ID of an override whose
@@ -806,7 +709,7 @@ func (p *parser) fixDateRecurrenceIDs() {
 		for j := range p.events {
 			m := &p.events[j]
 			if m.UID == o.UID && !m.IsOverride() && !m.AllDay {
-				o.RecurrenceID = atClockOf(o.RecurrenceID, m.Start)
+				o.RecurrenceID = recur.AtClockOf(o.RecurrenceID, m.Start)
 				break
 			}
 		}
