@@ -286,70 +286,17 @@ func countBegins(data []byte) int {
 	return n
 }
 
-func isNameChar(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-}
-
-// parseContentLine reads name *(";" param) ":" value (RFC 5545 §3.1).
+// parseContentLine reads name *(";" param) ":" value (RFC 5545 §3.1), with
+// recur.SplitLine, the one reader of content lines that go-ical refused.
 func parseContentLine(s string) (*ical.Prop, error) {
-	i := 0
-	for i < len(s) && isNameChar(s[i]) {
-		i++
+	l, err := recur.SplitLine(s)
+	if err != nil {
+		return nil, err
 	}
-	if i == 0 || i == len(s) || (s[i] != ';' && s[i] != ':') {
-		return nil, errors.New("malformed content line")
+	prop := &ical.Prop{Name: l.Name, Params: make(ical.Params, len(l.Params)), Value: l.Value}
+	for k, v := range l.Params {
+		prop.Params[k] = v
 	}
-	prop := &ical.Prop{Name: strings.ToUpper(s[:i]), Params: make(ical.Params)}
-	for s[i] == ';' {
-		i++
-		j := i
-		for j < len(s) && isNameChar(s[j]) {
-			j++
-		}
-		if j == i || j == len(s) || s[j] != '=' {
-			return nil, errors.New("malformed parameter")
-		}
-		name := strings.ToUpper(s[i:j])
-		i = j + 1
-		for {
-			var v string
-			if i < len(s) && s[i] == '"' {
-				end := strings.IndexByte(s[i+1:], '"')
-				if end < 0 {
-					return nil, errors.New("unterminated quoted parameter value")
-				}
-				v = s[i+1 : i+1+end]
-				i += end + 2
-			} else {
-				j := i
-				for j < len(s) && s[j] != ';' && s[j] != ':' && s[j] != ',' && s[j] != '"' {
-					j++
-				}
-				v = s[i:j]
-				i = j
-			}
-			if i >= len(s) {
-				// Outlook writes DTSTART;TZID="W. Europe Standard Time:20200609T090000":
-				// the quoted parameter swallowed the value. Split it back.
-				if k := strings.LastIndexByte(v, ':'); k > 0 && s[len(s)-1] == '"' {
-					prop.Params[name] = append(prop.Params[name], v[:k])
-					prop.Value = v[k+1:]
-					return prop, nil
-				}
-				return nil, errors.New("missing value")
-			}
-			prop.Params[name] = append(prop.Params[name], v)
-			if s[i] == ',' {
-				i++
-				continue
-			}
-			if s[i] != ';' && s[i] != ':' {
-				return nil, errors.New("malformed parameter value")
-			}
-			break
-		}
-	}
-	prop.Value = s[i+1:]
 	return prop, nil
 }
 

@@ -27,7 +27,9 @@ func (l Line) Param(name string) string {
 // SplitLine splits one unfolded content line,
 // name *(";" param-name "=" param-value *("," param-value)) ":" value,
 // where a param-value is quoted ("…") or holds none of ";,:\"". Names are
-// letters, digits, '-' and '_'. It does not unescape the value.
+// letters, digits, '-' and '_'. It does not unescape the value. It reads
+// what Outlook writes when a quoted parameter swallowed the value
+// (TZID="zone:20200609T090000") as that parameter and that value.
 func SplitLine(s string) (Line, error) {
 	i := 0
 	for i < len(s) && isNameChar(s[i]) {
@@ -65,11 +67,18 @@ func SplitLine(s string) (Line, error) {
 				v = s[i:j]
 				i = j
 			}
-			if i >= len(s) {
-				return Line{}, errors.New("missing value")
-			}
 			if l.Params == nil {
 				l.Params = make(map[string][]string)
+			}
+			if i >= len(s) {
+				// Outlook writes DTSTART;TZID="W. Europe Standard Time:20200609T090000":
+				// the quoted parameter swallowed the value. Split it back.
+				if k := strings.LastIndexByte(v, ':'); k > 0 && s[len(s)-1] == '"' {
+					l.Params[name] = append(l.Params[name], v[:k])
+					l.Value = v[k+1:]
+					return l, nil
+				}
+				return Line{}, errors.New("missing value")
 			}
 			l.Params[name] = append(l.Params[name], v)
 			if s[i] == ',' {
