@@ -33,17 +33,6 @@ func mustParse(t *testing.T, name string, def *time.Location) []calendar.Event {
 	return evs
 }
 
-func byUID(t *testing.T, evs []calendar.Event, uid string, override bool) *calendar.Event {
-	t.Helper()
-	for i := range evs {
-		if evs[i].UID == uid && evs[i].IsOverride() == override {
-			return &evs[i]
-		}
-	}
-	t.Fatalf("no event UID %q (override %v)", uid, override)
-	return nil
-}
-
 // vcal wraps content lines in a VCALENDAR.
 func vcal(lines ...string) []byte {
 	return []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + strings.Join(lines, "\r\n") + "\r\nEND:VCALENDAR\r\n")
