@@ -13,6 +13,7 @@ type Explanation struct {
 	UID         string
 	Summary     string
 	OneOnOne    bool   // tracked: its slots get states
+	Cancelled   bool   // a 1:1 series cancelled as a whole: ended, not tracked
 	Reason      string // why it is tracked, or why not
 	Counterpart string
 	Cadence     calendar.Cadence // "" unless the master recurs
@@ -74,6 +75,7 @@ func Inspect(in InspectInput) ([]Explanation, error) {
 		case groupMakeUp:
 			x.Reason = "not recurring; a meeting of two that can make up a cancelled 1:1"
 		case groupCancelled:
+			x.Cancelled = true
 			x.Reason = "the whole series is cancelled (STATUS:CANCELLED on its master): it has ended, and its slots are not skips"
 			x.Counterpart = v.Counterpart.Email
 		case groupNotOneOnOne:

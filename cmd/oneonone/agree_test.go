@@ -79,7 +79,8 @@ func TestInspectAgreesWithEngine(t *testing.T) {
 		}
 	}
 	fixtures, _ := filepath.Glob(filepath.Join("..", "..", "calendar", "ical", "testdata", "*.ics"))
-	addFiles(fixtures)
+	mine, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	addFiles(append(fixtures, mine...))
 	if dir := os.Getenv("ONEONONE_CORPUS"); dir != "" {
 		var files []string
 		err := filepath.WalkDir(filepath.Join(dir, "ics"), func(p string, d os.DirEntry, err error) error {

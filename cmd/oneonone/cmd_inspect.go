@@ -22,6 +22,7 @@ type inspectEvent struct {
 	UID         string              `json:"uid"`
 	Summary     string              `json:"summary"`
 	OneOnOne    bool                `json:"one_on_one"`
+	Cancelled   bool                `json:"cancelled,omitempty"`
 	Reason      string              `json:"reason"`
 	Counterpart string              `json:"counterpart,omitempty"`
 	Cadence     calendar.Cadence    `json:"cadence,omitempty"`
@@ -148,7 +149,7 @@ func inspect(file string, data []byte, rules history.DetectRules, loc *time.Loca
 	}
 	for _, x := range explained {
 		ie := inspectEvent{
-			UID: x.UID, Summary: x.Summary, OneOnOne: x.OneOnOne, Reason: x.Reason,
+			UID: x.UID, Summary: x.Summary, OneOnOne: x.OneOnOne, Cancelled: x.Cancelled, Reason: x.Reason,
 			Counterpart: x.Counterpart, Cadence: x.Cadence, RRule: x.RRule,
 			Occurrences: []inspectOccurrence{},
 		}
@@ -185,6 +186,9 @@ func writeInspectText(w io.Writer, res inspectResult) error {
 	}
 	for _, ev := range res.Events {
 		verdict := "not a 1:1"
+		if ev.Cancelled {
+			verdict = "ended 1:1 with " + ev.Counterpart
+		}
 		if ev.OneOnOne {
 			verdict = "1:1 with " + ev.Counterpart
 			if ev.Cadence != "" {

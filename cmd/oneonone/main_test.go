@@ -108,6 +108,29 @@ func TestInspectScenarios(t *testing.T) {
 	}
 }
 
+// A recurring 1:1 whose master is STATUS:CANCELLED (what a Nextcloud
+// attendee's calendar holds after the organizer cancels the series) has
+// ended: inspect shows no skips, as the engine records none.
+func TestInspectCancelledSeries(t *testing.T) {
+	code, out, errs := runCmd(t, "inspect", filepath.Join("testdata", "cancelled_series.ics"),
+		"--from", "2025-08-01", "--to", "2025-10-14", "--me", "anna@example.com", "--tz", "Europe/Berlin", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res inspectResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 1 {
+		t.Fatalf("%d events, want 1", len(res.Events))
+	}
+	ev := res.Events[0]
+	if ev.OneOnOne || !ev.Cancelled || len(ev.Occurrences) != 0 || ev.Counterpart != "bob@example.com" {
+		t.Errorf("cancelled series: one_on_one %v, cancelled %v, %d occurrences, counterpart %q; want an ended 1:1 with bob and no occurrences",
+			ev.OneOnOne, ev.Cancelled, len(ev.Occurrences), ev.Counterpart)
+	}
+}
+
 func TestInspectNoise(t *testing.T) {
 	code, out, errs := runCmd(t, "inspect", "testdata/google.ics", "--from", "2025-08-01", "--to", "2025-12-01", "--me", "anna@example.com", "--format", "json")
 	if code != 0 {
