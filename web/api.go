@@ -349,6 +349,14 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.syncing.Unlock()
+	// A cycle takes as long as the calendars do: lift the server's read
+	// and write deadlines for this one request (one at a time, see
+	// syncing). The read deadline matters too: when it passes, the server
+	// cancels the request's context, and with it the sync. A client that
+	// goes away still cancels it.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	sums, err := s.opt.SyncNow(r.Context())
 	if err != nil && len(sums) == 0 {
 		s.opt.Log.Warn("sync now failed", slog.String("error", err.Error()))

@@ -273,6 +273,10 @@ func (f *fixture) request(method, path, body string, headers ...string) response
 			continue
 		}
 		k, v, _ := strings.Cut(h, ": ")
+		if k == "Host" { // the client sends req.Host, not a Host header
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := f.srv.Client()

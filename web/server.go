@@ -18,9 +18,12 @@
 // and no scripts; the Content Security Policy forbids every script. Access:
 // with a token, every request carries it as a bearer token or holds the
 // session cookie that a login link sets; without one (loopback only, the
-// caller checks) anyone on the machine may read. State-changing requests
-// are refused when they come from another site, in every mode, and must
-// send JSON.
+// caller checks) anyone on the machine may read, and only requests whose
+// Host names localhost or a loopback address are answered (421 else: a
+// page that rebinds its name to 127.0.0.1 sends its own name). State-changing
+// requests are refused when they come from another site, in every mode,
+// and must send JSON. NewHTTPServer and Listen give the server its
+// timeouts and its cap on connections.
 package web
 
 import (
@@ -154,7 +157,7 @@ func New(opt Options) (*Server, error) {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
 	}
 	mux.HandleFunc("/", s.notFound(mux))
-	s.handler = s.secure(s.guard(s.authenticate(mux)))
+	s.handler = s.secure(s.loopbackOnly(s.guard(s.authenticate(mux))))
 	return s, nil
 }
 

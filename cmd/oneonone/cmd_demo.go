@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -57,11 +56,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := seed(dav, team); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The same limits as the web face's (the logger is set once the
+	// config that names it is read).
+	srv, ln, err := web.Listen("127.0.0.1:0", dav.Handler(), web.Limits{}, nil)
 	if err != nil {
-		return fmt.Errorf("listen for the demo CalDAV server: %w", err)
+		return fmt.Errorf("demo CalDAV server: %w", err)
 	}
-	srv := &http.Server{Handler: dav.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -149,11 +149,10 @@ func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store,
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, ln, err := web.Listen("127.0.0.1:0", w.Handler(), web.Limits{}, log)
 	if err != nil {
-		return fmt.Errorf("listen for the demo web face: %w", err)
+		return fmt.Errorf("demo web face: %w", err)
 	}
-	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "\nWeb report: http://%s/ (the daemon syncs every %s; POST /api/sync syncs now)\n", ln.Addr(), cfg.Interval.Duration)
 	fmt.Fprintf(e.stdout, "The CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)

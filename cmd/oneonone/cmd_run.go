@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -70,14 +69,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	var current atomic.Pointer[instance]
 	current.Store(inst)
-	ln, err := net.Listen("tcp", cfg.Listen)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().web.ServeHTTP(w, r) })
+	srv, ln, err := web.Listen(cfg.Listen, handler, web.Limits{}, log)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	srv := &http.Server{
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().web.ServeHTTP(w, r) }),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
+		return err
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCmd runs a command line and returns its exit code, stdout and stderr.
@@ -314,5 +316,44 @@ func TestDemoOnce(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^\d{4}-W\d{2}$`).MatchString(rep.Week) {
 		t.Errorf("week %q is not an ISO week", rep.Week)
+	}
+}
+
+var demoWebRE = regexp.MustCompile(`Web report: (http://127\.0\.0\.1:\d+/)`)
+
+// TestDemoServes: the demo's web face answers its own address and, having
+// no token, refuses a name rebound to 127.0.0.1, as the daemon's does.
+func TestDemoServes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo runs a whole sync")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs lockedBuffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"demo"}, &out, &errs) }()
+	var base string
+	for i := 0; i < 3000 && base == ""; i++ {
+		if m := demoWebRE.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		} else {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("the demo never said where it serves; output:\n%s\n%s", out.String(), errs.String())
+	}
+	if code := getJSON(t, base+"api/series", nil); code != http.StatusOK {
+		t.Errorf("GET /api/series = %d", code)
+	}
+	wantRebindRefused(t, base)
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("demo exited %d: %s", code, errs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the demo did not stop")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,6 +170,8 @@ func TestRunDaemon(t *testing.T) {
 	if code := getJSON(t, base+"healthz", nil); code != http.StatusOK {
 		t.Errorf("/healthz = %d", code)
 	}
+	// No token: a name rebound to 127.0.0.1 is refused, a read and a write.
+	wantRebindRefused(t, base)
 
 	cancel()
 	select {
@@ -272,5 +275,46 @@ func TestRunSignals(t *testing.T) {
 	// The state file is free again: sync can open it at once.
 	if code, _, stderr := runCmd(t, "series", "--config", cfg); code != 0 {
 		t.Fatalf("state file still held after stop: %s", stderr)
+	}
+}
+
+// wantRebindRefused checks that the web face at base (no token) refuses a
+// request whose Host is a rebound name, as a page of that name would send
+// it after DNS rebinding, and still answers its own address.
+func wantRebindRefused(t *testing.T, base string) {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := "rebind.evil.example:" + u.Port()
+	for _, tt := range []struct{ method, path, body string }{
+		{http.MethodGet, "api/report", ""},
+		{http.MethodGet, "healthz", ""},
+		{http.MethodPost, "api/actions", `{"with":"bob@example.com","text":"from a rebound page"}`},
+	} {
+		req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))
+		req.Host = evil
+		req.Header.Set("Origin", "http://"+evil)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(string(body), "http://127.0.0.1:"+u.Port()+"/") {
+			t.Errorf("%s /%s with Host %s: %d %s, want 421 naming http://127.0.0.1:%s/", tt.method, tt.path, evil, resp.StatusCode, body, u.Port())
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"api/series", nil)
+	req.Host = "localhost:" + u.Port()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /api/series with Host localhost: %d, want 200", resp.StatusCode)
 	}
 }
