@@ -50,7 +50,11 @@ func TestConfigWarningsOnEveryCommand(t *testing.T) {
 		{"actions", "done", "--config", cfg, "1"},
 		{"auth", "google", "--config", cfg, "--source", "team"},
 	} {
-		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+		name := args[0]
+		if !strings.HasPrefix(args[1], "--") {
+			name += " " + args[1]
+		}
+		t.Run(name, func(t *testing.T) {
 			code, _, errs := runCmd(t, args...)
 			if args[0] == "auth" || args[0] == "actions" && args[1] != "list" {
 				code = 0 // only the warning matters here
