@@ -64,6 +64,10 @@ type Source struct {
 	// implicitly and cannot be told not to, such as iCloud). Default false:
 	// such events are left alone and counted as refused.
 	NotifyAttendees bool `toml:"notify_attendees,omitempty"`
+	// Insecure lets a url on plain http:// to a host beyond loopback carry
+	// the password, in clear. Default false: Validate refuses such a url
+	// with a username. When set, every start and every cycle warns.
+	Insecure bool `toml:"insecure,omitempty"`
 	// HeaderTimeout bounds the wait for a response's headers, IdleTimeout
 	// the wait for the next bytes of an answer being read; no limit bounds
 	// a whole request, so a large calendar on a slow server still streams

@@ -257,6 +257,38 @@ func TestValidate(t *testing.T) {
 			s := caldav(c)
 			s.Username, s.PasswordFile = "anna", pwFile
 		}, "", ""},
+		{"caldav http with password refused", func(c *Config) {
+			s := caldav(c)
+			s.URL, s.Username, s.PasswordEnv = "http://cal.example.com/dav/", "anna", "ONEONONE_TEST_PW"
+		}, "source[0].url", "http:// to cal.example.com would send the password in clear: use https://, or set insecure = true"},
+		{"caldav http with password_file refused", func(c *Config) {
+			s := caldav(c)
+			s.URL, s.Username, s.PasswordFile = "http://CAL.example.com:8080/dav/", "anna", pwFile
+		}, "source[0].url", "http:// to cal.example.com would send the password in clear"},
+		{"caldav http with insecure ok", func(c *Config) {
+			s := caldav(c)
+			s.URL, s.Username, s.PasswordEnv, s.Insecure = "http://cal.example.com/dav/", "anna", "ONEONONE_TEST_PW", true
+		}, "", ""},
+		{"caldav http without credentials ok", func(c *Config) { caldav(c).URL = "http://cal.example.com/dav/" }, "", ""},
+		{"caldav http loopback ok", func(c *Config) {
+			s := caldav(c)
+			s.URL, s.Username, s.PasswordEnv = "http://127.0.0.2:5232/", "anna", "ONEONONE_TEST_PW"
+		}, "", ""},
+		{"caldav http ipv6 loopback ok", func(c *Config) {
+			s := caldav(c)
+			s.URL, s.Username, s.PasswordEnv = "http://[::1]:5232/", "anna", "ONEONONE_TEST_PW"
+		}, "", ""},
+		{"caldav http localhost ok", func(c *Config) {
+			s := caldav(c)
+			s.URL, s.Username, s.PasswordEnv = "http://localhost:5232/", "anna", "ONEONONE_TEST_PW"
+		}, "", ""},
+		{"caldav url userinfo refused", func(c *Config) { caldav(c).URL = "https://anna:hunter2@cal.example.com/dav/" }, "source[0].url",
+			"must not hold a user name or password (user:password@): set username, and password_env or password_file"},
+		{"caldav url user only refused", func(c *Config) { caldav(c).URL = "https://anna@cal.example.com/dav/" }, "source[0].url", "must not hold a user name or password"},
+		{"caldav calendar userinfo refused", func(c *Config) {
+			caldav(c).Calendars = []string{"/cal/a/", "https://anna:hunter2@cal.example.com/cal/b/"}
+		}, "source[0].calendars[1]", "must not hold a user name or password"},
+		{"google with insecure", func(c *Config) { google(c).Insecure = true }, "source[1].insecure", `only for kind "caldav"`},
 		{"caldav empty calendar", func(c *Config) { caldav(c).Calendars = []string{"/cal/a/", " "} }, "source[0].calendars[1]", "must not be empty"},
 		{"caldav with google key", func(c *Config) { caldav(c).Calendar = "primary" }, "source[0].calendar", `only for kind "google"`},
 		{"caldav with endpoint", func(c *Config) { caldav(c).Endpoint = "http://127.0.0.1/" }, "source[0].endpoint", `only for kind "google"`},
@@ -328,6 +360,38 @@ func TestValidate(t *testing.T) {
 			}
 			wantFieldError(t, err, tt.key, tt.msg)
 		})
+	}
+}
+
+// A refusal of a URL with user information never repeats the password.
+func TestURLUserinfoNotEchoed(t *testing.T) {
+	c := mustParse(t, baseTOML)
+	c.Sources[0].URL = "https://anna:hunter2@cal.example.com/dav/"
+	c.Sources[0].Calendars = []string{"https://anna:hunter2@cal.example.com/cal/b/"}
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
+
+// insecure = true is a key of the file, taken by kind caldav only.
+func TestInsecureInFile(t *testing.T) {
+	text := strings.Replace(baseTOML, `url = "https://cal.example.com/dav/"`, "url = \"http://cal.example.com/dav/\"\ninsecure = true", 1)
+	c := mustParse(t, text)
+	if !c.Sources[0].Insecure {
+		t.Error("insecure = true did not decode")
+	}
+	if got := c.Sources[0].InClear(); got != "cal.example.com" {
+		t.Errorf("InClear = %q, want cal.example.com", got)
+	}
+	for _, u := range []string{"https://cal.example.com/", "http://127.0.0.1:5232/", "http://localhost/"} {
+		s := Source{Kind: KindCalDAV, URL: u, Insecure: true}
+		if got := s.InClear(); got != "" {
+			t.Errorf("InClear of %s = %q, want none", u, got)
+		}
 	}
 }
 

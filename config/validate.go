@@ -190,7 +190,7 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 		{"url", s.URL != ""}, {"username", s.Username != ""}, {"password_env", s.PasswordEnv != ""},
 		{"password_file", s.PasswordFile != ""}, {"calendars", s.Calendars != nil},
 		{"notify_attendees", s.NotifyAttendees}, {"header_timeout", s.HeaderTimeout.Duration != 0},
-		{"idle_timeout", s.IdleTimeout.Duration != 0},
+		{"idle_timeout", s.IdleTimeout.Duration != 0}, {"insecure", s.Insecure},
 	}
 	googleKeys := []struct {
 		name string
@@ -212,6 +212,14 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 			v.add(key("url"), "must be set to the CalDAV server's URL")
 		} else if err := checkURL(s.URL); err != nil {
 			v.add(key("url"), "%v", err)
+		} else {
+			u, _ := url.Parse(s.URL)
+			if u.User != nil {
+				v.add(key("url"), "%s", userinfoMsg)
+			}
+			if host := u.Hostname(); u.Scheme == "http" && !isLoopback(host) && !s.Insecure && (s.Username != "" || u.User != nil) {
+				v.add(key("url"), "http:// to %s would send the password in clear: use https://, or set insecure = true", strings.ToLower(host))
+			}
 		}
 		switch {
 		case s.PasswordEnv != "" && !envNameRE.MatchString(s.PasswordEnv):
@@ -241,6 +249,8 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 		for j, cal := range s.Calendars {
 			if strings.TrimSpace(cal) == "" {
 				v.add(fmt.Sprintf("%s[%d]", key("calendars"), j), "must not be empty")
+			} else if u, err := url.Parse(cal); err == nil && u.User != nil {
+				v.add(fmt.Sprintf("%s[%d]", key("calendars"), j), "%s", userinfoMsg)
 			}
 		}
 	case KindGoogle:
@@ -325,6 +335,9 @@ func (c *Config) validateAgenda(v *validator) {
 		}
 	}
 }
+
+// userinfoMsg refuses a URL with user information, never repeating it.
+const userinfoMsg = "must not hold a user name or password (user:password@): set username, and password_env or password_file"
 
 func checkHostPort(s string) error {
 	_, port, err := net.SplitHostPort(s)

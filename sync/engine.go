@@ -21,6 +21,10 @@ type NamedSource struct {
 	// into events with attendees even where the server would send them a
 	// scheduling message for it (a Notifier that cannot be told not to).
 	NotifyAttendees bool
+	// InClear is the host the source sends its credentials to over plain
+	// http:// because the operator allowed it (insecure = true); each
+	// cycle says so at warn. "" for none.
+	InClear string
 }
 
 // requestCounter is a Source that counts the HTTP requests it makes.
@@ -129,6 +133,10 @@ func (e *Engine) SyncAll(ctx context.Context) ([]Summary, error) {
 // and occurrence history from what is stored.
 func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	sum.Source = ns.Name
+	if ns.InClear != "" {
+		e.log().Warn("credentials sent in clear", slog.String("source", ns.Name), slog.String("host", ns.InClear),
+			slog.String("to fix", "use an https:// url and drop insecure = true"))
+	}
 	if rc, ok := ns.Source.(requestCounter); ok {
 		// Everything the cycle sends, counted where it is sent.
 		before := rc.Requests()

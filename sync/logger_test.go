@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"log/slog"
+	"maps"
 	"testing"
 
 	"oneonone/internal/logtest"
@@ -29,5 +31,34 @@ func TestLogger(t *testing.T) {
 	}
 	if m := def.Messages(); len(m) > 0 {
 		t.Errorf("the default logger got %q", m)
+	}
+}
+
+// A source that sends its credentials in clear (insecure = true on an
+// http:// URL) says so at warn once in every cycle, failed or not; the
+// others say nothing of the kind.
+func TestInClearWarnsEachCycle(t *testing.T) {
+	rec := logtest.New()
+	eng := &Engine{Store: openStore(t), Log: rec.Logger(), Sources: []NamedSource{
+		{Name: "plain", Source: &countingSource{}, InClear: "cal.example.com"},
+		{Name: "down", Source: &countingSource{fail: true}, InClear: "dav.example.org"},
+		{Name: "tls", Source: &countingSource{}},
+	}}
+	for range 3 {
+		eng.SyncAll(context.Background())
+	}
+	got := map[string]int{}
+	for _, l := range rec.Lines() {
+		if l.Message != "credentials sent in clear" {
+			continue
+		}
+		if l.Level != slog.LevelWarn {
+			t.Errorf("line %+v is not at warn", l)
+		}
+		got[l.Attrs["source"]+" "+l.Attrs["host"]]++
+	}
+	want := map[string]int{"plain cal.example.com": 3, "down dav.example.org": 3}
+	if !maps.Equal(got, want) {
+		t.Errorf("in-clear warnings per source = %v, want %v (one per cycle)", got, want)
 	}
 }

@@ -47,6 +47,7 @@ func actionsAdd(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	a, err := agenda.NewAction(agenda.ActionInput{
 		Me: cfg.Identity.Me, With: *with, Owner: *owner, Text: strings.Join(fs.Args(), " "),
 		Due: *due, Location: cfg.Location(), Now: time.Now(),
@@ -103,6 +104,7 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	me := cfg.Identity.Me[0]
 	var pair calendar.Pair
 	if *with != "" {
@@ -182,11 +184,12 @@ func actionsSetDone(e *env, verb string, args []string, when time.Time) error {
 		return usageError{"want exactly one action ID (see actions list)"}
 	}
 	id := fs.Arg(0)
-	_, st, err := openState(*cfgPath)
+	cfg, st, err := openState(*cfgPath)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	a, ok, err := st.SetActionDone(id, when)
 	if err != nil {
 		return err

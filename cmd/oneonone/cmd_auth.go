@@ -27,6 +27,7 @@ func cmdAuth(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	sc, ok := cfg.Source(*name)
 	switch {
 	case !ok:

@@ -31,6 +31,9 @@ func cmdConfig(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
+	for _, w := range cfg.Warnings(path) {
+		fmt.Fprintf(e.stderr, "%s: warning: %s\n", path, w)
+	}
 	if problems := caldavProblems(cfg); len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintf(e.stderr, "%s: %s\n", path, p)

@@ -79,6 +79,7 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 		if rules, err = detectRules(cfg); err != nil {
 			return err
 		}

@@ -32,6 +32,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	in, err := reportInput(cfg, st, time.Now())
 	if err != nil {
 		return err
@@ -55,6 +56,7 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	in, err := reportInput(cfg, st, time.Now())
 	if err != nil {
 		return err

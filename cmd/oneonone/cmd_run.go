@@ -43,6 +43,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	log, restore := useLogger(cfg, e.stderr)
 	defer restore()
+	warnConfig(log, cfg, path)
 	token, err := cfg.ServeToken()
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	log, restore := useLogger(cfg, e.stderr)
 	defer restore()
+	warnConfig(log, cfg, *cfgPath)
 	sources, err := buildSources(ctx, cfg, log)
 	if err != nil {
 		return err

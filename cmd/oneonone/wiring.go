@@ -27,6 +27,18 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(config.ResolvePath(path))
 }
 
+// warnConfig logs, at warn through log, what the config allows but should
+// not go unsaid (config.Config.Warnings: a file holding a secret that
+// others may read, credentials sent in clear), one line each. cfgPath is
+// the --config flag (or the resolved path). Every command that loads the
+// config calls it once at start: with its configured logger, or, without
+// one, with cfg.NewLogger(stderr).
+func warnConfig(log *slog.Logger, cfg *config.Config, cfgPath string) {
+	for _, w := range cfg.Warnings(config.ResolvePath(cfgPath)) {
+		log.Warn("config warning", slog.String("key", w.Key), slog.String("warning", w.Msg))
+	}
+}
+
 // openState loads the config and opens its state file; the caller closes
 // the store.
 func openState(cfgPath string) (*config.Config, *store.Store, error) {
@@ -89,7 +101,7 @@ func buildSources(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
-			out = append(out, sync.NamedSource{Name: sc.Name, Source: c, NotifyAttendees: sc.NotifyAttendees})
+			out = append(out, sync.NamedSource{Name: sc.Name, Source: c, NotifyAttendees: sc.NotifyAttendees, InClear: sc.InClear()})
 		case config.KindGoogle:
 			hc, err := googleHTTPClient(ctx, cfg, sc, log)
 			if err != nil {

@@ -24,8 +24,10 @@ const LoginTimeout = 5 * time.Minute
 // listens on 127.0.0.1 on a free port, prints the consent URL to out and,
 // when open is not nil, calls open with it (open failing is not fatal: the
 // user can open the printed URL). It then waits for the browser's redirect
-// to http://127.0.0.1:PORT/ with the authorization code, checks its state,
-// tells the browser it may close the tab, and exchanges the code with its
+// to http://127.0.0.1:PORT/ with the authorization code and this sign-in's
+// state (any other request is answered 400 and ignored, so a prefetch or a
+// port scanner does not abort the wait), tells the browser it may close the
+// tab, and exchanges the code with its
 // PKCE verifier (RFC 7636, S256). It asks for offline access with
 // prompt=consent, so that Google returns a refresh token; a token without
 // one is an error. cfg is not modified.
@@ -104,9 +106,11 @@ func Login(ctx context.Context, cfg *oauth2.Config, out io.Writer, open func(url
 	return tok, nil
 }
 
-// callback is the loopback redirect handler: the first answer that carries
-// a code or an error is the result; requests without either (a favicon, a
-// prefetch) are refused and the wait goes on.
+// callback is the loopback redirect handler. Only a request that carries
+// this sign-in's state ends the wait, with its code or with the provider's
+// error. Anything else (a favicon, a browser prefetch, a port scanner, an
+// answer with another or no state) is refused with a short page and
+// ignored: the login goes on waiting for the real redirect.
 type callback struct {
 	state string
 	once  sync.Once
@@ -124,15 +128,16 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1 {
+		page(w, http.StatusBadRequest, "Nothing to do here", "This address waits for Google's answer to oneonone's sign-in; this request is not it.")
+		return
+	}
 	code, oerr := q.Get("code"), q.Get("error")
 	var res callbackResult
 	switch {
 	case code == "" && oerr == "":
 		page(w, http.StatusBadRequest, "Nothing to do here", "This address waits for Google's answer to oneonone's sign-in.")
 		return
-	case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1:
-		res.err = errors.New("google sign-in: the answer does not belong to this sign-in (state mismatch); run the command again")
-		page(w, http.StatusBadRequest, "Sign-in failed", "The answer does not belong to this sign-in. Run the command again.")
 	case oerr == "access_denied":
 		res.err = errors.New("google sign-in: access was denied in the browser (access_denied); run the command again and allow access")
 		page(w, http.StatusOK, "Access denied", "oneonone was not allowed to use your calendar. You can close this tab.")

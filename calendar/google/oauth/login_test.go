@@ -200,18 +200,6 @@ func TestLoginFails(t *testing.T) {
 		wantPage int // status of the loopback page, 0: not reached
 	}{
 		{
-			name: "state mismatch",
-			setup: func(s *fakeoauth.Server, b *browser) {
-				b.tamper = func(u *url.URL) {
-					q := u.Query()
-					q.Set("state", "forged")
-					u.RawQuery = q.Encode()
-				}
-			},
-			want:     "state mismatch",
-			wantPage: http.StatusBadRequest,
-		},
-		{
 			name:     "access denied",
 			setup:    func(s *fakeoauth.Server, b *browser) { s.DenyConsent() },
 			want:     "access was denied in the browser (access_denied)",
@@ -294,6 +282,100 @@ func TestLoginFails(t *testing.T) {
 				t.Errorf("%d codes exchanged", n)
 			}
 		})
+	}
+}
+
+// Requests to the loopback listener that do not carry this sign-in's state
+// (a browser prefetch, a favicon, a port scanner, a forged answer) are
+// answered 400 and ignored: the login goes on waiting, and the real
+// redirect that follows them completes it.
+func TestLoginIgnoresStrayRequests(t *testing.T) {
+	s := fakeoauth.NewServer(t)
+	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
+	stray := []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "?code=stray", http.StatusBadRequest},
+		{"GET", "?code=stray&state=forged", http.StatusBadRequest},
+		{"GET", "?code=stray&state=", http.StatusBadRequest},
+		{"GET", "?error=access_denied", http.StatusBadRequest},
+		{"GET", "?error=access_denied&state=forged", http.StatusBadRequest},
+		{"GET", "?error=server_error&error_description=boom", http.StatusBadRequest},
+		{"HEAD", "?code=stray", http.StatusBadRequest},
+		{"GET", "", http.StatusBadRequest},
+		{"GET", "favicon.ico", http.StatusNotFound},
+		{"POST", "?code=stray", http.StatusNotFound},
+	}
+	b := &browser{t: t, before: func(r string) {
+		for _, st := range stray {
+			req, err := http.NewRequest(st.method, r+st.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("%s %s: %v", st.method, st.path, err)
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != st.want {
+				t.Errorf("%s %q: status %d, want %d", st.method, st.path, resp.StatusCode, st.want)
+			}
+			if strings.Contains(string(body), "stray") || strings.Contains(string(body), "boom") {
+				t.Errorf("%s %q: the page echoes the request: %q", st.method, st.path, body)
+			}
+		}
+	}}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	b.stop = cancel
+	tok, err := oauth.Login(ctx, conf, io.Discard, b.open)
+	if err != nil {
+		t.Fatalf("Login after stray requests: %v", err)
+	}
+	if b.err != nil || b.status != http.StatusOK {
+		t.Fatalf("browser: status %d, err %v, page %q", b.status, b.err, b.page)
+	}
+	if tok.RefreshToken == "" {
+		t.Error("no refresh token")
+	}
+	if st := s.Stats(); st.Exchanges != 1 {
+		t.Errorf("fake stats = %+v, want the one real code exchanged", st)
+	}
+}
+
+// A redirect whose state was forged is refused in the browser (400) and
+// does not end the login: it waits on until the real answer comes, or, as
+// here, until the user gives up.
+func TestLoginForgedStateKeepsWaiting(t *testing.T) {
+	s := fakeoauth.NewServer(t)
+	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
+	b := &browser{t: t, tamper: func(u *url.URL) {
+		q := u.Query()
+		q.Set("state", "forged")
+		u.RawQuery = q.Encode()
+	}}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	b.stop = cancel
+	open := func(u string) error {
+		go func() {
+			b.open(u)
+			cancel() // the page said no; the user presses Ctrl-C
+		}()
+		return nil
+	}
+	tok, err := oauth.Login(ctx, conf, io.Discard, open)
+	if !errors.Is(err, context.Canceled) || tok != nil {
+		t.Fatalf("Login = %v, %v; want it to wait past the forged answer until cancelled", tok, err)
+	}
+	if b.status != http.StatusBadRequest {
+		t.Errorf("loopback page status = %d, want 400 (body %q, err %v)", b.status, b.page, b.err)
+	}
+	if n := s.Stats().Exchanges; n != 0 {
+		t.Errorf("%d codes exchanged", n)
 	}
 }
 
