@@ -36,9 +36,10 @@ const maxErrors = 50
 // unterminated components) recovers what it can. Floating times are read in
 // the calendar's X-WR-TIMEZONE, else in DefaultZone; DATE values become
 // midnights there. A VEVENT without DTSTART is dropped, unless it is an
-// override, which then starts at its RECURRENCE-ID. Rules that cannot be
-// used (bad FREQ, unknown parts) are reported and left out of Recurrence,
-// so the event reads as a one-off.
+// override, which then starts at its RECURRENCE-ID. A rule part that is
+// invalid or unknown is reported and left out, the rest of the rule kept;
+// rules that cannot be used (no FREQ, a bad FREQ, contradictory values) are
+// reported and left out of Recurrence, so the event reads as a one-off.
 func Parse(data []byte, opt ParseOptions) (events []calendar.Event, err error) {
 	p := &parser{href: opt.Href, name: opt.Href, def: opt.DefaultZone, reportedTZ: make(map[string]bool)}
 	if p.def == nil {

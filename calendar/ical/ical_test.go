@@ -498,7 +498,7 @@ func TestParseLenient(t *testing.T) {
 		{"Google DATE with Z", string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART;VALUE=DATE:20141210", "RDATE:20131210Z", "END:VEVENT")), 1, ""},
 		{"bad SEQUENCE", string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "SEQUENCE:two", "END:VEVENT")), 1, `SEQUENCE: invalid value "two"`},
 		{"bad EXDATE", string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "RRULE:FREQ=DAILY", "EXDATE;VALUE=DATE:", "END:VEVENT")), 1, `EXDATE: invalid value ""`},
-		{"unknown rule part", string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "RRULE:FREQ=WEEKLY;UNTL=20261023", "END:VEVENT")), 1, `RRULE: unknown part "UNTL": rule ignored`},
+		{"unknown rule part", string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "RRULE:FREQ=WEEKLY;UNTL=20261023", "END:VEVENT")), 1, `RRULE: unknown part "UNTL" ignored`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
