@@ -543,6 +543,39 @@ func TestCorpusExpectations(t *testing.T) {
 	corpusDir(t, "ics")
 	berlin := mustZone(t, "Europe/Berlin")
 
+	t.Run("khal_event_dtr_notz_untilz", func(t *testing.T) {
+		// TZID "GMT-05.00/-04.00" without a VTIMEZONE: khal reads it in the
+		// user's zone (its test: America/New_York); oneonone takes the
+		// default zone when its offsets are those, else America/New_York.
+		for _, def := range []*time.Location{mustZone(t, "America/New_York"), nil} {
+			c := openICS(t, "khal/event_dtr_notz_untilz.ics", def)
+			var got []string
+			for _, i := range c.between(utcDay(2012, 1, 1), utcDay(2013, 1, 1)) {
+				got = append(got, i.Start.UTC().Format("01-02 15:04Z"))
+			}
+			want := "[07-26 17:00Z 08-09 17:00Z 08-23 17:00Z 09-06 17:00Z 09-20 17:00Z 10-04 17:00Z 10-18 17:00Z]"
+			if fmt.Sprint(got) != want {
+				t.Errorf("default zone %v: got %v, want %s (13:00 EDT)", def, got, want)
+			}
+		}
+	})
+
+	t.Run("node-ical_windows-quoted-tz-rrule", func(t *testing.T) {
+		// "(UTC-05:00) Eastern Time (US and Canada)" is the display name of
+		// Windows' Eastern Standard Time: 12:00 EDT is 16:00Z. The EXDATEs
+		// (12:00 Los Angeles, 19:00Z) match no instance (RFC 5545 §3.8.5.1).
+		c := openICS(t, "node-ical/windows-quoted-tz-rrule.ics", nil)
+		ins := c.between(utcDay(2015, 7, 1), utcDay(2015, 8, 1))
+		if len(ins) != 10 {
+			t.Fatalf("%d occurrences, want 10", len(ins))
+		}
+		for i, in := range ins {
+			if want := time.Date(2015, 7, 6+i, 16, 0, 0, 0, time.UTC); !in.Start.Equal(want) {
+				t.Errorf("occurrence %d at %v, want %v", i, in.Start.UTC(), want)
+			}
+		}
+	})
+
 	t.Run("issue_18_cancel_status", func(t *testing.T) {
 		c := openICS(t, "python-recurring-ical-events/issue_18_cancel_status.ics", nil)
 		for d, cancelled := range map[int]bool{28: false, 29: true, 30: false} {
