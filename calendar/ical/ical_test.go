@@ -489,7 +489,7 @@ func TestParseLenient(t *testing.T) {
 		{"BOM", "\xef\xbb\xbf" + string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "END:VEVENT")), 1, ""},
 		{"LF only", strings.ReplaceAll(string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "END:VEVENT")), "\r", ""), 1, ""},
 		{"bare VEVENT", "BEGIN:VEVENT\nUID:a\nDTSTART:20260302T090000Z\nEND:VEVENT\n", 1, "invalid toplevel component"},
-		{"quoted TZID swallowing the value (Outlook; go-ical panics)", string(vcal("BEGIN:VEVENT", "UID:a", `DTSTART;TZID="W. Europe Standard Time:20200609T090000"`, "END:VEVENT")), 1, "go-ical: panic"},
+		{"quoted TZID swallowing the value (Outlook; go-ical panics)", string(vcal("BEGIN:VEVENT", "UID:a", `DTSTART;TZID="W. Europe Standard Time:20200609T090000"`, "END:VEVENT")), 1, `line 6: DTSTART: a quoted TZID swallowed the value: read as TZID "W. Europe Standard Time", value 20200609T090000`},
 		{"two calendars", string(vcal("BEGIN:VEVENT", "UID:a", "DTSTART:20260302T090000Z", "END:VEVENT")) + string(vcal("BEGIN:VEVENT", "UID:b", "DTSTART:20260302T090000Z", "END:VEVENT")), 2, ""},
 		{"empty", "", 0, "no VCALENDAR found"},
 		{"garbage", "\x00\x01\x02 not a calendar", 0, "malformed content line"},

@@ -576,6 +576,41 @@ func TestCorpusExpectations(t *testing.T) {
 		}
 	})
 
+	t.Run("node-ical_badRRULE", func(t *testing.T) {
+		// RRULE:RRULE:AnythingRandom;FREQ=WEEKLY;BYDAY=FR,MO,TH,TU,WE: the
+		// invalid part is left out, the weekday series kept (python too).
+		c := openICS(t, "node-ical/badRRULE.ics", nil)
+		denver := mustZone(t, "America/Denver")
+		var got []string
+		for _, i := range c.between(utcDay(2020, 10, 12), utcDay(2020, 10, 19)) {
+			if i.Event.Summary == "Academic Time" {
+				got = append(got, i.Start.In(denver).Format("01-02 15:04"))
+			}
+		}
+		if want := "[10-12 09:50 10-13 09:50 10-14 09:50 10-16 09:50]"; fmt.Sprint(got) != want {
+			t.Errorf("week of 2020-10-12: %v, want %s (10-15 is an EXDATE)", got, want)
+		}
+	})
+
+	t.Run("node-ical_ms_timezones", func(t *testing.T) {
+		// DTSTART;TZID="W. Europe Standard Time:20200609T090000": the quote
+		// swallowed the value. It is read, and said so in our words.
+		b, err := os.ReadFile(filepath.Join(corpusDir(t, "ics"), "node-ical/ms_timezones.ics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, perr := ical.Parse(b, ical.ParseOptions{Href: "ms_timezones.ics"})
+		want := `line 152: DTSTART: a quoted TZID swallowed the value: read as TZID "W. Europe Standard Time", value 20200609T090000`
+		if perr == nil || !strings.Contains(perr.Error(), want) || strings.Contains(perr.Error(), "panic") || strings.Contains(perr.Error(), "go-ical") {
+			t.Errorf("error %v, want %q and no decoder panic", perr, want)
+		}
+		c := openICS(t, "node-ical/ms_timezones.ics", nil)
+		ins := c.between(time.Date(2020, 6, 9, 7, 0, 0, 0, time.UTC), time.Date(2020, 6, 9, 7, 0, 1, 0, time.UTC))
+		if len(ins) != 1 || ins[0].Event.Summary != "Log Yesterday's Jira time" {
+			t.Errorf("2020-06-09 09:00 Berlin: %v, want the Jira series", summaries(ins))
+		}
+	})
+
 	t.Run("issue_18_cancel_status", func(t *testing.T) {
 		c := openICS(t, "python-recurring-ical-events/issue_18_cancel_status.ics", nil)
 		for d, cancelled := range map[int]bool{28: false, 29: true, 30: false} {
