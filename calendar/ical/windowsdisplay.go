@@ -9,8 +9,9 @@ import "strings"
 // has no zone ID at hand) to the Windows zone ID, one for every zone of
 // windowsZones. Source: Microsoft's "Default Time Zones" list
 // (https://learn.microsoft.com/windows-hardware/manufacture/desktop/default-time-zones)
-// and the Display strings of Windows 10/11; the second block holds display
-// names that earlier Windows versions used for the same zone.
+// and the Display strings of Windows 10/11 (checked against a
+// Get-TimeZone -ListAvailable listing); the second block holds display names
+// that other Windows versions give the same zone.
 //
 // Names are matched by displayKey: the "(UTC+01:00)" or "(GMT+01:00)"
 // prefix is dropped (Windows has changed the offsets it shows, e.g. Amman,
@@ -162,7 +163,9 @@ var windowsDisplayNames = map[string]string{
 	"(UTC-07:00) Chihuahua, La Paz, Mazatlan - Old":                 "Mexico Standard Time 2",
 	"(UTC+04:00) Yerevan - Old":                                     "Armenian Standard Time",
 
-	// Display names of earlier Windows versions.
+	// Display names that other Windows versions give the same zones.
+	"(UTC+06:00) Nur-Sultan":                        "Central Asia Standard Time",
+	"(UTC+05:00) Astana":                            "Qyzylorda Standard Time",
 	"(UTC-07:00) Chihuahua, La Paz, Mazatlan":       "Mountain Standard Time (Mexico)",
 	"(UTC-08:00) Tijuana, Baja California":          "Pacific Standard Time (Mexico)",
 	"(UTC+02:00) Athens, Bucharest, Istanbul":       "GTB Standard Time",
