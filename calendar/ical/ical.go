@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/emersion/go-ical"
 
@@ -36,9 +37,10 @@ const maxErrors = 50
 // unterminated components) recovers what it can. Floating times are read in
 // the calendar's X-WR-TIMEZONE, else in DefaultZone; DATE values become
 // midnights there. A VEVENT without DTSTART is dropped, unless it is an
-// override, which then starts at its RECURRENCE-ID. Rules that cannot be
-// used (bad FREQ, unknown parts) are reported and left out of Recurrence,
-// so the event reads as a one-off.
+// override, which then starts at its RECURRENCE-ID. A rule part that is
+// invalid or unknown is reported and left out, the rest of the rule kept;
+// rules that cannot be used (no FREQ, a bad FREQ, contradictory values) are
+// reported and left out of Recurrence, so the event reads as a one-off.
 func Parse(data []byte, opt ParseOptions) (events []calendar.Event, err error) {
 	p := &parser{href: opt.Href, name: opt.Href, def: opt.DefaultZone, reportedTZ: make(map[string]bool)}
 	if p.def == nil {
@@ -115,24 +117,108 @@ func (p *parser) eventErr(uid, prop string, format string, args ...any) {
 }
 
 // decode returns the VCALENDAR components of data: go-ical's reading when it
-// succeeds, else the tolerant decoder's, with what went wrong.
+// succeeds, else the tolerant decoder's, with what went wrong. UTF-16 text
+// is converted to UTF-8 first (and said so); a UTF-8 BOM is dropped.
 func decode(data []byte) (cals []*ical.Component, errs []error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data, note := toUTF8(data)
+	if note != nil {
+		errs = append(errs, fmt.Errorf("decode: %v", note))
+	}
 	cals, err := decodeStrict(data)
 	if err == nil && len(cals) > 0 {
-		return cals, nil
-	}
-	if err != nil {
-		errs = append(errs, fmt.Errorf("decode: %v", err))
+		return cals, errs
 	}
 	cals, lerrs := decodeLenient(data)
+	switch {
+	case errors.Is(err, errDecoderFailed):
+		// What went wrong is in the lenient decoder's lines, in our words;
+		// the decoder's own failure says nothing a reader can act on.
+		if len(lerrs) == 0 {
+			errs = append(errs, fmt.Errorf("decode: %v", err))
+		}
+	case err != nil:
+		errs = append(errs, fmt.Errorf("decode: %v", err))
+	}
 	return cals, append(errs, lerrs...)
+}
+
+// errDecoderFailed stands for a panic recovered inside go-ical, whose text
+// (an index out of range) is never shown.
+var errDecoderFailed = errors.New("the object could not be read strictly; read line by line")
+
+// toUTF8 returns data as UTF-8: without a UTF-8 byte order mark, and
+// converted from UTF-16 when it starts with a UTF-16 byte order mark or,
+// without one, when its NUL bytes say so (every other byte NUL, as in
+// ASCII text written as UTF-16). note says what was done to UTF-16 text.
+func toUTF8(data []byte) (out []byte, note error) {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return data[3:], nil
+	}
+	bigEndian, bom, ok := utf16Order(data)
+	if !ok {
+		return data, nil
+	}
+	order := "little-endian"
+	if bigEndian {
+		order = "big-endian"
+	}
+	body := data
+	if bom {
+		body = body[2:]
+	}
+	cut := ""
+	if len(body)%2 == 1 {
+		body = body[:len(body)-1]
+		cut = ", its odd last byte dropped"
+	}
+	units := make([]uint16, len(body)/2)
+	for i := range units {
+		if bigEndian {
+			units[i] = uint16(body[2*i])<<8 | uint16(body[2*i+1])
+		} else {
+			units[i] = uint16(body[2*i]) | uint16(body[2*i+1])<<8
+		}
+	}
+	out = []byte(string(utf16.Decode(units)))
+	return out, fmt.Errorf("the object is UTF-16 (%s), not UTF-8 (RFC 5545 §3.1.4): converted to UTF-8%s", order, cut)
+}
+
+// utf16Order reports whether data is UTF-16 and in which byte order: a byte
+// order mark, or a NUL in one byte of nearly every pair of the first 512
+// bytes and in almost none of the other.
+func utf16Order(data []byte) (bigEndian, bom, ok bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		return false, true, true
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		return true, true, true
+	}
+	n := min(len(data), 512) / 2
+	if n < 4 {
+		return false, false, false
+	}
+	var even, odd int // NUL bytes at even and odd offsets
+	for i := 0; i < n; i++ {
+		if data[2*i] == 0 {
+			even++
+		}
+		if data[2*i+1] == 0 {
+			odd++
+		}
+	}
+	switch {
+	case even*10 >= n*9 && odd*10 <= n:
+		return true, false, true
+	case odd*10 >= n*9 && even*10 <= n:
+		return false, false, true
+	}
+	return false, false, false
 }
 
 func decodeStrict(data []byte) (cals []*ical.Component, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			cals, err = nil, fmt.Errorf("go-ical: panic: %v", r)
+			cals, err = nil, errDecoderFailed
 		}
 	}()
 	dec := ical.NewDecoder(bytes.NewReader(data))
@@ -175,6 +261,10 @@ func decodeLenient(data []byte) ([]*ical.Component, []error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("line %d: %v", ln.num, err))
 			continue
+		}
+		if name, ok := swallowedParam(ln.text, prop); ok {
+			errs = append(errs, fmt.Errorf("line %d: %s: a quoted %s swallowed the value: read as %s %q, value %s",
+				ln.num, prop.Name, name, name, prop.Params.Get(name), prop.Value))
 		}
 		switch prop.Name {
 		case "BEGIN":
@@ -298,6 +388,21 @@ func parseContentLine(s string) (*ical.Prop, error) {
 		prop.Params[k] = v
 	}
 	return prop, nil
+}
+
+// swallowedParam reports which parameter of the content line s, read as
+// prop, had swallowed the value: Outlook's DTSTART;TZID="zone:20200609T090000",
+// which recur.SplitLine reads as TZID "zone" and value 20200609T090000.
+func swallowedParam(s string, prop *ical.Prop) (string, bool) {
+	if prop.Value == "" || !strings.HasSuffix(s, ":"+prop.Value+`"`) {
+		return "", false
+	}
+	for name, vals := range prop.Params {
+		if len(vals) > 0 && strings.HasSuffix(s, `"`+vals[len(vals)-1]+":"+prop.Value+`"`) {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // unescapeText reads a TEXT value (RFC 5545 §3.3.11) the way go-ical does,

@@ -116,6 +116,11 @@ func setText(data []byte, uid string, rid time.Time, v string, p textProp) (out 
 		return data, old, nil
 	}
 
+	if _, _, utf16 := utf16Order(data); utf16 {
+		// Parse reads it converted; an edit in place would have to write
+		// UTF-16 back, and the byte-preserving edit works on UTF-8 lines.
+		return nil, "", fmt.Errorf("set %s of %s: the object is UTF-16, not UTF-8: not edited", p.name, what)
+	}
 	e, err := p.edit(data, splitContentLines(data), opt, escapeText(v))
 	if err != nil {
 		return nil, "", fmt.Errorf("set %s of %s: %w", p.name, what, err)

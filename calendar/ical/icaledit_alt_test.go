@@ -499,7 +499,7 @@ func checkNoPanic(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	if s := err.Error(); strings.Contains(s, "internal error") || strings.Contains(s, "rule engine") || strings.Contains(s, "panic") && !strings.Contains(s, "go-ical: panic") {
+	if s := err.Error(); strings.Contains(s, "internal error") || strings.Contains(s, "rule engine") || strings.Contains(s, "panic") {
 		t.Fatalf("recovered panic: %v", err)
 	}
 }

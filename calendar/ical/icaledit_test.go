@@ -642,6 +642,12 @@ func FuzzSetDescription(f *testing.F) {
 	f.Add([]byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:u\nDTSTART:20260302T100000Z\nEND:VEVENT\nEND:VCALENDAR"), uint8(0), "x", "")
 	f.Add([]byte("BEGIN:VEVENT\r\nUID:u\r\nDTSTART:20260302\r\ndescription;x=\"a:b\":c\r\n\td\r\nBEGIN:VALARM\r\nDESCRIPTION:r\r\n"), uint8(0), "é,;\\\n", "")
 	f.Add([]byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), uint8(255), "x", "u")
+	// UTF-16 with and without a byte order mark; Outlook's quoted TZID
+	// that swallowed the value.
+	utf16Src := string(vcal("BEGIN:VEVENT", "UID:u", "DTSTART:20260302T100000Z", "DESCRIPTION:x", "END:VEVENT"))
+	f.Add(utf16Bytes(utf16Src, false, true), uint8(0), "y", "")
+	f.Add(utf16Bytes(utf16Src, true, false), uint8(0), "y", "")
+	f.Add(vcal("BEGIN:VEVENT", "UID:u", `DTSTART;TZID="W. Europe Standard Time:20200609T090000"`, "DESCRIPTION:x", "END:VEVENT"), uint8(0), "y", "")
 	f.Fuzz(func(t *testing.T, data []byte, pick uint8, desc, uid string) {
 		events, perr := Parse(data, ParseOptions{})
 		var rid time.Time

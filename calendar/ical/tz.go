@@ -71,9 +71,11 @@ func normalizeTZID(s string) string {
 // resolve maps a TZID to a location, in this order: an IANA name; the
 // VTIMEZONE's X-LIC-LOCATION; the IANA suffix of a path-like TZID
 // ("/mozilla.org/20050126_1/Europe/Berlin"); a Windows zone name (CLDR
-// windowsZones); a location built from the VTIMEZONE's observances; a fixed
-// offset spelled in the name ("(UTC+07:00) Bangkok", "GMT-05.00/-04.00").
-// An unknown TZID gets the default zone. Whenever the result is not exact,
+// windowsZones); a Windows display name ("(UTC+01:00) Amsterdam, Berlin,
+// Bern, Rome, Stockholm, Vienna"); a location built from the VTIMEZONE's
+// observances; a zone chosen by the offsets spelled in the name
+// ("GMT-05.00/-04.00", "(UTC-05:00) Somewhere", see byOffsets). An unknown
+// TZID gets the default zone. Whenever the result is not exact,
 // err says so and loc is still usable.
 func (r *zoneResolver) resolve(tzid string) (*time.Location, error) {
 	id := normalizeTZID(tzid)
@@ -108,6 +110,11 @@ func (r *zoneResolver) lookup(id string) zoneResult {
 			return zoneResult{loc: loc}
 		}
 	}
+	if name, ok := windowsDisplayZone(id); ok {
+		if loc := loadIANA(name); loc != nil {
+			return zoneResult{loc: loc}
+		}
+	}
 	var vtzErr error
 	if vtz != nil {
 		loc, err := locationFromVTimezone(id, vtz)
@@ -116,8 +123,8 @@ func (r *zoneResolver) lookup(id string) zoneResult {
 		}
 		vtzErr = err
 	}
-	if loc, ok := offsetFromName(id); ok {
-		return zoneResult{loc, fmt.Errorf("unknown time zone %q: using its fixed offset %s", id, loc)}
+	if res, ok := r.byOffsets(id); ok {
+		return res
 	}
 	if vtzErr != nil {
 		return zoneResult{r.def, fmt.Errorf("unknown time zone %q (%v): using %s", id, vtzErr, r.def)}
@@ -194,48 +201,168 @@ func ianaSuffix(id string) *time.Location {
 // "(UTC+07:00) Bangkok, Hanoi", "GMT+0100", "UTC-3", "GMT-05.00/-04.00".
 // The first offset wins; DST rules are lost, so callers report it.
 func offsetFromName(id string) (*time.Location, bool) {
+	std, _, _, ok := offsetsFromName(id)
+	if !ok {
+		return nil, false
+	}
+	return time.FixedZone(formatOffset(std), std), true
+}
+
+// offsetsFromName reads the UTC offsets spelled in a zone's name: the
+// standard one ("(UTC-05:00) …", "GMT+0100", "UTC-3") and, in the form
+// Lotus Notes and older Outlook write ("GMT-05.00/-04.00"), the daylight
+// one after a slash (hasDST).
+func offsetsFromName(id string) (std, dst int, hasDST, ok bool) {
 	up := strings.ToUpper(id)
 	for _, prefix := range []string{"UTC", "GMT"} {
 		i := strings.Index(up, prefix)
 		if i < 0 {
 			continue
 		}
-		rest := strings.TrimSpace(up[i+len(prefix):])
-		if rest == "" || (rest[0] != '+' && rest[0] != '-') {
+		off, rest, ok := readNameOffset(strings.TrimSpace(up[i+len(prefix):]))
+		if !ok {
 			continue
 		}
-		sign := 1
-		if rest[0] == '-' {
-			sign = -1
-		}
-		rest = strings.TrimSpace(rest[1:])
-		digits := 0
-		for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' {
-			digits++
-		}
-		if digits == 0 {
-			continue
-		}
-		var h, m int
-		switch {
-		case digits <= 2:
-			h, _ = strconv.Atoi(rest[:digits])
-			if after := rest[digits:]; len(after) >= 3 && (after[0] == ':' || after[0] == '.') {
-				m, _ = strconv.Atoi(after[1:3])
+		if rest = strings.TrimSpace(rest); len(rest) > 1 && rest[0] == '/' {
+			if d, _, ok := readNameOffset(strings.TrimSpace(rest[1:])); ok {
+				return off, d, true, true
 			}
-		case digits == 4:
-			h, _ = strconv.Atoi(rest[:2])
-			m, _ = strconv.Atoi(rest[2:4])
-		default:
-			continue
 		}
-		if h > 14 || m > 59 {
-			continue
-		}
-		off := sign * (h*3600 + m*60)
-		return time.FixedZone(formatOffset(off), off), true
+		return off, off, false, true
 	}
-	return nil, false
+	return 0, 0, false, false
+}
+
+// readNameOffset reads "+hh", "+h", "+hh:mm", "+hh.mm" or "+hhmm" at the
+// start of s and returns the offset in seconds and what follows.
+func readNameOffset(s string) (off int, rest string, ok bool) {
+	if s == "" || (s[0] != '+' && s[0] != '-') {
+		return 0, s, false
+	}
+	sign := 1
+	if s[0] == '-' {
+		sign = -1
+	}
+	s = strings.TrimSpace(s[1:])
+	digits := 0
+	for digits < len(s) && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	var h, m int
+	switch {
+	case digits == 0:
+		return 0, s, false
+	case digits <= 2:
+		h, _ = strconv.Atoi(s[:digits])
+		rest = s[digits:]
+		if len(rest) >= 3 && (rest[0] == ':' || rest[0] == '.') && isDigit(rest[1]) && isDigit(rest[2]) {
+			m, _ = strconv.Atoi(rest[1:3])
+			rest = rest[3:]
+		}
+	case digits == 4:
+		h, _ = strconv.Atoi(s[:2])
+		m, _ = strconv.Atoi(s[2:4])
+		rest = s[4:]
+	default:
+		return 0, s, false
+	}
+	if h > 14 || m > 59 {
+		return 0, s, false
+	}
+	return sign * (h*3600 + m*60), rest, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// offsetRefYear is the year whose January and July offsets stand for a
+// zone's standard and daylight offsets when a TZID gives only offsets. A
+// fixed year keeps the choice the same on every run.
+const offsetRefYear = 2025
+
+// zoneOffsets returns the standard and daylight offsets of loc in
+// offsetRefYear: the smaller and the larger of its mid-January and mid-July
+// offsets (equal when it keeps no daylight time; either hemisphere).
+func zoneOffsets(loc *time.Location) (std, dst int) {
+	_, jan := time.Date(offsetRefYear, 1, 15, 12, 0, 0, 0, time.UTC).In(loc).Zone()
+	_, jul := time.Date(offsetRefYear, 7, 15, 12, 0, 0, 0, time.UTC).In(loc).Zone()
+	return min(jan, jul), max(jan, jul)
+}
+
+// offsetZones is the zone chosen for a pair of standard and daylight
+// offsets (minutes) when the default zone does not have them: the zone most
+// calendars with those offsets mean. Other pairs take the first, by IANA
+// name, of windowsZones' zones that has them.
+var offsetZones = map[[2]int]string{
+	{-600, -540}: "America/Adak",
+	{-540, -480}: "America/Anchorage",
+	{-480, -420}: "America/Los_Angeles",
+	{-420, -360}: "America/Denver",
+	{-360, -300}: "America/Chicago",
+	{-300, -240}: "America/New_York",
+	{-240, -180}: "America/Halifax",
+	{-210, -150}: "America/St_Johns",
+	{-60, 0}:     "Atlantic/Azores",
+	{0, 60}:      "Europe/London",
+	{60, 120}:    "Europe/Berlin",
+	{120, 180}:   "Europe/Bucharest",
+	{570, 630}:   "Australia/Adelaide",
+	{600, 660}:   "Australia/Sydney",
+	{720, 780}:   "Pacific/Auckland",
+}
+
+// offsetCandidates is windowsZones' IANA zones, sorted, without duplicates.
+var offsetCandidates = sync.OnceValue(func() []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, name := range windowsZones {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+})
+
+// byOffsets resolves a TZID that names its zone only by UTC offsets. With
+// both offsets ("GMT-05.00/-04.00"): the default zone when it has them, else
+// offsetZones' zone for them, else the first zone of offsetCandidates that
+// has them. With only the standard offset ("(UTC-05:00) Somewhere" that is
+// no Windows display name): the default zone when its standard offset is
+// that one. Otherwise the fixed offset. Each is reported, as it is a guess.
+func (r *zoneResolver) byOffsets(id string) (zoneResult, bool) {
+	std, dst, hasDST, ok := offsetsFromName(id)
+	if !ok {
+		return zoneResult{}, false
+	}
+	fixed := time.FixedZone(formatOffset(std), std)
+	spelled := formatOffset(std)
+	if hasDST {
+		spelled += "/" + formatOffset(dst)
+	}
+	guess := func(loc *time.Location) (zoneResult, bool) {
+		return zoneResult{loc, fmt.Errorf("time zone %q known only by its UTC offsets %s: read as %s", id, spelled, loc)}, true
+	}
+	lo, hi := min(std, dst), max(std, dst)
+	if ds, dd := zoneOffsets(r.def); ds == lo && (dd == hi || !hasDST) {
+		return guess(r.def)
+	}
+	if !hasDST {
+		return zoneResult{fixed, fmt.Errorf("unknown time zone %q: using its fixed offset %s (daylight time unknown)", id, fixed)}, true
+	}
+	if name, ok := offsetZones[[2]int{lo / 60, hi / 60}]; ok && lo%60 == 0 && hi%60 == 0 {
+		if loc := loadIANA(name); loc != nil {
+			return guess(loc)
+		}
+	}
+	for _, name := range offsetCandidates() {
+		if loc := loadIANA(name); loc != nil {
+			if s, d := zoneOffsets(loc); s == lo && d == hi {
+				return guess(loc)
+			}
+		}
+	}
+	return zoneResult{fixed, fmt.Errorf("unknown time zone %q: no zone has its UTC offsets %s: using the fixed offset %s", id, spelled, fixed)}, true
 }
 
 func formatOffset(off int) string {

@@ -543,6 +543,74 @@ func TestCorpusExpectations(t *testing.T) {
 	corpusDir(t, "ics")
 	berlin := mustZone(t, "Europe/Berlin")
 
+	t.Run("khal_event_dtr_notz_untilz", func(t *testing.T) {
+		// TZID "GMT-05.00/-04.00" without a VTIMEZONE: khal reads it in the
+		// user's zone (its test: America/New_York); oneonone takes the
+		// default zone when its offsets are those, else America/New_York.
+		for _, def := range []*time.Location{mustZone(t, "America/New_York"), nil} {
+			c := openICS(t, "khal/event_dtr_notz_untilz.ics", def)
+			var got []string
+			for _, i := range c.between(utcDay(2012, 1, 1), utcDay(2013, 1, 1)) {
+				got = append(got, i.Start.UTC().Format("01-02 15:04Z"))
+			}
+			want := "[07-26 17:00Z 08-09 17:00Z 08-23 17:00Z 09-06 17:00Z 09-20 17:00Z 10-04 17:00Z 10-18 17:00Z]"
+			if fmt.Sprint(got) != want {
+				t.Errorf("default zone %v: got %v, want %s (13:00 EDT)", def, got, want)
+			}
+		}
+	})
+
+	t.Run("node-ical_windows-quoted-tz-rrule", func(t *testing.T) {
+		// "(UTC-05:00) Eastern Time (US and Canada)" is the display name of
+		// Windows' Eastern Standard Time: 12:00 EDT is 16:00Z. The EXDATEs
+		// (12:00 Los Angeles, 19:00Z) match no instance (RFC 5545 §3.8.5.1).
+		c := openICS(t, "node-ical/windows-quoted-tz-rrule.ics", nil)
+		ins := c.between(utcDay(2015, 7, 1), utcDay(2015, 8, 1))
+		if len(ins) != 10 {
+			t.Fatalf("%d occurrences, want 10", len(ins))
+		}
+		for i, in := range ins {
+			if want := time.Date(2015, 7, 6+i, 16, 0, 0, 0, time.UTC); !in.Start.Equal(want) {
+				t.Errorf("occurrence %d at %v, want %v", i, in.Start.UTC(), want)
+			}
+		}
+	})
+
+	t.Run("node-ical_badRRULE", func(t *testing.T) {
+		// RRULE:RRULE:AnythingRandom;FREQ=WEEKLY;BYDAY=FR,MO,TH,TU,WE: the
+		// invalid part is left out, the weekday series kept (python too).
+		c := openICS(t, "node-ical/badRRULE.ics", nil)
+		denver := mustZone(t, "America/Denver")
+		var got []string
+		for _, i := range c.between(utcDay(2020, 10, 12), utcDay(2020, 10, 19)) {
+			if i.Event.Summary == "Academic Time" {
+				got = append(got, i.Start.In(denver).Format("01-02 15:04"))
+			}
+		}
+		if want := "[10-12 09:50 10-13 09:50 10-14 09:50 10-16 09:50]"; fmt.Sprint(got) != want {
+			t.Errorf("week of 2020-10-12: %v, want %s (10-15 is an EXDATE)", got, want)
+		}
+	})
+
+	t.Run("node-ical_ms_timezones", func(t *testing.T) {
+		// DTSTART;TZID="W. Europe Standard Time:20200609T090000": the quote
+		// swallowed the value. It is read, and said so in our words.
+		b, err := os.ReadFile(filepath.Join(corpusDir(t, "ics"), "node-ical/ms_timezones.ics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, perr := ical.Parse(b, ical.ParseOptions{Href: "ms_timezones.ics"})
+		want := `line 152: DTSTART: a quoted TZID swallowed the value: read as TZID "W. Europe Standard Time", value 20200609T090000`
+		if perr == nil || !strings.Contains(perr.Error(), want) || strings.Contains(perr.Error(), "panic") || strings.Contains(perr.Error(), "go-ical") {
+			t.Errorf("error %v, want %q and no decoder panic", perr, want)
+		}
+		c := openICS(t, "node-ical/ms_timezones.ics", nil)
+		ins := c.between(time.Date(2020, 6, 9, 7, 0, 0, 0, time.UTC), time.Date(2020, 6, 9, 7, 0, 1, 0, time.UTC))
+		if len(ins) != 1 || ins[0].Event.Summary != "Log Yesterday's Jira time" {
+			t.Errorf("2020-06-09 09:00 Berlin: %v, want the Jira series", summaries(ins))
+		}
+	})
+
 	t.Run("issue_18_cancel_status", func(t *testing.T) {
 		c := openICS(t, "python-recurring-ical-events/issue_18_cancel_status.ics", nil)
 		for d, cancelled := range map[int]bool{28: false, 29: true, 30: false} {

@@ -63,9 +63,18 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 		if part == "" {
 			continue
 		}
+		// A part that is not NAME=VALUE, or names no RFC 5545 part, is left
+		// out and named (RRULE:RRULE:AnythingRandom;FREQ=WEEKLY: the rest is
+		// the rule its producer meant). A doubled "RRULE:" is stripped first.
+		for len(part) >= 6 && strings.EqualFold(part[:6], "RRULE:") {
+			part = strings.TrimSpace(part[6:])
+		}
 		k, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return nil, nil, fmt.Errorf("invalid part %q", part)
+			if part != "" {
+				warnings = append(warnings, fmt.Sprintf("invalid part %q ignored", part))
+			}
+			continue
 		}
 		k = strings.ToUpper(strings.TrimSpace(k))
 		val = strings.ToUpper(strings.Join(strings.Fields(val), ""))
@@ -102,7 +111,7 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 		case strings.HasPrefix(k, "X-"):
 			warnings = append(warnings, fmt.Sprintf("%s ignored", k))
 		default:
-			return nil, nil, fmt.Errorf("unknown part %q", k)
+			warnings = append(warnings, fmt.Sprintf("unknown part %q ignored", k))
 		}
 	}
 	if !hasFreq {
