@@ -1,10 +1,16 @@
 package store
 
 import (
+	"bytes"
+	"os"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 
+	"oneonone/agenda"
 	"oneonone/calendar"
 )
 
@@ -31,7 +37,8 @@ func TestBadSeriesRecordIsSkipped(t *testing.T) {
 	putRaw(t, path, "series", "team/cal/uid-bad", []byte("{not json"))
 	putRaw(t, path, "occurrences", "team/cal/uid-1\x0019990105T100000Z", []byte("\x00garbage"))
 	putRaw(t, path, "actions", "999", []byte("[1,2"))
-	s, err := Open(path)
+	var bad []string
+	s, err := Open(path, WithBadRecord(func(b BadRecord) { bad = append(bad, b.Bucket+" "+b.Key) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,5 +62,88 @@ func TestBadSeriesRecordIsSkipped(t *testing.T) {
 	}
 	if _, err := s.Actions(calendar.Pair{}); err != nil {
 		t.Fatalf("Actions: %v", err)
+	}
+	if _, err := s.Series(); err != nil { // a second read reports nothing again
+		t.Fatal(err)
+	}
+	want := []string{"series team/cal/uid-bad", "occurrences team/cal/uid-1\x0019990105T100000Z", "actions 999"}
+	if !slices.Equal(bad, want) {
+		t.Fatalf("bad records reported %q, want %q (each once)", bad, want)
+	}
+	rep, err := Check(path + ".copy")
+	if err == nil {
+		t.Fatalf("Check of a missing file: %+v", rep)
+	}
+}
+
+// TestCheck: a sound file checks clean; the same file with bad records
+// lists each, naming its bucket and key.
+func TestCheck(t *testing.T) {
+	path := filledStore(t)
+	rep, err := Check(path)
+	if err != nil || len(rep.Problems) != 0 || rep.Schema != SchemaVersion() || rep.Records < 300 {
+		t.Fatalf("Check of a sound file: %+v, %v", rep, err)
+	}
+	putRaw(t, path, "series", "team/cal/uid-bad", []byte("{not json"))
+	putRaw(t, path, "actions", "999", []byte("[1,2"))
+	rep, err = Check(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 2 || !strings.Contains(rep.Problems[0], `bucket actions: record "999"`) || !strings.Contains(rep.Problems[1], `bucket series: record "team/cal/uid-bad"`) {
+		t.Fatalf("problems %q", rep.Problems)
+	}
+	for _, c := range corruptions {
+		path := filledStore(t)
+		c.do(t, path)
+		rep, err := Check(path)
+		if err == nil && len(rep.Problems) == 0 {
+			t.Errorf("%s: Check found nothing", c.name)
+		}
+		t.Logf("%s: %v %q", c.name, err, rep.Problems)
+	}
+}
+
+// TestOpenReadOnlyWritesNothing: a read-only open reads, refuses writes,
+// and leaves the file's bytes as they were, even with an expired fact to
+// sweep; an older schema is refused with what to do.
+func TestOpenReadOnlyWritesNothing(t *testing.T) {
+	path := filledStore(t)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Facts(FactsReadOnly).Expiring(time.Hour).PutString("x", "y"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	before := readFile(t, path)
+	later := func() time.Time { return time.Now().Add(48 * time.Hour) }
+	r, err := OpenReadOnly(path, WithClock(later))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := r.Series(); err != nil || len(l) != 5 {
+		t.Fatalf("Series: %d, %v", len(l), err)
+	}
+	if _, ok, err := r.Facts(FactsReadOnly).String("x"); ok || err != nil {
+		t.Fatalf("an expired fact read %v, %v", ok, err)
+	}
+	if _, err := r.AddAction(agenda.Action{Text: "x"}); err == nil {
+		t.Fatal("a read-only store added an action")
+	}
+	r.Close()
+	if !bytes.Equal(before, readFile(t, path)) {
+		t.Fatal("a read-only open changed the file")
+	}
+	setSchemaVersion(t, path, 1)
+	if _, err := OpenReadOnly(path); err == nil || !strings.Contains(err.Error(), `run "oneonone sync" once`) {
+		t.Fatalf("read-only open of schema 1: %v", err)
+	}
+	if _, err := OpenReadOnly(path + ".missing"); err == nil {
+		t.Fatal("read-only open of a missing file")
+	}
+	if _, err := os.Stat(path + ".missing"); err == nil {
+		t.Fatal("read-only open made a file")
 	}
 }

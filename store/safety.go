@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -77,12 +78,28 @@ func (s *Store) update(fn func(*bbolt.Tx) error) (err error) {
 }
 
 // openDB is bbolt.Open, guarded: bbolt panics on some damaged freelists.
-// On such a panic the file stays open until the process exits (bbolt gives
-// back no handle to close).
+// On such a panic the file is unlocked and closed (its mapping stays until
+// the process exits: bbolt gives back no handle to unmap it).
 func openDB(path string, o *bbolt.Options) (db *bbolt.DB, err error) {
+	var file *os.File
+	opts := *o
+	opts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if err != nil && db == nil && file != nil {
+			var de *DamagedError
+			if errors.As(err, &de) {
+				unlock(file) // bbolt closes it on the errors it returns
+				_ = file.Close()
+			}
+		}
+	}()
 	defer guard(path, &err)
-	db, err = bbolt.Open(path, 0o600, o)
+	db, err = bbolt.Open(path, 0o600, &opts)
 	if err != nil && isDamage(err) {
 		return nil, damaged(path, err.Error())
 	}
