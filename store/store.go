@@ -10,6 +10,9 @@
 //	series.go   the series
 //	actions.go  the actions (agenda.ActionStore)
 //	facts.go    typed, namespaced facts, their expiry and the schema 1 → 2 migration
+//	safety.go   guarded opens and transactions (DamagedError), skipped records (BadRecord)
+//	check.go    Check: bbolt's consistency check and ours
+//	backup.go   the daily backups (Backup, BackupDaily, Backups) and Restore
 //
 // Layout (values are JSON but for facts):
 //
@@ -26,6 +29,28 @@
 // series, and key order is href order and chronological order. Every change
 // that touches more than one key is one transaction, so a crash leaves the
 // file as it was before or after the change.
+//
+// # Damage, read-only opens, backups
+//
+// bbolt panics on some damaged files (a freelist or branch page
+// overwritten, a truncated file), inside Open or a transaction. Every open
+// and transaction of the store is guarded (safety.go): such a file is a
+// *DamagedError, one line naming the file, what bbolt found and the newest
+// backup that passes Check. A record that does not decode is skipped by
+// the reads of many records and reported once (WithBadRecord).
+//
+// OpenReadOnly writes nothing: no migration, no sweep, no lock for
+// writing; it refuses a file of an older schema (a command that writes
+// migrates it).
+//
+// Backups sit next to the file, in "<state>.bak/" (mode 0700), one a day
+// named by the store's clock ("2026-12-01.db", mode 0600), the
+// BackupsKept newest kept. Backup writes a copy with bbolt's Tx.WriteTo
+// (consistent: one read transaction) to a temporary file, then renames
+// it; it refuses a file that fails bbolt's check, so that damage does not
+// push good copies out. Restore puts one back after checking it, refuses
+// while another process holds the file, and keeps the file it replaces
+// aside ("<state>.damaged-<time>").
 //
 // # Facts
 //
