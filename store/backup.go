@@ -47,8 +47,10 @@ func Backups(path string) ([]string, error) {
 	return out, nil
 }
 
-// lastGoodBackup is the newest backup of path that passes Check, "" when
-// none does.
+// LastGoodBackup is the newest backup of the state file at path that
+// passes Check, "" when none does.
+func LastGoodBackup(path string) string { return lastGoodBackup(path) }
+
 func lastGoodBackup(path string) string {
 	list, _ := Backups(path)
 	for _, b := range list {

@@ -138,4 +138,14 @@ func TestRestore(t *testing.T) {
 	if _, err := os.Stat(good); err != nil {
 		t.Fatalf("the backup is gone: %v", err)
 	}
+
+	// With a backup around, an empty file is a lost one, not a new one.
+	s.Close()
+	writeFile(t, path, nil)
+	if _, err := Open(path); !errors.As(err, &de) || de.Reason != "the file is empty" || de.Backup != good {
+		t.Fatalf("Open of an emptied file: %v", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Fatal("Open wrote into the emptied file")
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -145,5 +146,17 @@ func TestOpenReadOnlyWritesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(path + ".missing"); err == nil {
 		t.Fatal("read-only open made a file")
+	}
+	empty := path + ".empty"
+	writeFile(t, empty, nil)
+	if _, err := OpenReadOnly(empty); err == nil || !strings.Contains(err.Error(), "the file is empty") {
+		t.Fatalf("read-only open of an empty file: %v", err)
+	}
+	if fi, err := os.Stat(empty); err != nil || fi.Size() != 0 {
+		t.Fatal("read-only open wrote into an empty file")
+	}
+	var de *DamagedError
+	if _, err := Check(empty); !errors.As(err, &de) {
+		t.Fatalf("Check of an empty file: %v", err)
 	}
 }

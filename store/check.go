@@ -41,8 +41,12 @@ var decoders = map[string]func(v []byte) error{
 // the report's Problems. Check refuses a file a writer (the daemon) holds.
 func Check(path string) (CheckReport, error) {
 	rep := CheckReport{Path: path}
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return rep, fmt.Errorf("check %s: %w", path, err)
+	}
+	if fi.Size() == 0 {
+		return rep, damaged(path, "the file is empty")
 	}
 	// PreLoadFreelist: a damaged freelist panics here, where the panic is
 	// recovered, and not in the goroutine of tx.Check, where it could not be.

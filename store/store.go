@@ -188,6 +188,16 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		// bbolt would make a new file of it, and with backups around, an
+		// empty file is a lost one, not a new one.
+		if b := lastGoodBackup(path); b != "" {
+			return nil, &DamagedError{Path: path, Reason: "the file is empty", Backup: b}
+		}
+		if readOnly {
+			return nil, fmt.Errorf(`open %s: the file is empty (no state yet: run "oneonone sync")`, path)
+		}
+	}
 	if !readOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)

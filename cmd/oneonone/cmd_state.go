@@ -48,7 +48,11 @@ func stateCheck(e *env, args []string) error {
 		return err
 	}
 	if len(rep.Problems) == 0 {
-		fmt.Fprintf(e.stdout, "state file %s is sound: schema version %d, %d records, every page and record checked\n", rep.Path, rep.Schema, rep.Records)
+		records := fmt.Sprintf("%d records", rep.Records)
+		if rep.Records == 1 {
+			records = "1 record"
+		}
+		fmt.Fprintf(e.stdout, "state file %s is sound: schema version %d, %s, every page and record checked\n", rep.Path, rep.Schema, records)
 		fmt.Fprintln(e.stdout, backupsLine(cfg.State, backups))
 		return nil
 	}
@@ -59,7 +63,7 @@ func stateCheck(e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, backupsLine(cfg.State, backups))
 	if damaged {
-		return fmt.Errorf(`state file %s is damaged (%d problems, listed above): run "oneonone state restore" or move the file away`, rep.Path, len(rep.Problems))
+		return &store.DamagedError{Path: rep.Path, Reason: fmt.Sprintf("bbolt's check found %d problems, listed above", len(rep.Problems)), Backup: store.LastGoodBackup(cfg.State)}
 	}
 	return fmt.Errorf("state file %s has %d problems (listed above): commands skip a record that does not decode, and the next sync replaces what it can", rep.Path, len(rep.Problems))
 }

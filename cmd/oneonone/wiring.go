@@ -53,12 +53,12 @@ const (
 // openStore is the one place the commands open the state file. readOnly
 // opens it with bbolt's read-only mode, so that a command that only reads
 // writes nothing and works where it may not write; a state file not made
-// yet is made as by any command. warn hears of each record that does not
+// yet (missing, or empty) is made as by any command. warn hears of each record that does not
 // decode (nil: nobody), which reads skip.
 func openStore(path string, mode access, warn func(store.BadRecord)) (*store.Store, error) {
 	opts := []store.Option{store.WithBadRecord(warn)}
 	if mode == readOnly {
-		if _, err := os.Stat(path); err == nil {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 			return store.OpenReadOnly(path, opts...)
 		}
 	}
