@@ -16,7 +16,7 @@ import (
 
 // AddAction stores a new action and returns it with its ID.
 func (s *Store) AddAction(a agenda.Action) (agenda.Action, error) {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketActions)
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -35,7 +35,7 @@ func (s *Store) AddAction(a agenda.Action) (agenda.Action, error) {
 func (s *Store) Action(id string) (agenda.Action, bool, error) {
 	var a agenda.Action
 	var ok bool
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		ok, err = getJSON(tx.Bucket(bucketActions), []byte(id), &a)
 		return err
@@ -47,14 +47,16 @@ func (s *Store) Action(id string) (agenda.Action, bool, error) {
 }
 
 // Actions returns the actions of a pair, or of every pair when pair is
-// the zero Pair, oldest first.
+// the zero Pair, oldest first. A record that does not decode is skipped
+// (see WithBadRecord).
 func (s *Store) Actions(pair calendar.Pair) ([]agenda.Action, error) {
 	var out []agenda.Action
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketActions).ForEach(func(_, v []byte) error {
+	err := s.view(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketActions).ForEach(func(k, v []byte) error {
 			var a agenda.Action
 			if err := json.Unmarshal(v, &a); err != nil {
-				return err
+				s.badRecord(bucketActions, k, err)
+				return nil
 			}
 			if pair == (calendar.Pair{}) || a.Pair == pair {
 				out = append(out, a)
@@ -77,7 +79,7 @@ func (s *Store) Actions(pair calendar.Pair) ([]agenda.Action, error) {
 // SetActionDone marks an action done at t, or open again when t is zero.
 // ok is false when there is no action with that ID.
 func (s *Store) SetActionDone(id string, t time.Time) (a agenda.Action, ok bool, err error) {
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketActions)
 		if ok, err = getJSON(b, []byte(id), &a); err != nil || !ok {
 			return err
@@ -117,6 +119,10 @@ func (s *Store) DocItemSeen(key string) (time.Time, bool, error) {
 }
 
 // SetDocItemSeen records when the agenda-document item key was first seen.
+// A read-only store records nothing (the next command that writes does).
 func (s *Store) SetDocItemSeen(key string, t time.Time) error {
+	if s.readOnly {
+		return nil
+	}
 	return s.Facts(FactsDocItems).PutTime(key, t)
 }

@@ -179,7 +179,7 @@ func (f Facts) Delete(key string) error {
 	if err := f.check(key); err != nil {
 		return fmt.Errorf("delete fact: %w", err)
 	}
-	err := f.s.db.Update(func(tx *bbolt.Tx) error {
+	err := f.s.update(func(tx *bbolt.Tx) error {
 		b := f.bucket(tx)
 		if b == nil {
 			return nil
@@ -200,7 +200,7 @@ func (f Facts) Keys(prefix string) ([]string, error) {
 	}
 	now := f.s.now()
 	var out []string
-	err := f.s.db.View(func(tx *bbolt.Tx) error {
+	err := f.s.view(func(tx *bbolt.Tx) error {
 		b := f.bucket(tx)
 		if b == nil {
 			return nil
@@ -225,7 +225,7 @@ func (f Facts) DeletePrefix(prefix string) (int, error) {
 		return 0, fmt.Errorf("delete facts: %w", err)
 	}
 	n := 0
-	err := f.s.db.Update(func(tx *bbolt.Tx) error {
+	err := f.s.update(func(tx *bbolt.Tx) error {
 		b := f.bucket(tx)
 		if b == nil {
 			return nil
@@ -268,7 +268,7 @@ func (f Facts) get(op, key string) ([]byte, bool, error) {
 	now := f.s.now()
 	var out []byte
 	var ok, stale bool
-	err := f.s.db.View(func(tx *bbolt.Tx) error {
+	err := f.s.view(func(tx *bbolt.Tx) error {
 		b := f.bucket(tx)
 		if b == nil {
 			return nil
@@ -288,8 +288,8 @@ func (f Facts) get(op, key string) ([]byte, bool, error) {
 		}
 		return nil
 	})
-	if err == nil && stale {
-		err = f.s.db.Update(func(tx *bbolt.Tx) error {
+	if err == nil && stale && !f.s.readOnly {
+		err = f.s.update(func(tx *bbolt.Tx) error {
 			b := f.bucket(tx)
 			if b == nil {
 				return nil
@@ -315,7 +315,7 @@ func (f Facts) put(key string, v []byte) error {
 	if f.ttl > 0 {
 		exp = now.Add(f.ttl)
 	}
-	err := f.s.db.Update(func(tx *bbolt.Tx) error {
+	err := f.s.update(func(tx *bbolt.Tx) error {
 		b, err := tx.Bucket(bucketFacts).CreateBucketIfNotExists([]byte(f.ns))
 		if err != nil {
 			return err
@@ -357,13 +357,13 @@ func (s *Store) SweepFacts() (int, error) {
 	now := s.now()
 	n := 0
 	// Look first, write only when something expired.
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		n, err = sweepFacts(tx, now, false)
 		return err
 	})
 	if err == nil && n > 0 {
-		err = s.db.Update(func(tx *bbolt.Tx) error {
+		err = s.update(func(tx *bbolt.Tx) error {
 			var err error
 			n, err = sweepFacts(tx, now, true)
 			return err

@@ -70,7 +70,7 @@ func (s *Store) saveHistory(source string, series []calendar.Series, occ []calen
 		}
 		idx[o.SeriesID] = append(list, i)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		sb, ob := tx.Bucket(bucketSeries), tx.Bucket(bucketOccurrences)
 		for _, se := range series {
 			v, err := json.Marshal(se)
@@ -134,7 +134,8 @@ func (s *Store) saveHistory(source string, series []calendar.Series, occ []calen
 }
 
 // Occurrences returns the stored occurrences of one series, sorted by
-// original start. Times come back in fixed-offset zones; compare them with
+// original start. A record that does not decode is skipped (see
+// WithBadRecord); the next save of the series replaces or deletes it. Times come back in fixed-offset zones; compare them with
 // Equal.
 func (s *Store) Occurrences(seriesID string) ([]calendar.Occurrence, error) {
 	return s.occurrences(seriesID, time.Time{})
@@ -153,11 +154,12 @@ func (s *Store) occurrences(seriesID string, from time.Time) ([]calendar.Occurre
 		return nil, fmt.Errorf("list occurrences: %w", err)
 	}
 	var out []calendar.Occurrence
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		return scanRange(tx.Bucket(bucketOccurrences), prefix, occKeyFrom(prefix, from), func(k, v []byte) error {
 			var o calendar.Occurrence
 			if err := json.Unmarshal(v, &o); err != nil {
-				return fmt.Errorf("decode occurrence %q: %w", k, err)
+				s.badRecord(bucketOccurrences, k, err)
+				return nil
 			}
 			out = append(out, o)
 			return nil
@@ -197,11 +199,12 @@ func (s *Store) AllOccurrences() ([]calendar.Occurrence, error) {
 // inside a read transaction: it must not write to the store.
 func (s *Store) ForEachOccurrence(fn func(calendar.Occurrence) error) error {
 	var fnErr error
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketOccurrences).ForEach(func(k, v []byte) error {
 			var o calendar.Occurrence
 			if err := json.Unmarshal(v, &o); err != nil {
-				return fmt.Errorf("decode occurrence %q: %w", k, err)
+				s.badRecord(bucketOccurrences, k, err)
+				return nil
 			}
 			if err := fn(o); err != nil {
 				fnErr = err

@@ -37,7 +37,7 @@ func (s *Store) CalendarState(source, cal string) (CalendarState, bool, error) {
 		return st, false, fmt.Errorf("get calendar state: %w", err)
 	}
 	var ok bool
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		ok, err = getJSON(tx.Bucket(bucketCalendars), key, &st)
 		return err
 	})
@@ -58,7 +58,7 @@ func (s *Store) CalendarStates(source string) ([]CalendarState, error) {
 		prefix = []byte(source + sep)
 	}
 	var out []CalendarState
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return scanPrefix(tx.Bucket(bucketCalendars), prefix, func(k, v []byte) error {
 			var st CalendarState
 			if err := json.Unmarshal(v, &st); err != nil {
@@ -82,7 +82,7 @@ func (s *Store) PutCalendarState(st CalendarState) error {
 	if err != nil {
 		return fmt.Errorf("put calendar state: %w", err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		st.Objects = countPrefix(tx.Bucket(bucketObjects), append(slices.Clip(key), sep...))
 		return putJSON(tx.Bucket(bucketCalendars), key, st)
 	})
@@ -128,7 +128,7 @@ func (s *Store) ApplyChanges(source, cal string, ch calendar.Changes, st Calenda
 			}
 		}
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketObjects)
 		if ch.Full {
 			err := deletePrefix(b, prefix, func(k, _ []byte) bool { _, put := puts[string(k)]; return put })
@@ -168,7 +168,7 @@ func (s *Store) Objects(source, cal string) ([]calendar.Object, error) {
 		return nil, fmt.Errorf("list objects: %w", err)
 	}
 	var out []calendar.Object
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		return scanPrefix(tx.Bucket(bucketObjects), prefix, func(k, v []byte) error {
 			var so storedObject
 			if err := json.Unmarshal(v, &so); err != nil {
@@ -196,7 +196,7 @@ func (s *Store) Object(source, cal, href string) (calendar.Object, bool, error) 
 	}
 	var so storedObject
 	var ok bool
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		ok, err = getJSON(tx.Bucket(bucketObjects), key, &so)
 		return err
 	})
@@ -216,7 +216,7 @@ func (s *Store) ObjectETags(source, cal string) (map[string]string, error) {
 		return nil, fmt.Errorf("list etags: %w", err)
 	}
 	out := make(map[string]string)
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		return scanPrefix(tx.Bucket(bucketObjects), prefix, func(k, v []byte) error {
 			var so struct {
 				ETag string `json:"etag"`
@@ -251,7 +251,7 @@ func (s *Store) PutObject(source, cal string, obj calendar.Object) error {
 	if err != nil {
 		return wrap(err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketObjects)
 		existed := b.Get(k) != nil
 		if err := putIfChanged(b, k, v); err != nil {
@@ -287,7 +287,7 @@ func (s *Store) RemoveCalendar(source, cal string) error {
 	if err != nil {
 		return fmt.Errorf("remove calendar: %w", err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		if err := deletePrefix(tx.Bucket(bucketObjects), append(slices.Clip(key), sep...), nil); err != nil {
 			return err
 		}

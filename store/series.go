@@ -9,14 +9,16 @@ import (
 	"oneonone/calendar"
 )
 
-// Series returns every stored series, of all sources, sorted by ID.
+// Series returns every stored series, of all sources, sorted by ID. A
+// record that does not decode is skipped (see WithBadRecord).
 func (s *Store) Series() ([]calendar.Series, error) {
 	var out []calendar.Series
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
 			var se calendar.Series
 			if err := json.Unmarshal(v, &se); err != nil {
-				return fmt.Errorf("decode series %s: %w", k, err)
+				s.badRecord(bucketSeries, k, err)
+				return nil
 			}
 			out = append(out, se)
 			return nil
@@ -35,7 +37,7 @@ func (s *Store) SeriesByID(id string) (calendar.Series, bool, error) {
 		return se, false, fmt.Errorf("get series: %w", err)
 	}
 	var ok bool
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		ok, err = getJSON(tx.Bucket(bucketSeries), []byte(id), &se)
 		return err

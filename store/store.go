@@ -10,6 +10,9 @@
 //	series.go   the series
 //	actions.go  the actions (agenda.ActionStore)
 //	facts.go    typed, namespaced facts, their expiry and the schema 1 → 2 migration
+//	safety.go   guarded opens and transactions (DamagedError), skipped records (BadRecord)
+//	check.go    Check: bbolt's consistency check and ours
+//	backup.go   the daily backups (Backup, BackupDaily, Backups) and Restore
 //
 // Layout (values are JSON but for facts):
 //
@@ -26,6 +29,28 @@
 // series, and key order is href order and chronological order. Every change
 // that touches more than one key is one transaction, so a crash leaves the
 // file as it was before or after the change.
+//
+// # Damage, read-only opens, backups
+//
+// bbolt panics on some damaged files (a freelist or branch page
+// overwritten, a truncated file), inside Open or a transaction. Every open
+// and transaction of the store is guarded (safety.go): such a file is a
+// *DamagedError, one line naming the file, what bbolt found and the newest
+// backup that passes Check. A record that does not decode is skipped by
+// the reads of many records and reported once (WithBadRecord).
+//
+// OpenReadOnly writes nothing: no migration, no sweep, no lock for
+// writing; it refuses a file of an older schema (a command that writes
+// migrates it).
+//
+// Backups sit next to the file, in "<state>.bak/" (mode 0700), one a day
+// named by the store's clock ("2026-12-01.db", mode 0600), the
+// BackupsKept newest kept. Backup writes a copy with bbolt's Tx.WriteTo
+// (consistent: one read transaction) to a temporary file, then renames
+// it; it refuses a file that fails bbolt's check, so that damage does not
+// push good copies out. Restore puts one back after checking it, refuses
+// while another process holds the file, and keeps the file it replaces
+// aside ("<state>.damaged-<time>").
 //
 // # Facts
 //
@@ -109,19 +134,25 @@ const initialMmapSize = 1 << (20 + 10*(strconv.IntSize/64)) // 1 GiB on 64-bit, 
 
 // Store is the state file. Its methods are safe for concurrent use.
 type Store struct {
-	db   *bbolt.DB
-	path string
-	now  func() time.Time // the clock of fact expiry
+	db       *bbolt.DB
+	path     string
+	now      func() time.Time // the clock of fact expiry and of backups
+	readOnly bool
 
 	sweepMu   sync.Mutex
 	lastSweep time.Time // of the expired facts
+
+	onBad   func(BadRecord)
+	badMu   sync.Mutex
+	badSeen map[string]bool
 }
 
 // An Option changes how Open opens the store.
 type Option func(*Store)
 
-// WithClock makes now the store's clock, by which facts expire (nil:
-// time.Now). Tests set it; so may a caller whose clock is not time.Now.
+// WithClock makes now the store's clock, by which facts expire and
+// backups are named (nil: time.Now). Tests set it; so may a caller whose
+// clock is not time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
 }
@@ -132,28 +163,76 @@ func SchemaVersion() int { return len(migrations) }
 // Open opens the state file at path, creating it (mode 0600, its directory
 // 0700) when missing, and migrates an older schema. It refuses a file of a
 // newer schema, and a file another process holds open. It deletes the
-// facts that expired.
+// facts that expired. A damaged file is a *DamagedError.
 func Open(path string, opts ...Option) (*Store, error) {
-	s := &Store{path: path}
+	return open(path, false, opts)
+}
+
+// OpenReadOnly opens the state file at path to read it only: it writes
+// nothing (no migration, no sweep of expired facts, no change of mode),
+// so it works in a directory the process may not write, and every write
+// method fails. The file must exist, and be of this build's schema
+// version: an older one must be migrated by Open first (any command that
+// writes, such as sync). Other readers may hold the file at the same time,
+// but not a writer.
+func OpenReadOnly(path string, opts ...Option) (*Store, error) {
+	return open(path, true, opts)
+}
+
+// open is Open and OpenReadOnly: the one place that opens the file.
+func open(path string, readOnly bool, opts []Option) (*Store, error) {
+	s := &Store{path: path, readOnly: readOnly}
 	for _, o := range opts {
 		o(s)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		// bbolt would make a new file of it, and with backups around, an
+		// empty file is a lost one, not a new one.
+		if b := lastGoodBackup(path); b != "" {
+			return nil, &DamagedError{Path: path, Reason: "the file is empty", Backup: b}
+		}
+		if readOnly {
+			return nil, fmt.Errorf(`open %s: the file is empty (no state yet: run "oneonone sync")`, path)
+		}
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
+	if !readOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
+	db, err := openDB(path, &bbolt.Options{
 		Timeout:         openTimeout,
 		FreelistType:    bbolt.FreelistMapType,
 		InitialMmapSize: initialMmapSize,
+		ReadOnly:        readOnly,
+		// Always load the freelist at Open, where a damaged one is
+		// recovered, not later in the goroutine of tx.Check.
+		PreLoadFreelist: true,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %s is in use by another oneonone process", path, filepath.Base(path))
 	}
+	var de *DamagedError
+	if errors.As(err, &de) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.db = db
+	if err := s.view(func(tx *bbolt.Tx) error { return checkSize(tx, path) }); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if readOnly {
+		if err := s.view(func(tx *bbolt.Tx) error { return checkSchema(tx, path) }); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&^0o600 != 0 {
 		if err := os.Chmod(path, 0o600); err != nil {
@@ -161,28 +240,62 @@ func Open(path string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
+	if err := s.update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
 		db.Close()
 		return nil, err
 	}
-	s.db = db
 	if _, err := s.SweepFacts(); err != nil {
 		db.Close()
+		var de *DamagedError
+		if errors.As(err, &de) {
+			return nil, de
+		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// prepare checks the schema version, migrates and makes the buckets.
-func prepare(tx *bbolt.Tx, path string, now time.Time) error {
-	current := SchemaVersion()
+// schemaVersion reads the file's schema version (0: none).
+func schemaVersion(tx *bbolt.Tx, path string) (int, error) {
 	version := 0
 	if meta := tx.Bucket(bucketMeta); meta != nil {
 		if v := meta.Get(keySchemaVersion); v != nil {
 			if err := json.Unmarshal(v, &version); err != nil {
-				return fmt.Errorf("open %s: read schema version: %w", path, err)
+				return 0, fmt.Errorf("open %s: read schema version: %w", path, err)
 			}
 		}
+	}
+	return version, nil
+}
+
+// checkSchema is what a read-only open checks: the schema version is this
+// build's, so every bucket is there and every record has today's shape.
+func checkSchema(tx *bbolt.Tx, path string) error {
+	version, err := schemaVersion(tx, path)
+	if err != nil {
+		return err
+	}
+	current := SchemaVersion()
+	switch {
+	case version > current:
+		return fmt.Errorf("open %s: schema version %d is newer than this oneonone (%d)", path, version, current)
+	case version < current:
+		return fmt.Errorf(`open %s: schema version %d is older than this oneonone's (%d): run "oneonone sync" once to migrate it`, path, version, current)
+	}
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("open %s: no bucket %s", path, name)
+		}
+	}
+	return nil
+}
+
+// prepare checks the schema version, migrates and makes the buckets.
+func prepare(tx *bbolt.Tx, path string, now time.Time) error {
+	current := SchemaVersion()
+	version, err := schemaVersion(tx, path)
+	if err != nil {
+		return err
 	}
 	if version == 0 {
 		foreign := ""

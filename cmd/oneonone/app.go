@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"oneonone/store"
 )
 
 // command is one subcommand: its name, a one-line summary, and what it does.
@@ -20,6 +22,7 @@ type command struct {
 // env is what every command gets: where to write, and how to fail.
 type env struct {
 	stdout, stderr io.Writer
+	name           string // of the command, for warnings
 }
 
 // usageError is a mistake on the command line; it exits 2.
@@ -38,6 +41,7 @@ func commands() []command {
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
+		{"state", "check|backup|restore: the state file's health, a backup now, putting one back", cmdState},
 	}
 }
 
@@ -66,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdout: stdout, stderr: stderr, name: name}
 	for _, c := range commands() {
 		if c.name != name {
 			continue
@@ -77,6 +81,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		}
+		// A damaged state file is its own message, whatever wrapped it.
+		var de *store.DamagedError
+		if errors.As(err, &de) {
+			err = de
 		}
 		var ue usageError
 		if errors.As(err, &ue) {

@@ -13,7 +13,6 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
-	"oneonone/store"
 )
 
 // cmdActions is "actions add|list|done|reopen": the open actions of a pair.
@@ -55,7 +54,7 @@ func actionsAdd(e *env, args []string) error {
 	if err != nil {
 		return actionUsageError(err)
 	}
-	st, err := store.Open(cfg.State)
+	st, err := openStore(cfg.State, readWrite, e.warnRecord)
 	if err != nil {
 		return err
 	}
@@ -99,7 +98,7 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, st, err := openState(*cfgPath)
+	cfg, st, err := openState(e, *cfgPath, readOnly)
 	if err != nil {
 		return err
 	}
@@ -184,7 +183,7 @@ func actionsSetDone(e *env, verb string, args []string, when time.Time) error {
 		return usageError{"want exactly one action ID (see actions list)"}
 	}
 	id := fs.Arg(0)
-	cfg, st, err := openState(*cfgPath)
+	cfg, st, err := openState(e, *cfgPath, readWrite)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.State)
+	st, err := openStore(cfg.State, readWrite, logRecord(log))
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			return usageError{"--week: " + err.Error()}
 		}
 	}
-	cfg, st, err := openState(*cfgPath)
+	cfg, st, err := openState(e, *cfgPath, readOnly)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, st, err := openState(*cfgPath)
+	cfg, st, err := openState(e, *cfgPath, readOnly)
 	if err != nil {
 		return err
 	}

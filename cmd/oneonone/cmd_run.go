@@ -48,11 +48,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.State)
+	st, err := openStore(cfg.State, readWrite, logRecord(log))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	dailyBackup(st, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -178,7 +179,7 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	if err != nil {
 		return nil, err
 	}
-	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: metrics}
+	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: backupAfter{metrics, st, log}}
 	w, err := newWeb(cfg, st, d, token, sessionKey, reg, log)
 	if err != nil {
 		return nil, err
@@ -243,4 +244,33 @@ func newMailer(cfg *config.Config, st *store.Store, log *slog.Logger) (*email.Sc
 		To:      ec.To,
 		Log:     log,
 	}, nil
+}
+
+// backupAfter passes each cycle on, then takes the day's backup of the
+// state file after a cycle that succeeded (store.BackupDaily: at most one a
+// day, store.BackupsKept kept).
+type backupAfter struct {
+	next sync.Observer
+	st   *store.Store
+	log  *slog.Logger
+}
+
+func (b backupAfter) Cycle(sum sync.Summary, took time.Duration) {
+	b.next.Cycle(sum, took)
+	if sum.Err == nil {
+		dailyBackup(b.st, b.log)
+	}
+}
+
+// dailyBackup takes the day's backup unless there is one; a failure is a
+// log line (the daemon goes on: the state file itself is fine, or the next
+// cycle says it is not).
+func dailyBackup(st *store.Store, log *slog.Logger) {
+	path, err := st.BackupDaily()
+	switch {
+	case err != nil:
+		log.Warn("state backup failed", slog.String("error", err.Error()))
+	case path != "":
+		log.Info("state backed up", slog.String("backup", path))
+	}
 }

@@ -19,7 +19,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, st, err := openState(*cfgPath)
+	cfg, st, err := openState(e, *cfgPath, readWrite)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/report"
+	"oneonone/store"
 )
 
 // TestMain lets a test run the real binary's main in a child process, so
@@ -184,6 +185,11 @@ func TestRunDaemon(t *testing.T) {
 	}
 	if !strings.Contains(errs.String(), "stopped") {
 		t.Errorf("no orderly stop in the log:\n%s", errs.String())
+	}
+	// One backup for the day, whatever the number of cycles.
+	backups, err := store.Backups(filepath.Join(filepath.Dir(cfg), "state.db"))
+	if err != nil || len(backups) != 1 || strings.Count(errs.String(), "state backed up") != 1 {
+		t.Errorf("backups %q, %v; log:\n%s", backups, err, errs.String())
 	}
 }
 

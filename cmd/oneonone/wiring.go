@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 
 	"oneonone/agenda"
 	"oneonone/calendar"
@@ -39,18 +40,53 @@ func warnConfig(log *slog.Logger, cfg *config.Config, cfgPath string) {
 	}
 }
 
-// openState loads the config and opens its state file; the caller closes
-// the store.
-func openState(cfgPath string) (*config.Config, *store.Store, error) {
+// openState loads the config and opens its state file (openStore); the
+// caller closes the store.
+func openState(e *env, cfgPath string, mode access) (*config.Config, *store.Store, error) {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(cfg.State)
+	st, err := openStore(cfg.State, mode, e.warnRecord)
 	if err != nil {
 		return nil, nil, err
 	}
 	return cfg, st, nil
+}
+
+// access is how a command uses the state file.
+type access int
+
+const (
+	readWrite access = iota // migrates an older schema, sweeps expired facts, writes
+	readOnly                // writes nothing: report, series, actions list, state check|backup
+)
+
+// openStore is the one place the commands open the state file. readOnly
+// opens it with bbolt's read-only mode, so that a command that only reads
+// writes nothing and works where it may not write; a state file not made
+// yet (missing, or empty) is made as by any command. warn hears of each record that does not
+// decode (nil: nobody), which reads skip.
+func openStore(path string, mode access, warn func(store.BadRecord)) (*store.Store, error) {
+	opts := []store.Option{store.WithBadRecord(warn)}
+	if mode == readOnly {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			return store.OpenReadOnly(path, opts...)
+		}
+	}
+	return store.Open(path, opts...)
+}
+
+// warnRecord is one line on stderr for a record that a read skipped.
+func (e *env) warnRecord(b store.BadRecord) {
+	fmt.Fprintf(e.stderr, "oneonone %s: warning: %s (see \"oneonone state check\")\n", e.name, b)
+}
+
+// logRecord is warnRecord for the daemon: a log line.
+func logRecord(log *slog.Logger) func(store.BadRecord) {
+	return func(b store.BadRecord) {
+		log.Warn("skipped a record that does not decode", slog.String("bucket", b.Bucket), slog.String("key", b.Key), slog.String("error", b.Err.Error()))
+	}
 }
 
 // useLogger builds the configured logger (log_level, log_format) writing

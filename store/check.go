@@ -1,0 +1,166 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"oneonone/agenda"
+	"oneonone/calendar"
+)
+
+// CheckReport is what Check found in a state file.
+type CheckReport struct {
+	Path     string
+	Schema   int      // the file's schema version
+	Records  int      // records that decode
+	Problems []string // each one line; none: the file is sound
+}
+
+// maxCheckProblems bounds the problems a check lists.
+const maxCheckProblems = 20
+
+// decoders are, per bucket, how a record of the current schema decodes.
+var decoders = map[string]func(v []byte) error{
+	string(bucketCalendars):   func(v []byte) error { var x CalendarState; return json.Unmarshal(v, &x) },
+	string(bucketObjects):     func(v []byte) error { var x storedObject; return json.Unmarshal(v, &x) },
+	string(bucketSeries):      func(v []byte) error { var x calendar.Series; return json.Unmarshal(v, &x) },
+	string(bucketOccurrences): func(v []byte) error { var x calendar.Occurrence; return json.Unmarshal(v, &x) },
+	string(bucketActions):     func(v []byte) error { var x agenda.Action; return json.Unmarshal(v, &x) },
+}
+
+// Check reads the whole state file at path without writing to it: every
+// page, with bbolt's own consistency check, and every record, which must
+// decode, under the schema version of this build. A file bbolt cannot
+// read at all is a *DamagedError; what a readable file holds wrong is in
+// the report's Problems. Check refuses a file a writer (the daemon) holds.
+func Check(path string) (CheckReport, error) {
+	rep := CheckReport{Path: path}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", path, err)
+	}
+	if fi.Size() == 0 {
+		return rep, damaged(path, "the file is empty")
+	}
+	// PreLoadFreelist: a damaged freelist panics here, where the panic is
+	// recovered, and not in the goroutine of tx.Check, where it could not be.
+	db, err := openDB(path, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: openTimeout, FreelistType: bbolt.FreelistMapType})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return rep, fmt.Errorf("check %s: %s is in use by another oneonone process", path, filepath.Base(path))
+	}
+	var de *DamagedError
+	if errors.As(err, &de) {
+		return rep, err
+	}
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", path, err)
+	}
+	defer db.Close()
+	s := &Store{db: db, path: path, readOnly: true}
+	problem := func(format string, args ...any) {
+		if len(rep.Problems) < maxCheckProblems {
+			rep.Problems = append(rep.Problems, oneLine(fmt.Sprintf(format, args...)))
+		}
+	}
+	err = s.view(func(tx *bbolt.Tx) error {
+		if err := checkSize(tx, path); err != nil {
+			return err
+		}
+		// Our walk first: it touches every page of the tree in this
+		// goroutine, where a damaged page is recovered.
+		v, err := schemaVersion(tx, path)
+		if err != nil {
+			problem("%v", err)
+		}
+		rep.Schema = v
+		if v != SchemaVersion() {
+			problem("schema version %d, this oneonone's is %d (a command that writes, such as sync, migrates it)", v, SchemaVersion())
+		}
+		rep.Records += checkRecords(tx, v == SchemaVersion(), problem)
+		for err := range tx.Check() {
+			problem("bbolt: %v", err)
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// checkRecords decodes every record and returns how many decode.
+func checkRecords(tx *bbolt.Tx, current bool, problem func(string, ...any)) int {
+	n := 0
+	_ = tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		bucket := string(name)
+		switch {
+		case bucket == string(bucketMeta):
+			return b.ForEach(func(k, v []byte) error {
+				if string(k) == string(keySchemaVersion) {
+					n++
+				}
+				return nil
+			})
+		case bucket == string(bucketFacts):
+			return b.ForEach(func(k, v []byte) error {
+				if v != nil && current {
+					problem("bucket facts: %q is a value, not a namespace", k)
+					return nil
+				}
+				if v != nil {
+					n++ // a flat fact of schema 1
+					return nil
+				}
+				return b.Bucket(k).ForEach(func(fk, fv []byte) error {
+					if fv == nil || len(fv) < expiryLen {
+						problem("bucket facts/%s: record %q does not decode (%d bytes, too short for a fact)", k, fk, len(fv))
+						return nil
+					}
+					n++
+					return nil
+				})
+			})
+		case decoders[bucket] != nil:
+			dec := decoders[bucket]
+			return b.ForEach(func(k, v []byte) error {
+				if v == nil {
+					problem("bucket %s: %q is a bucket, not a record", bucket, k)
+					return nil
+				}
+				if err := dec(v); err != nil {
+					problem("bucket %s: record %q does not decode (%v)", bucket, k, err)
+					return nil
+				}
+				n++
+				return nil
+			})
+		default:
+			problem("bucket %q is not one of oneonone's", bucket)
+		}
+		return nil
+	})
+	if current {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				problem("no bucket %s", name)
+			}
+		}
+	}
+	return n
+}
+
+// checkSize refuses a file shorter than its pages reach (a truncated
+// copy): reading past its end would fault.
+func checkSize(tx *bbolt.Tx, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if fi.Size() < tx.Size() {
+		return damaged(path, fmt.Sprintf("truncated: %d bytes where its pages need %d", fi.Size(), tx.Size()))
+	}
+	return nil
+}
