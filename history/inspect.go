@@ -1,9 +1,12 @@
 package history
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"oneonone/calendar"
+	"oneonone/calendar/recur"
 )
 
 // Explanation is what history makes of one group of events (a UID): a
@@ -21,6 +24,10 @@ type Explanation struct {
 	// Occurrences are the tracked series' slots in the window, with their
 	// states, as Build computes them for a history that starts empty.
 	Occurrences []calendar.Occurrence
+	// Instances are, for an event that is not tracked, what the calendar
+	// holds in the window (recur.Expand): no state, since only a tracked
+	// 1:1 has one, but whether each instance is cancelled.
+	Instances []recur.Instance
 }
 
 // InspectInput is what Inspect reads: the events of one file, the rules
@@ -38,8 +45,9 @@ const inspectSource = "inspect"
 // Inspect explains every group of events and gives the occurrences of the
 // tracked series. It runs Build, as the engine does, on a history that
 // starts empty, so a state it shows is the state the engine records when
-// it first reads the same events with the same window. The error is
-// Build's (a series that could not be expanded).
+// it first reads the same events with the same window. Events it does not
+// track get their instances, without states. The error names what could
+// not be expanded.
 func Inspect(in InspectInput) ([]Explanation, error) {
 	res := Build(Input{
 		Source:      inspectSource,
@@ -55,6 +63,7 @@ func Inspect(in InspectInput) ([]Explanation, error) {
 		occ[o.SeriesID] = append(occ[o.SeriesID], o)
 	}
 	var out []Explanation
+	errs := []error{res.Err}
 	for _, g := range groupsByUID(in.Events) {
 		x := Explanation{UID: g.UID}
 		k, v, _ := recognise(g, in.Rules)
@@ -86,7 +95,19 @@ func Inspect(in InspectInput) ([]Explanation, error) {
 			x.Counterpart = v.Counterpart.Email
 			x.Occurrences = occ[inspectSource+"/"+g.UID]
 		}
+		if k != groupSeries {
+			inst, err := recur.Expand(g, in.From, in.To, recur.ExpandOptions{})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("expand %q: %w", g.UID, err))
+			}
+			if g.Master != nil && g.Master.Cancelled() {
+				for i := range inst {
+					inst[i].Cancelled = true // the whole event is
+				}
+			}
+			x.Instances = inst
+		}
 		out = append(out, x)
 	}
-	return out, res.Err
+	return out, errors.Join(errs...)
 }

@@ -26,8 +26,9 @@ type expandOpts struct {
 
 // nobody is the --me given to inspect: no event of the corpus is then a
 // 1:1 of "me", so no cancelled slot is made up by a one-off meeting and
-// no occurrence is "declined" for being declined by one of a pair.
-// An occurrence is then cancelled exactly when its state is "skipped".
+// no occurrence is "declined" for being declined by one of a pair. No
+// event is tracked, so inspect lists every instance without a state, and
+// says which are cancelled.
 const nobody = "nobody@compare.invalid"
 
 // Kinds of time values, after normalisation.
@@ -393,6 +394,7 @@ type inspectRecord struct {
 			OriginalStart string `json:"original_start"`
 			Start         string `json:"start"`
 			State         string `json:"state"`
+			Cancelled     bool   `json:"cancelled"`
 		} `json:"occurrences"`
 	} `json:"events"`
 	Problems []string `json:"problems"`
@@ -404,7 +406,7 @@ func (r inspectRecord) occs(file string) []occ {
 		for _, o := range ev.Occurrences {
 			orig, _ := time.Parse(time.RFC3339, o.OriginalStart)
 			start, _ := time.Parse(time.RFC3339, o.Start)
-			out = append(out, occ{UID: normUID(ev.UID, file), Orig: orig, Start: start, Cancelled: o.State == string(calendar.StateSkipped), Summary: ev.Summary})
+			out = append(out, occ{UID: normUID(ev.UID, file), Orig: orig, Start: start, Cancelled: o.Cancelled || o.State == string(calendar.StateSkipped), Summary: ev.Summary})
 		}
 	}
 	return out

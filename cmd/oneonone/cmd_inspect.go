@@ -30,10 +30,14 @@ type inspectEvent struct {
 	Occurrences []inspectOccurrence `json:"occurrences"`
 }
 
+// inspectOccurrence is a slot of a tracked 1:1 (with its state), or an
+// instance of an event that is not tracked (no state; cancelled says
+// whether the calendar cancelled it).
 type inspectOccurrence struct {
 	OriginalStart string         `json:"original_start"`
 	Start         string         `json:"start"`
-	State         calendar.State `json:"state"`
+	State         calendar.State `json:"state,omitempty"`
+	Cancelled     bool           `json:"cancelled,omitempty"`
 	ShiftMinutes  int            `json:"shift_minutes"`
 }
 
@@ -162,6 +166,14 @@ func inspect(file string, data []byte, rules history.DetectRules, loc *time.Loca
 				ShiftMinutes:  o.ShiftMinutes(),
 			})
 		}
+		for _, in := range x.Instances {
+			ie.Occurrences = append(ie.Occurrences, inspectOccurrence{
+				OriginalStart: in.OriginalStart.Format(time.RFC3339),
+				Start:         in.Start.Format(time.RFC3339),
+				Cancelled:     in.Cancelled,
+				ShiftMinutes:  int(in.Start.Sub(in.OriginalStart).Round(time.Minute) / time.Minute),
+			})
+		}
 		res.Events = append(res.Events, ie)
 	}
 	return res
@@ -203,7 +215,15 @@ func writeInspectText(w io.Writer, res inspectResult) error {
 			if o.Start != o.OriginalStart {
 				moved = "→ " + o.Start
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", o.OriginalStart, o.State, moved)
+			state := string(o.State)
+			switch {
+			case state != "":
+			case o.Cancelled:
+				state = "(cancelled)"
+			default:
+				state = "(not tracked)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", o.OriginalStart, state, moved)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

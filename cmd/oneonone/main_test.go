@@ -112,7 +112,8 @@ func TestInspectScenarios(t *testing.T) {
 
 // A recurring 1:1 whose master is STATUS:CANCELLED (what a Nextcloud
 // attendee's calendar holds after the organizer cancels the series) has
-// ended: inspect shows no skips, as the engine records none.
+// ended: inspect lists its instances as cancelled, with no state: no
+// skips, as the engine records none.
 func TestInspectCancelledSeries(t *testing.T) {
 	code, out, errs := runCmd(t, "inspect", filepath.Join("testdata", "cancelled_series.ics"),
 		"--from", "2025-08-01", "--to", "2025-10-14", "--me", "anna@example.com", "--tz", "Europe/Berlin", "--format", "json")
@@ -127,9 +128,19 @@ func TestInspectCancelledSeries(t *testing.T) {
 		t.Fatalf("%d events, want 1", len(res.Events))
 	}
 	ev := res.Events[0]
-	if ev.OneOnOne || !ev.Cancelled || len(ev.Occurrences) != 0 || ev.Counterpart != "bob@example.com" {
-		t.Errorf("cancelled series: one_on_one %v, cancelled %v, %d occurrences, counterpart %q; want an ended 1:1 with bob and no occurrences",
-			ev.OneOnOne, ev.Cancelled, len(ev.Occurrences), ev.Counterpart)
+	if ev.OneOnOne || !ev.Cancelled || ev.Counterpart != "bob@example.com" {
+		t.Errorf("cancelled series: one_on_one %v, cancelled %v, counterpart %q; want an ended 1:1 with bob",
+			ev.OneOnOne, ev.Cancelled, ev.Counterpart)
+	}
+	// Its six instances in the window are listed as the calendar holds
+	// them, cancelled, and none has a state: none is a skip.
+	if len(ev.Occurrences) != 6 {
+		t.Fatalf("%d instances, want the 6 in the window", len(ev.Occurrences))
+	}
+	for _, o := range ev.Occurrences {
+		if o.State != "" || !o.Cancelled {
+			t.Errorf("%s: state %q, cancelled %v; want no state, cancelled", o.OriginalStart, o.State, o.Cancelled)
+		}
 	}
 }
 
