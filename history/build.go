@@ -50,7 +50,13 @@ type Result struct {
 	// master of every live series that still has slots ahead, and each of
 	// its overrides that starts within the horizon.
 	Targets []Target
-	Err     error
+	// Problems are the series that could not be expanded (a rule refused
+	// or stopped for its cost, more instances than the limit…), each named
+	// after its calendar object and UID: they are left out of Series and
+	// keep their stored history; the others are built as usual.
+	Problems []error
+	// Err is what failed the build: the stored history could not be read.
+	Err error
 }
 
 // Target is one event that should carry its series' agenda block.
@@ -145,7 +151,7 @@ func Build(in Input) Result {
 		}
 		inst, err := recur.Expand(f.group, winFrom, to.Add(makeUpReach), recur.ExpandOptions{})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("expand series %s: %w", s.ID, err))
+			res.Problems = append(res.Problems, fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, err))
 			continue
 		}
 		fresh := Classify(&s, inst, oneOffs[s.Pair], used, in.Now)

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"errors"
 	"time"
 
 	"oneonone/calendar"
@@ -38,8 +39,8 @@ const inspectSource = "inspect"
 // Inspect explains every group of events and gives the occurrences of the
 // tracked series. It runs Build, as the engine does, on a history that
 // starts empty, so a state it shows is the state the engine records when
-// it first reads the same events with the same window. The error is
-// Build's (a series that could not be expanded).
+// it first reads the same events with the same window. The error joins
+// Build's problems (a series that could not be expanded) and its error.
 func Inspect(in InspectInput) ([]Explanation, error) {
 	res := Build(Input{
 		Source:      inspectSource,
@@ -88,5 +89,5 @@ func Inspect(in InspectInput) ([]Explanation, error) {
 		}
 		out = append(out, x)
 	}
-	return out, res.Err
+	return out, errors.Join(append(res.Problems, res.Err)...)
 }

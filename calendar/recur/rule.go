@@ -150,6 +150,13 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 		*l = uniqueInts(*l)
 	}
 	opt.Dtstart = dtstart
+	if untilText == "" && reachable(opt) == nil {
+		// Before rrule-go builds the rule's times of day (up to 86,400);
+		// an unreachable rule is refused as such below.
+		if err := checkCost(strings.Join(keep, ";"), opt); err != nil {
+			return nil, nil, err
+		}
+	}
 	if _, err := rrule.NewRRule(*opt); err != nil {
 		return nil, nil, err
 	}
@@ -187,8 +194,10 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 	if untilText != "" {
 		spec.text += ";UNTIL=" + untilText
 	}
-	if err := checkCost(spec.text, &spec.opt); err != nil {
-		return nil, nil, err
+	if untilText != "" {
+		if err := checkCost(spec.text, &spec.opt); err != nil {
+			return nil, nil, err
+		}
 	}
 	return spec, warnings, nil
 }
