@@ -151,7 +151,9 @@ func Build(in Input) Result {
 		}
 		inst, err := recur.Expand(f.group, winFrom, to.Add(makeUpReach), recur.ExpandOptions{})
 		if err != nil {
-			res.Problems = append(res.Problems, fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, err))
+			for _, e := range leaves(err) {
+				res.Problems = append(res.Problems, fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, e))
+			}
 			continue
 		}
 		fresh := Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
@@ -481,4 +483,17 @@ func recognise(g recur.Group, rules DetectRules) (k groupKind, v Verdict, pair c
 		return groupCancelled, v, pair
 	}
 	return groupSeries, v, pair
+}
+
+// leaves lists the errors a joined error holds, each one alone, so that
+// each problem reads in one line under the name of its series.
+func leaves(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
