@@ -193,8 +193,6 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 	spec.text = strings.Join(keep, ";")
 	if untilText != "" {
 		spec.text += ";UNTIL=" + untilText
-	}
-	if untilText != "" {
 		if err := checkCost(spec.text, &spec.opt); err != nil {
 			return nil, nil, err
 		}
