@@ -71,6 +71,8 @@ func TestCostlyRuleIsTheObjectsProblem(t *testing.T) {
 	if got, want := sums[0].Series, len(team.Series); got != want {
 		t.Errorf("series = %d, want %d (the seeded ones)", got, want)
 	}
+	t.Logf("sync line: %s", sums[0])
+	t.Logf("problem: %.200s…%s", p, p[strings.LastIndex(p, ":"):])
 	if !strings.Contains(sums[0].String(), "1 objects with problems") || strings.Contains(sums[0].String(), "error:") {
 		t.Errorf("sync line: %s", sums[0])
 	}
