@@ -50,7 +50,13 @@ type Result struct {
 	// master of every live series that still has slots ahead, and each of
 	// its overrides that starts within the horizon.
 	Targets []Target
-	Err     error
+	// Problems are the series that could not be expanded (a rule refused
+	// or stopped for its cost, more instances than the limit…), each named
+	// after its calendar object and UID: they are left out of Series and
+	// keep their stored history; the others are built as usual.
+	Problems []error
+	// Err is what failed the build: the stored history could not be read.
+	Err error
 }
 
 // Target is one event that should carry its series' agenda block.
@@ -145,7 +151,9 @@ func Build(in Input) Result {
 		}
 		inst, err := recur.Expand(f.group, winFrom, to.Add(makeUpReach), recur.ExpandOptions{})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("expand series %s: %w", s.ID, err))
+			for _, e := range leaves(err) {
+				res.Problems = append(res.Problems, fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, e))
+			}
 			continue
 		}
 		fresh := Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
@@ -475,4 +483,17 @@ func recognise(g recur.Group, rules DetectRules) (k groupKind, v Verdict, pair c
 		return groupCancelled, v, pair
 	}
 	return groupSeries, v, pair
+}
+
+// leaves lists the errors a joined error holds, each one alone, so that
+// each problem reads in one line under the name of its series.
+func leaves(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

@@ -109,5 +109,5 @@ func Inspect(in InspectInput) ([]Explanation, error) {
 		}
 		out = append(out, x)
 	}
-	return out, errors.Join(errs...)
+	return out, errors.Join(append(errs, res.Problems...)...)
 }

@@ -344,7 +344,9 @@ func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries 
 		History:         e.history(),
 	})
 	// A series that failed to expand is left out of h and keeps its stored
-	// history; the others are saved.
+	// history; the others are saved. It is a problem of its object, not a
+	// failure of the source.
+	problems = append(problems, h.Problems...)
 	if err := e.Store.SaveHistoryFrom(ns.Name, h.Series, h.Occurrences, h.From); err != nil {
 		return objects, len(h.Live), nil, problems, errors.Join(h.Err, err)
 	}

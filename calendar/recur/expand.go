@@ -77,14 +77,14 @@ type ExpandOptions struct {
 
 const (
 	defaultLimit = 10000
-	// ruleBudget bounds the instances the rules of one Expand or SeriesEnd
-	// call may generate, those before the window included (a COUNT rule is
-	// counted from DTSTART).
+	// ruleBudget bounds the work the rules of one Expand or SeriesEnd call
+	// may do, counted in units: each instance generated (those before the
+	// window included; a COUNT rule is counted from DTSTART) and each
+	// period rrule-go steps through without generating one (hiddenPeriods).
+	// It is a count, not a time, so that the same input gives the same
+	// result on any machine, loaded or not; checkCost has already refused
+	// the rules whose periods alone would cost too much.
 	ruleBudget = 500000
-	// ruleTime bounds the time they may take: rrule-go steps through every
-	// second of a SECONDLY rule between two matches, so a rule can be slow
-	// with few instances.
-	ruleTime = 500 * time.Millisecond
 	// maxInterval bounds INTERVAL; larger values only serve to overflow.
 	maxInterval = 1000000
 )
@@ -94,31 +94,32 @@ var ErrBudget = errors.New("rule needs too much work; stopped early")
 
 // budget is the work left to one Expand or SeriesEnd call.
 type budget struct {
-	instances int
-	spent     int // instances generated
-	deadline  time.Time
+	limit int
+	spent int // units of work: instances generated and periods stepped through
 }
 
-// ruleWork counts the instances the rules of every Expand and SeriesEnd
-// call have generated, added once per call (done): the tests assert that
-// the work is bounded by counting it, not by timing it.
+// ruleWork counts the work the rules of every Expand and SeriesEnd call
+// have done, added once per call (done): the tests assert that the work is
+// bounded by counting it, not by timing it.
 var ruleWork atomic.Int64
 
 // done adds what the call spent to ruleWork.
 func (b *budget) done() { ruleWork.Add(int64(b.spent)) }
 
-func newBudget(instances int, d time.Duration) *budget {
-	return &budget{instances: instances, deadline: time.Now().Add(d)}
-}
+func newBudget(limit int) *budget { return &budget{limit: limit} }
 
-// spend accounts for one generated instance.
-func (b *budget) spend() error {
-	b.spent++
-	b.instances--
-	if b.instances < 0 || b.instances%64 == 0 && time.Now().After(b.deadline) {
-		b.instances = -1
+// spend accounts for one generated instance and the n periods stepped
+// through before it.
+func (b *budget) spend(n int64) error { return b.charge(n + 1) }
+
+// charge accounts for n units of work. Past the limit it counts the limit
+// and one more unit: the work stops there.
+func (b *budget) charge(n int64) error {
+	if b.spent > b.limit || n > int64(b.limit-b.spent) {
+		b.spent = b.limit + 1
 		return ErrBudget
 	}
+	b.spent += int(n)
 	return nil
 }
 
@@ -340,7 +341,7 @@ type slot struct {
 }
 
 func newExpander(m *calendar.Event, rfc bool) *expander {
-	x := &expander{m: m, loc: m.Start.Location(), allDay: m.AllDay, start: Wall(m.Start), work: newBudget(ruleBudget, ruleTime)}
+	x := &expander{m: m, loc: m.Start.Location(), allDay: m.AllDay, start: Wall(m.Start), work: newBudget(ruleBudget)}
 	if x.loc == nil {
 		x.loc = time.UTC
 	}
@@ -359,7 +360,12 @@ func newExpander(m *calendar.Event, rfc bool) *expander {
 		for _, s := range m.Recurrence.RRules {
 			r, _, err := ParseRule(s, x.start, kind, toWall)
 			if err != nil {
-				x.errs = append(x.errs, fmt.Errorf("RRULE %q: %w", s, err))
+				var ce *CostError
+				if errors.As(err, &ce) {
+					x.errs = append(x.errs, fmt.Errorf("RRULE %w", err)) // it names the rule
+				} else {
+					x.errs = append(x.errs, fmt.Errorf("RRULE %q: %w", s, err))
+				}
 				continue
 			}
 			if rfc && !r.empty && r.opt.Count > 0 {

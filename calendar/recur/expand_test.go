@@ -326,7 +326,7 @@ func TestExpandBoundedWork(t *testing.T) {
 		{"never matches, SECONDLY", "20260101T090000Z", "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=31", 1},
 		{"never matches, WEEKLY COUNT", "20260101T090000Z", "FREQ=WEEKLY;BYMONTH=4;BYMONTHDAY=31;COUNT=5", 1},
 		{"minutely since year 1", "00010101T000000Z", "FREQ=MINUTELY;INTERVAL=7", 1440 / 7},
-		{"secondly since 1900, bounded", "19000101T000000Z", "FREQ=SECONDLY;BYSECOND=0;BYMINUTE=0", 24},
+		{"secondly since 1900, bounded", "19000101T000000Z", "FREQ=SECONDLY;INTERVAL=60;BYSECOND=0;BYMINUTE=0", 24},
 		{"leap day yearly", "20240229T090000Z", "FREQ=YEARLY", 0},
 	}
 	for _, tc := range tests {
@@ -413,7 +413,7 @@ func TestSeriesEnd(t *testing.T) {
 		{"never matches", "20260105T090000Z", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20400101T000000Z", time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), true},
 		{"COUNT=1000000 weekly: a lower bound within the budget", "20260105T090000Z", "FREQ=WEEKLY;COUNT=1000000", time.Time{}, true},
 		{"SECONDLY COUNT", "20260105T090000Z", "FREQ=SECONDLY;COUNT=100000", time.Date(2026, 1, 6, 12, 46, 39, 0, time.UTC), true},
-		{"SECONDLY UNTIL", "20260105T090000Z", "FREQ=SECONDLY;INTERVAL=7;UNTIL=20360105T090000Z", time.Date(2036, 1, 5, 8, 59, 58, 0, time.UTC), true},
+		{"SECONDLY UNTIL", "20260105T090000Z", "FREQ=SECONDLY;INTERVAL=43;UNTIL=20360105T090000Z", time.Date(2036, 1, 5, 8, 59, 56, 0, time.UTC), true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package recur_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,9 @@ func FuzzParseExpand(f *testing.F) {
 	f.Add(utf16LE(append([]byte{0xef, 0xbb, 0xbf}, quoted...)))
 	f.Add(utf16LE(quoted))
 	f.Add(vcal("BEGIN:VEVENT", "UID:g", `DTSTART;TZID="GMT-05.00/-04.00":20260302T090000`, "RRULE:FREQ=WEEKLY", "END:VEVENT"))
+	for _, rule := range hostileRules() {
+		f.Add(vcal("BEGIN:VEVENT", "UID:h", "DTSTART:20260302T090000Z", "RRULE:"+rule, "EXDATE:20260309T090000Z", "END:VEVENT"))
+	}
 
 	from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -86,6 +90,10 @@ func FuzzRRule(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1])
 	}
+	for _, rule := range hostileRules() {
+		f.Add("20260302T090000Z", rule)
+		f.Add("19000101T000000Z", rule)
+	}
 	from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, dtstart, rule string) {
@@ -130,4 +138,36 @@ func utf16LE(b []byte) []byte {
 		out = append(out, byte(u), byte(u>>8))
 	}
 	return out
+}
+
+// hostileRules are the shapes an invitation can use to make the rule
+// engine work: huge BY* lists, SECONDLY with hours it rarely reaches,
+// INTERVAL at its extremes, huge COUNTs, far UNTILs, large BYSETPOS sets.
+func hostileRules() []string {
+	all := func(from, to int) string {
+		var s []string
+		for i := from; i <= to; i++ {
+			s = append(s, fmt.Sprint(i))
+		}
+		return strings.Join(s, ",")
+	}
+	return append(append([]string(nil), costlyRules...),
+		"FREQ=YEARLY;BYMONTH="+all(1, 12)+";BYMONTHDAY="+all(1, 31)+";BYHOUR="+all(0, 23)+";BYMINUTE="+all(0, 59)+";BYSECOND=0",
+		"FREQ=MONTHLY;BYMONTHDAY="+all(1, 31)+";BYHOUR="+all(0, 23)+";BYMINUTE="+all(0, 59),
+		"FREQ=YEARLY;BYYEARDAY="+all(1, 366)+";BYHOUR="+all(0, 23)+";BYSETPOS="+all(1, 366),
+		"FREQ=DAILY;BYHOUR="+all(0, 23)+";BYMINUTE="+all(0, 59)+";BYSETPOS=-"+all(1, 366),
+		"FREQ=SECONDLY;BYHOUR=23;BYMINUTE=59;BYSECOND=59",
+		"FREQ=SECONDLY;INTERVAL=43;BYHOUR=3",
+		"FREQ=SECONDLY;INTERVAL=999999;BYSECOND=7",
+		"FREQ=MINUTELY;INTERVAL=1;BYHOUR=4;BYMINUTE=2;COUNT=100000",
+		"FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=23;COUNT=1000000",
+		"FREQ=DAILY;INTERVAL=1000000",
+		"FREQ=YEARLY;INTERVAL=1000000;BYMONTH=2;BYMONTHDAY=29",
+		"FREQ=WEEKLY;COUNT=2147483647",
+		"FREQ=SECONDLY;COUNT=2147483647",
+		"FREQ=DAILY;UNTIL=99991231T235959Z",
+		"FREQ=MINUTELY;UNTIL=99991231T235959Z;BYSECOND=0,30",
+		"FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;UNTIL=99991231",
+		"FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS="+all(1, 31)+";BYHOUR="+all(0, 23),
+	)
 }

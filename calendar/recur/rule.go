@@ -159,6 +159,13 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 		*l = uniqueInts(*l)
 	}
 	opt.Dtstart = dtstart
+	if untilText == "" && reachable(opt) == nil {
+		// Before rrule-go builds the rule's times of day (up to 86,400);
+		// an unreachable rule is refused as such below.
+		if err := checkCost(strings.Join(keep, ";"), opt); err != nil {
+			return nil, nil, err
+		}
+	}
 	if _, err := rrule.NewRRule(*opt); err != nil {
 		return nil, nil, err
 	}
@@ -195,6 +202,9 @@ func ParseRule(value string, dtstart time.Time, kind Kind, toWall func(time.Time
 	spec.text = strings.Join(keep, ";")
 	if untilText != "" {
 		spec.text += ";UNTIL=" + untilText
+		if err := checkCost(spec.text, &spec.opt); err != nil {
+			return nil, nil, err
+		}
 	}
 	return spec, warnings, nil
 }
@@ -356,7 +366,7 @@ func searchWindow(f rrule.Frequency, iv int) time.Duration {
 // forward by a multiple of 400 years (the Gregorian cycle keeps weekdays
 // and leap years) so that rrule-go's stop at year 9999 falls at most 400
 // years after to, even for a rule that never matches; and when the budget
-// runs out it gives up with ErrBudget.
+// (counted work, see ruleBudget) runs out it gives up with ErrBudget.
 func (r *Rule) iterate(from, to time.Time, b *budget, fn func(time.Time) bool) (err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
@@ -395,14 +405,21 @@ func (r *Rule) iterate(from, to time.Time, b *budget, fn func(time.Time) bool) (
 		return err
 	}
 	next := rule.Iterator()
+	prev, n := opt.Dtstart, 0
 	for {
 		t, ok := next()
 		if !ok {
-			return nil
+			if opt.Count > 0 && n >= opt.Count {
+				return nil // COUNT reached
+			}
+			// rrule-go stepped at least up to UNTIL without a candidate.
+			return b.charge(hiddenPeriods(&opt, prev, opt.Until))
 		}
-		if err := b.spend(); err != nil {
+		n++
+		if err := b.spend(hiddenPeriods(&opt, prev, t)); err != nil {
 			return err
 		}
+		prev = t
 		t = t.AddDate(-shift, 0, 0)
 		if t.Before(from) {
 			continue
@@ -568,7 +585,9 @@ func (r *Rule) Text() string { return r.text }
 
 // Walk calls fn with each instance of the rule in [from, to), in wall-clock
 // time, until fn returns false. It gives up with ErrBudget after
-// maxInstances instances or maxTime, whichever comes first.
+// maxInstances units of work (instances, and periods stepped through
+// without one: see ruleBudget). maxTime is no longer used: the bound is a
+// count, so that the result does not depend on the machine's load.
 func (r *Rule) Walk(from, to time.Time, maxInstances int, maxTime time.Duration, fn func(time.Time) bool) error {
-	return r.iterate(from, to, newBudget(maxInstances, maxTime), fn)
+	return r.iterate(from, to, newBudget(maxInstances), fn)
 }

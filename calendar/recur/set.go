@@ -1,6 +1,7 @@
 package recur
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -47,19 +48,35 @@ func NewSet(start time.Time, kind Kind) *Set {
 }
 
 // AddRule reads one RRULE value (ParseRule). A rule that cannot be used is
-// left out and err says why; warnings are what was read leniently.
+// left out and err says why; warnings are what was read leniently. A rule
+// refused for its cost alone (CostError) is kept, without error: Expand
+// refuses it, and its caller names the problem.
 func (s *Set) AddRule(value string) (warnings []string, err error) {
 	loc := s.start.Location()
 	toWall := func(u time.Time) time.Time { return Wall(u.In(loc)) }
 	rule, warnings, err := ParseRule(value, Wall(s.start), s.kind, toWall)
+	var ce *CostError
+	if errors.As(err, &ce) {
+		// A rule refused for its cost is kept, so that its series stays a
+		// series: Expand and SeriesEnd refuse it before any work, and the
+		// caller that expands it says so (history.Build: a problem of
+		// that series, whose stored history stays). An event nobody
+		// expands costs nothing.
+		s.keep(ce.Rule)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if t := rule.Text(); !s.seen[t] {
+	s.keep(rule.Text())
+	return warnings, nil
+}
+
+func (s *Set) keep(t string) {
+	if !s.seen[t] {
 		s.seen[t] = true
 		s.r.RRules = append(s.r.RRules, t)
 	}
-	return warnings, nil
 }
 
 // Slot is the original start that v names in this series.
