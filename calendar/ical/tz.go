@@ -438,9 +438,6 @@ func locationFromVTimezone(id string, vtz *ical.Component) (loc *time.Location, 
 		if r := recover(); r != nil {
 			loc, err = nil, fmt.Errorf("build zone from VTIMEZONE: panic: %v", r)
 		}
-		if errors.Is(err, recur.ErrBudget) {
-			return // a slow moment is no property of the component
-		}
 		vtzCache.Lock()
 		if len(vtzCache.m) >= maxZoneCache {
 			clear(vtzCache.m)
@@ -573,7 +570,7 @@ func buildVTimezone(id string, vtz *ical.Component) (*time.Location, error) {
 				begin = start
 			}
 			end := hi.Add(time.Duration(from) * time.Second)
-			err = spec.Walk(begin, end, vtzMaxOnsets, time.Second, func(w time.Time) bool {
+			err = spec.Walk(begin, end, vtzMaxOnsets, func(w time.Time) bool {
 				walls = append(walls, w)
 				return true
 			})

@@ -586,8 +586,8 @@ func (r *Rule) Text() string { return r.text }
 // Walk calls fn with each instance of the rule in [from, to), in wall-clock
 // time, until fn returns false. It gives up with ErrBudget after
 // maxInstances units of work (instances, and periods stepped through
-// without one: see ruleBudget). maxTime is no longer used: the bound is a
-// count, so that the result does not depend on the machine's load.
-func (r *Rule) Walk(from, to time.Time, maxInstances int, maxTime time.Duration, fn func(time.Time) bool) error {
+// without one: see ruleBudget). The bound is a count, not a time, so that
+// the result does not depend on the machine's load.
+func (r *Rule) Walk(from, to time.Time, maxInstances int, fn func(time.Time) bool) error {
 	return r.iterate(from, to, newBudget(maxInstances), fn)
 }
