@@ -93,13 +93,9 @@ func TestOpenInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	start := time.Now()
 	_, err = Open(path)
 	if err == nil || !strings.Contains(err.Error(), "state.db is in use by another oneonone process") {
 		t.Fatalf("second Open = %v", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("second Open took %v", d)
 	}
 }
 

@@ -96,7 +96,6 @@ func TestEachKind(t *testing.T) {
 					o := &origin{}
 					client, url := setups(t, f, o)[name]()
 					f.Next("", c.kind)
-					start := time.Now()
 					status, body, err := do(client, c.method, url)
 					f.Wait()
 					switch {
@@ -111,9 +110,6 @@ func TestEachKind(t *testing.T) {
 					}
 					if got := o.served.Load() == 1; got != c.reached {
 						t.Errorf("%s %s: reached the server = %v, want %v", c.kind, c.method, got, c.reached)
-					}
-					if c.kind == faulty.Delay && time.Since(start) > 900*time.Millisecond {
-						t.Errorf("a delayed request held the client %v, past its timeout", time.Since(start))
 					}
 					if c.kind == faulty.Lost && o.puts.Load() != 1 {
 						t.Errorf("lost PUT: applied %d times, want 1", o.puts.Load())

@@ -199,25 +199,17 @@ func TestSendTimeout(t *testing.T) {
 	t.Run("context deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
-		start := time.Now()
 		err := email.Sender{Addr: l.Addr().String(), Timeout: time.Minute}.Send(ctx, "a@example.org", rcpts, testMessage(t))
 		checkError(t, err, l.Addr().String(), "greeting")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("error %v is not context.DeadlineExceeded", err)
 		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("Send took %v", d)
-		}
 	})
 	t.Run("Timeout field", func(t *testing.T) {
-		start := time.Now()
 		err := email.Sender{Addr: l.Addr().String(), Timeout: 200 * time.Millisecond}.Send(context.Background(), "a@example.org", rcpts, testMessage(t))
 		checkError(t, err, "greeting")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("error %v is not context.DeadlineExceeded", err)
-		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("Send took %v", d)
 		}
 	})
 	t.Run("cancel", func(t *testing.T) {
