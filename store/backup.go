@@ -105,15 +105,7 @@ func (s *Store) backup(replace bool) (string, error) {
 		_, err := tx.WriteTo(tmp)
 		return err
 	})
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	err = finishTemp(tmp, err)
 	if err == nil {
 		err = os.Rename(tmp.Name(), dst)
 	}
@@ -212,15 +204,7 @@ func Restore(path, from string, now time.Time) (restored, aside string, err erro
 	}
 	defer os.Remove(tmp.Name())
 	err = copyInto(tmp, from)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	err = finishTemp(tmp, err)
 	if err != nil {
 		return "", "", fmt.Errorf("restore %s: %w", path, err)
 	}
@@ -266,4 +250,19 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		d.Close()
 	}
+}
+
+// finishTemp makes a temporary copy ready to be renamed into place: owner
+// only, on disk, closed. err is what writing it gave; the first error wins.
+func finishTemp(tmp *os.File, err error) error {
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
