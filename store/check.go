@@ -115,7 +115,7 @@ func checkRecords(tx *bbolt.Tx, current bool, problem func(string, ...any)) int 
 					return nil
 				}
 				return b.Bucket(k).ForEach(func(fk, fv []byte) error {
-					if fv == nil || len(fv) < expiryLen {
+					if len(fv) < expiryLen { // a nil fv (a bucket) too
 						problem("bucket facts/%s: record %q does not decode (%d bytes, too short for a fact)", k, fk, len(fv))
 						return nil
 					}

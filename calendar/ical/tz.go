@@ -197,17 +197,6 @@ func ianaSuffix(id string) *time.Location {
 	return nil
 }
 
-// offsetFromName reads a fixed UTC offset spelled in a zone's display name:
-// "(UTC+07:00) Bangkok, Hanoi", "GMT+0100", "UTC-3", "GMT-05.00/-04.00".
-// The first offset wins; DST rules are lost, so callers report it.
-func offsetFromName(id string) (*time.Location, bool) {
-	std, _, _, ok := offsetsFromName(id)
-	if !ok {
-		return nil, false
-	}
-	return time.FixedZone(formatOffset(std), std), true
-}
-
 // offsetsFromName reads the UTC offsets spelled in a zone's name: the
 // standard one ("(UTC-05:00) …", "GMT+0100", "UTC-3") and, in the form
 // Lotus Notes and older Outlook write ("GMT-05.00/-04.00"), the daylight
