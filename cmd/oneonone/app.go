@@ -105,11 +105,14 @@ func oneLine(s string) string {
 }
 
 // flagSet is a flag set that stays quiet on mistakes (parse turns them into
-// one-line usage errors) and prints its flags for --help.
+// one-line usage errors) and prints its flags for --help. Its flags may come
+// before, between and after the positional arguments; "--" ends the flags.
+// Args, NArg and Arg are the positional arguments, in their order.
 type flagSet struct {
 	*flag.FlagSet
 	help    func()
 	choices []choice
+	args    []string
 }
 
 // choice is a flag whose value must be one of a list.
@@ -139,10 +142,12 @@ func newFlags(e *env, name, args string) *flagSet {
 	}}
 }
 
-// parse parses args, turning flag errors into usage errors and refusing
-// stray arguments unless extra is true.
+// parse parses args, flags anywhere among the positional arguments, turning
+// flag errors into usage errors and refusing positional arguments unless
+// extra is true.
 func (fs *flagSet) parse(args []string, extra bool) error {
-	err := fs.Parse(args)
+	flags, positional := fs.split(args)
+	err := fs.Parse(flags)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.help()
 		return err
@@ -150,6 +155,7 @@ func (fs *flagSet) parse(args []string, extra bool) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	fs.args = positional
 	if !extra && fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
@@ -159,6 +165,55 @@ func (fs *flagSet) parse(args []string, extra bool) error {
 		}
 	}
 	return nil
+}
+
+// split sorts a command line into its flags (with their values) and its
+// positional arguments, by the rules of the flag package: a flag is "-name"
+// or "--name", with "=value" or, unless it is a boolean, the next argument
+// as its value; "-" alone is a positional argument; "--" ends the flags and
+// is dropped. What the flag package would refuse stays among the flags, for
+// Parse to name.
+func (fs *flagSet) split(args []string) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(positional, args[i+1:]...)
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimPrefix(a[1:], "-")
+		if strings.Contains(name, "=") || i+1 == len(args) {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, positional
+}
+
+// isBoolFlag says whether a flag takes no value, as the flag package asks.
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// Args returns the positional arguments.
+func (fs *flagSet) Args() []string { return fs.args }
+
+// NArg returns the number of positional arguments.
+func (fs *flagSet) NArg() int { return len(fs.args) }
+
+// Arg returns the i'th positional argument, or "" when there is none.
+func (fs *flagSet) Arg(i int) string {
+	if i < 0 || i >= len(fs.args) {
+		return ""
+	}
+	return fs.args[i]
 }
 
 // orList writes "a, b or c".

@@ -60,20 +60,13 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	me := fs.String("me", "", "your address(es), comma-separated (default: identity.me of the config, else each event's organizer)")
 	tz := fs.String("tz", "", "zone for floating times and dates (default: the config's timezone, else UTC)")
 	format := fs.format("text", "json")
-	// The file may come before or after the flags.
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	if err := fs.parse(args, file == ""); err != nil {
+	if err := fs.parse(args, true); err != nil {
 		return err
 	}
-	if file == "" {
-		if fs.NArg() != 1 {
-			return usageError{"want exactly one FILE.ics"}
-		}
-		file = fs.Arg(0)
+	if fs.NArg() != 1 {
+		return usageError{"want exactly one FILE.ics"}
 	}
+	file := fs.Arg(0)
 
 	rules := history.DetectRules{}
 	loc := time.UTC
