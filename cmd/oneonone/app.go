@@ -45,6 +45,55 @@ func commands() []command {
 	}
 }
 
+// subcommand is one subcommand of a command such as actions, for its help.
+type subcommand struct{ name, summary string }
+
+// subcommands are the commands that take a subcommand, and theirs: for
+// "oneonone actions --help" and the like; each subcommand has its own --help.
+var subcommands = map[string][]subcommand{
+	"actions": {
+		{"add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] TEXT: a new action of the pair"},
+		{"list", "[--with EMAIL] [--all] [--format text|json]: the open (or all) actions"},
+		{"done", "ID: mark an action done"},
+		{"reopen", "ID: open a done action again"},
+	},
+	"auth": {
+		{"google", "--source NAME: the OAuth flow for a Google source"},
+	},
+	"config": {
+		{"check", "validate the config file and say what is wrong, by key"},
+	},
+	"state": {
+		{"check", "bbolt's consistency check, the schema, every record; and the backups"},
+		{"backup", "a backup now (replaces today's); prints its path"},
+		{"restore", "[FILE]: put back the newest good backup (or FILE)"},
+	},
+}
+
+// subUsage is the help of a command that takes a subcommand.
+func subUsage(w io.Writer, name string, subs []subcommand) {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	fmt.Fprintf(w, "usage: oneonone %s %s [flags]\n", name, strings.Join(names, "|"))
+	fmt.Fprintln(w)
+	for _, s := range subs {
+		fmt.Fprintf(w, "  %-8s %s\n", s.name, s.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Run \"oneonone %s <subcommand> --help\" for its flags.\n", name)
+}
+
+// isHelp says whether an argument asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: oneonone <command> [flags]")
 	fmt.Fprintln(w)
@@ -54,7 +103,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Every command takes --config PATH (else $ONEONONE_CONFIG, else $XDG_CONFIG_HOME/oneonone/config.toml).`)
-	fmt.Fprintln(w, `Run "oneonone <command> --help" for a command's flags.`)
+	fmt.Fprintln(w, `Run "oneonone <command> --help" (or "oneonone help <command>") for a command's flags.`)
 }
 
 // run dispatches a command line and returns the exit code: 0 on success,
@@ -66,14 +115,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
-		usage(stdout)
-		return 0
+	if isHelp(name) {
+		if len(args) == 1 {
+			usage(stdout)
+			return 0
+		}
+		// "help CMD ARGS..." is "CMD ARGS... --help".
+		name, args = args[1], append(slices.Clone(args[1:]), "--help")
 	}
 	e := &env{stdout: stdout, stderr: stderr, name: name}
 	for _, c := range commands() {
 		if c.name != name {
 			continue
+		}
+		if subs, ok := subcommands[name]; ok && len(args) > 1 && isHelp(args[1]) {
+			subUsage(stdout, name, subs)
+			return 0
 		}
 		err := c.run(ctx, e, args[1:])
 		switch {
