@@ -42,6 +42,7 @@ func commands() []command {
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
 		{"state", "check|backup|restore: the state file's health, a backup now, putting one back", cmdState},
+		{"version", "the version and VCS revision of this build", cmdVersion},
 	}
 }
 
@@ -122,6 +123,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		// "help CMD ARGS..." is "CMD ARGS... --help".
 		name, args = args[1], append(slices.Clone(args[1:]), "--help")
+	}
+	if name == "--version" || name == "-version" {
+		name = "version"
 	}
 	e := &env{stdout: stdout, stderr: stderr, name: name}
 	for _, c := range commands() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -112,5 +113,34 @@ func TestVersion(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, "version", "extra"); code != 2 || !strings.Contains(errs, `unexpected argument "extra"`) {
 		t.Errorf("version extra: exit %d, stderr %q; want a usage error", code, errs)
+	}
+}
+
+// TestVersionLine: what the toolchain stamps is printed: the module
+// version, the revision, whether the tree was dirty, the commit time.
+func TestVersionLine(t *testing.T) {
+	stamped := &debug.BuildInfo{
+		GoVersion: "go1.24.0",
+		Main:      debug.Module{Path: "oneonone", Version: "v1.2.3"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"},
+			{Key: "vcs.revision", Value: "2e78467c0ffee"},
+			{Key: "vcs.time", Value: "2026-12-02T19:40:00Z"},
+			{Key: "vcs.modified", Value: "true"},
+		},
+	}
+	tests := []struct {
+		info *debug.BuildInfo
+		want string
+	}{
+		{stamped, "oneonone v1.2.3 (revision 2e78467c0ffee, dirty, committed 2026-12-02T19:40:00Z, go1.24.0)"},
+		{&debug.BuildInfo{Main: debug.Module{Path: "oneonone", Version: "(devel)"}}, "oneonone (devel)"},
+		{&debug.BuildInfo{}, "oneonone (devel)"},
+		{nil, "oneonone (devel)"},
+	}
+	for _, tt := range tests {
+		if got := versionLine(tt.info); got != tt.want {
+			t.Errorf("versionLine = %q, want %q", got, tt.want)
+		}
 	}
 }
