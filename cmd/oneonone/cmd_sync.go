@@ -156,9 +156,10 @@ func credentialHint(sc *config.Source, code int) string {
 func redactedURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
-		return u
+		return "(the configured url)"
 	}
-	return p.Redacted()
+	p.User = nil
+	return p.String()
 }
 
 // printPlan shows one write a dry run would make: the event and its block.
