@@ -32,7 +32,7 @@ const demoPasswordEnv = "ONEONONE_DEMO_PASSWORD"
 // real CalDAV client into a fresh store, and prints last week's report (and,
 // in text, one stored block) on stdout; everything else goes to stderr.
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "[--once] [--format text|markdown|json] [--state FILE]")
+	fs := newFlags(e, "demo", "[--once] [--format text|markdown|html|json] [--state FILE]")
 	once := fs.Bool("once", false, "print the report and exit")
 	format := fs.format("text", "markdown", "html", "json")
 	statePath := fs.String("state", "", "state file to use (default: a temporary one, removed at exit)")
