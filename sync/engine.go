@@ -75,7 +75,8 @@ type Summary struct {
 	Err      error   // what failed the cycle (or some calendars of it)
 }
 
-// String is the one-line summary `sync` prints.
+// String is the one-line summary `sync` prints: counts only. A failed
+// cycle ends in "; failed"; Err itself is not in the line.
 func (s Summary) String() string {
 	line := fmt.Sprintf("%s: %d calendars, %d objects seen, %d changed, %d series, %d requests",
 		s.Source, s.Calendars, s.Objects, s.Changed, s.Series, s.Requests)
@@ -92,7 +93,8 @@ func (s Summary) String() string {
 		line += fmt.Sprintf(", %d objects with problems (logged)", n)
 	}
 	if s.Err != nil {
-		line += "; error: " + s.Err.Error()
+		// The cause is the caller's to report, on a line of its own.
+		line += "; failed"
 	}
 	return line
 }

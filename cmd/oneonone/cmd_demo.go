@@ -29,9 +29,10 @@ import (
 const demoPasswordEnv = "ONEONONE_DEMO_PASSWORD"
 
 // cmdDemo seeds an embedded CalDAV server with a team, syncs it through the
-// real CalDAV client into a fresh store, and prints last week's report.
+// real CalDAV client into a fresh store, and prints last week's report (and,
+// in text, one stored block) on stdout; everything else goes to stderr.
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "[--once] [--format text|markdown|json] [--state FILE]")
+	fs := newFlags(e, "demo", "[--once] [--format text|markdown|html|json] [--state FILE]")
 	once := fs.Bool("once", false, "print the report and exit")
 	format := fs.format("text", "markdown", "html", "json")
 	statePath := fs.String("state", "", "state file to use (default: a temporary one, removed at exit)")
@@ -94,8 +95,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 
-	fmt.Fprintf(e.stdout, "oneonone demo: %s\n", team.Summary())
-	fmt.Fprintf(e.stdout, "CalDAV server: %s (user %s, password %s)\n\n", davURL, user, password)
+	// stdout carries the requested format only, so that it pipes; the
+	// banner, the sync lines and the addresses go to stderr.
+	fmt.Fprintf(e.stderr, "oneonone demo: %s\n", team.Summary())
+	fmt.Fprintf(e.stderr, "CalDAV server: %s (user %s, password %s)\n\n", davURL, user, password)
 
 	sources, err := buildSources(ctx, cfg, log)
 	if err != nil {
@@ -115,12 +118,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	sums, err := eng.SyncAll(ctx)
 	for _, s := range sums {
-		fmt.Fprintln(e.stdout, "sync "+s.String())
+		fmt.Fprintln(e.stderr, "sync "+summaryLine(s))
 	}
 	if err != nil {
-		return err
+		return syncFailures(e, cfg, sums)
 	}
-	fmt.Fprintln(e.stdout)
+	fmt.Fprintln(e.stderr)
 
 	in, err := reportInput(cfg, st, now)
 	if err != nil {
@@ -154,8 +157,8 @@ func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store,
 		return fmt.Errorf("demo web face: %w", err)
 	}
 	go func() { _ = srv.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "\nWeb report: http://%s/ (the daemon syncs every %s; POST /api/sync syncs now)\n", ln.Addr(), cfg.Interval.Duration)
-	fmt.Fprintf(e.stdout, "The CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
+	fmt.Fprintf(e.stderr, "\nWeb report: http://%s/ (the daemon syncs every %s; POST /api/sync syncs now)\n", ln.Addr(), cfg.Interval.Duration)
+	fmt.Fprintf(e.stderr, "The CalDAV server stays up at %s; point a calendar client at it. Ctrl-C stops.\n", davURL)
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = d.Run(dctx); close(done) }()

@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"oneonone/agenda"
+	"oneonone/calendar/caldav"
+	"oneonone/calendar/google"
+	"oneonone/config"
 	"oneonone/sync"
 )
 
@@ -40,23 +46,120 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		eng.Plan = func(p sync.Planned) { printPlan(e.stdout, p, cfg.Location()) }
 	}
 	sums, err := eng.SyncAll(ctx)
+	// The summary lines are sync's payload: stdout. Why a source failed
+	// goes to stderr, a line each.
 	for _, s := range sums {
-		fmt.Fprintln(e.stdout, s.String())
+		fmt.Fprintln(e.stdout, summaryLine(s))
 	}
 	if err != nil {
-		return fmt.Errorf("%d of %d sources failed (see above)", failed(sums), len(sums))
+		return syncFailures(e, cfg, sums)
 	}
 	return nil
 }
 
-func failed(sums []sync.Summary) int {
-	n := 0
+// summaryLine is a source's summary line; a failed one points to stderr.
+func summaryLine(s sync.Summary) string {
+	line := s.String()
+	if s.Err != nil {
+		line += ": see stderr"
+	}
+	return line
+}
+
+// syncFailures reports each failed source on stderr in one line,
+// "oneonone CMD: SOURCE: SERVER: CAUSE[: HINT]", and returns an error that
+// makes the command exit 1. The error is the last source's line, which
+// run prints with the same prefix, so every failed source gets exactly
+// one line and there is no other.
+func syncFailures(e *env, cfg *config.Config, sums []sync.Summary) error {
+	var lines []string
 	for _, s := range sums {
 		if s.Err != nil {
-			n++
+			lines = append(lines, failureLine(cfg, s))
 		}
 	}
-	return n
+	if len(lines) == 0 {
+		return errors.New("sync failed")
+	}
+	for _, l := range lines[:len(lines)-1] {
+		fmt.Fprintf(e.stderr, "oneonone %s: %s\n", e.name, l)
+	}
+	return errors.New(lines[len(lines)-1])
+}
+
+// failureLine names the source, the server it talked to and the cause of
+// a failed cycle; for a refusal of the credentials (401, 403) it adds the
+// config key that holds them.
+func failureLine(cfg *config.Config, s sync.Summary) string {
+	var sc *config.Source
+	for i := range cfg.Sources {
+		if cfg.Sources[i].Name == s.Source {
+			sc = &cfg.Sources[i]
+		}
+	}
+	server, cause, code := "", oneLine(s.Err.Error()), 0
+	if sc != nil {
+		server = redactedURL(sc.URL)
+		if sc.Kind == config.KindGoogle {
+			server = "Google Calendar API"
+			if sc.Endpoint != "" {
+				server = redactedURL(sc.Endpoint)
+			}
+		}
+	}
+	var de *caldav.StatusError
+	var ge *google.Error
+	switch {
+	case errors.As(s.Err, &de) && !de.Withheld && (de.Code == http.StatusUnauthorized || de.Code == http.StatusForbidden):
+		server, cause, code = de.URL, de.Status, de.Code
+		if de.Code == http.StatusUnauthorized {
+			cause += " for user " + de.User
+		}
+	case errors.As(s.Err, &ge) && (ge.Code == http.StatusUnauthorized || ge.Code == http.StatusForbidden):
+		cause, code = oneLine(ge.Error()), ge.Code
+	}
+	line := s.Source
+	if server != "" {
+		line += ": " + server
+	}
+	line += ": " + cause
+	if hint := credentialHint(sc, code); hint != "" {
+		line += ": " + hint
+	}
+	return line
+}
+
+// credentialHint names the config key to check when the server refused the
+// credentials (code 401 or 403); "" otherwise.
+func credentialHint(sc *config.Source, code int) string {
+	if sc == nil || code != http.StatusUnauthorized && code != http.StatusForbidden {
+		return ""
+	}
+	switch {
+	case sc.Kind == config.KindGoogle && sc.ServiceAccount != "":
+		return fmt.Sprintf("check service_account %s and subject", sc.ServiceAccount)
+	case sc.Kind == config.KindGoogle:
+		return fmt.Sprintf("run \"oneonone auth google --source %s\"", sc.Name)
+	case code == http.StatusForbidden:
+		return fmt.Sprintf("check username %s: the account may not read this calendar", sc.Username)
+	case sc.Username == "":
+		return "set username and password_env or password_file"
+	case sc.PasswordEnv != "":
+		return "check password_env " + sc.PasswordEnv
+	case sc.PasswordFile != "":
+		return "check password_file " + sc.PasswordFile
+	}
+	return "check username " + sc.Username
+}
+
+// redactedURL is u without its user information.
+func redactedURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(the configured url)"
+	}
+	p.User = nil
+	return p.String()
 }
 
 // printPlan shows one write a dry run would make: the event and its block.

@@ -307,10 +307,10 @@ func TestDemoOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	// The JSON report follows the banner and the sync lines.
-	i := strings.Index(out, "{")
-	if i < 0 {
-		t.Fatalf("no JSON in output:\n%s", out)
+	// stdout is the JSON report alone, so it pipes; the banner and the
+	// sync lines are on stderr.
+	if !strings.Contains(errs, "oneonone demo: ") || !strings.Contains(errs, "CalDAV server: http://127.0.0.1:") || !strings.Contains(errs, "sync team: ") {
+		t.Errorf("stderr lacks the banner or the sync line:\n%s", errs)
 	}
 	var rep struct {
 		Week   string `json:"week"`
@@ -319,8 +319,8 @@ func TestDemoOnce(t *testing.T) {
 			Counterpart string `json:"counterpart"`
 		} `json:"pairs"`
 	}
-	if err := json.Unmarshal([]byte(out[i:]), &rep); err != nil {
-		t.Fatalf("report JSON: %v", err)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, out)
 	}
 	if rep.Totals["held"] == 0 || rep.Totals["skipped"] == 0 || rep.Totals["postponed"] == 0 || rep.Totals["declined"] == 0 {
 		t.Errorf("last week's totals lack a state: %v", rep.Totals)
@@ -344,7 +344,7 @@ func TestDemoServes(t *testing.T) {
 	go func() { done <- run(ctx, []string{"demo"}, &out, &errs) }()
 	var base string
 	for i := 0; i < 3000 && base == ""; i++ {
-		if m := demoWebRE.FindStringSubmatch(out.String()); m != nil {
+		if m := demoWebRE.FindStringSubmatch(errs.String()); m != nil {
 			base = m[1]
 		} else {
 			time.Sleep(10 * time.Millisecond)
@@ -353,6 +353,10 @@ func TestDemoServes(t *testing.T) {
 	if base == "" {
 		cancel()
 		t.Fatalf("the demo never said where it serves; output:\n%s\n%s", out.String(), errs.String())
+	}
+	// The banner and the addresses go to stderr; stdout is the report.
+	if o := out.String(); strings.Contains(o, "oneonone demo: ") || strings.Contains(o, "Web report: ") || !strings.HasPrefix(o, "1:1 report ") {
+		t.Errorf("stdout should start with the report and hold no banner:\n%s", o)
 	}
 	if code := getJSON(t, base+"api/series", nil); code != http.StatusOK {
 		t.Errorf("GET /api/series = %d", code)
