@@ -13,8 +13,10 @@ import (
 //
 // Below are the rules of the report and its metrics (docs/DESIGN.md,
 // "Metrics per pair"), with the decisions taken where the contract is
-// silent. N is the trailing window in weeks, Now the time of the report; days
-// and weeks are counted in the report's Location.
+// silent. N is the trailing window in weeks; days and weeks are counted in
+// the report's Location. "Now" below is the as-of instant, AsOf(Week, Now):
+// the end of the reported week when it is over, else Input.Now; Trailing.AsOf
+// names it.
 //
 // Pairs and series:
 //   - Metrics are per calendar.Pair. An occurrence belongs to its Pair field,
@@ -53,11 +55,11 @@ import (
 //     occurrence that has not happened yet (postponed to a time after Now,
 //     or still upcoming because the engine has not caught up) neither counts
 //     nor breaks the streak: nothing was missed yet.
-//   - days_since_last: whole days in Location from the actual start of the
-//     latest kept occurrence (any time before Now, not only in the window)
-//     to Now, where a day is the same wall-clock time on the next date (so a
-//     daylight saving change does not lose or add one); null when the pair
-//     never kept one.
+//   - days_since_last: calendar days in Location from the actual start of
+//     the latest kept occurrence (any time before Now, not only in the
+//     window) to Now: the number of dates between them, whatever the hours
+//     (yesterday 17:00 seen today 09:00 is 1); null when the pair never kept
+//     one.
 //   - mean_shift_minutes: the mean of |shift_minutes| over the due postponed
 //     and advanced occurrences of the window (postponed into the future
 //     included: the shift is known), rounded to an integer; 0 when none.
