@@ -75,7 +75,7 @@ func TestTextHelpers(t *testing.T) {
 		t.Errorf("Times = %q", got)
 	}
 	tt := bob.Trailing.Text()
-	if tt != (TrailingText{Consistency: "83% (10/12)", OnTime: "67%", Streak: "4", Last: "3 days ago", MeanShift: "1d10h"}) {
+	if tt != (TrailingText{Consistency: "83% (10/12)", OnTime: "67%", Streak: "4", Last: "4 days ago", MeanShift: "1d10h"}) {
 		t.Errorf("Text = %+v", tt)
 	}
 	if got := (Trailing{}).Text(); got.Consistency != "-" || got.Last != "never" || got.MeanShift != "-" {

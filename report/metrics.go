@@ -13,8 +13,10 @@ import (
 //
 // Below are the rules of the report and its metrics (docs/DESIGN.md,
 // "Metrics per pair"), with the decisions taken where the contract is
-// silent. N is the trailing window in weeks, Now the time of the report; days
-// and weeks are counted in the report's Location.
+// silent. N is the trailing window in weeks; days and weeks are counted in
+// the report's Location. "Now" below is the as-of instant, AsOf(Week, Now):
+// the end of the reported week when it is over, else Input.Now; Trailing.AsOf
+// names it.
 //
 // Pairs and series:
 //   - Metrics are per calendar.Pair. An occurrence belongs to its Pair field,
@@ -53,11 +55,11 @@ import (
 //     occurrence that has not happened yet (postponed to a time after Now,
 //     or still upcoming because the engine has not caught up) neither counts
 //     nor breaks the streak: nothing was missed yet.
-//   - days_since_last: whole days in Location from the actual start of the
-//     latest kept occurrence (any time before Now, not only in the window)
-//     to Now, where a day is the same wall-clock time on the next date (so a
-//     daylight saving change does not lose or add one); null when the pair
-//     never kept one.
+//   - days_since_last: calendar days in Location from the actual start of
+//     the latest kept occurrence (any time before Now, not only in the
+//     window) to Now: the number of dates between them, whatever the hours
+//     (yesterday 17:00 seen today 09:00 is 1); null when the pair never kept
+//     one.
 //   - mean_shift_minutes: the mean of |shift_minutes| over the due postponed
 //     and advanced occurrences of the window (postponed into the future
 //     included: the shift is known), rounded to an integer; 0 when none.
@@ -85,6 +87,8 @@ type Trailing struct {
 	DaysSinceLast    *int    `json:"days_since_last"` // null: never kept
 	MeanShiftMinutes int     `json:"mean_shift_minutes"`
 	Overdue          bool    `json:"overdue"`
+	// AsOf is the instant every figure above is measured at, in Location.
+	AsOf time.Time `json:"as_of"`
 }
 
 // group is everything known about one pair.
@@ -193,12 +197,29 @@ func pending(o calendar.Occurrence, now time.Time) bool {
 	return o.State == calendar.StateUpcoming || (o.State.Kept() && !o.Start.Before(now))
 }
 
-// trailing computes the pair's metrics over the window that ends with week.
-func (g *group) trailing(in Input, week Week) Trailing {
-	now, loc := in.Now, in.Location
-	from, _ := week.Add(-(in.TrailingWeeks - 1)).Range(loc)
-	_, to := week.Range(loc)
-	t := Trailing{Weeks: in.TrailingWeeks}
+// AsOf returns the instant the figures of a report of week are measured
+// at, in loc: the end of the week (the next Monday 00:00) when that is
+// before now, else now. A past week's report is as of that week's end, so
+// what happened since changes none of its figures.
+func AsOf(week Week, now time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if _, end := week.Range(loc); end.Before(now) {
+		return end
+	}
+	return now.In(loc)
+}
+
+// trailing computes the pair's metrics over the window that ends with
+// in.Week, as of AsOf(in.Week, in.Now). It is the one computation of the
+// metrics: Build, Summaries and PairOf all call it.
+func (g *group) trailing(in Input) Trailing {
+	loc := in.Location
+	now := AsOf(in.Week, in.Now, loc)
+	from, _ := in.Week.Add(-(in.TrailingWeeks - 1)).Range(loc)
+	_, to := in.Week.Range(loc)
+	t := Trailing{Weeks: in.TrailingWeeks, AsOf: now.Truncate(time.Second)}
 
 	var held, shifted, shiftSum int
 	var due []calendar.Occurrence
@@ -236,7 +257,7 @@ func (g *group) trailing(in Input, week Week) Trailing {
 
 	last, ok := g.lastKept(now)
 	if ok {
-		d := wholeDays(last, now, loc)
+		d := calendarDays(last, now, loc)
 		t.DaysSinceLast = &d
 	}
 	t.Overdue = g.overdue(now, last, ok)
@@ -304,17 +325,14 @@ func (g *group) overdue(now, last time.Time, hasLast bool) bool {
 	return now.Sub(since) > grace
 }
 
-// wholeDays returns the whole days from a to b (a not after b) in loc: the
-// largest n such that a's wall-clock time n dates later is not after b.
-func wholeDays(a, b time.Time, loc *time.Location) int {
-	a, b = a.In(loc), b.In(loc)
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	n := int(time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
-	if n > 0 && a.AddDate(0, 0, n).After(b) {
-		n--
-	}
-	return n
+// calendarDays returns how many dates lie between a and b (a not after b)
+// in loc: 0 on the same date, 1 when a was the day before b (yesterday
+// 17:00 seen today 09:00), whatever the hours and daylight saving changes.
+func calendarDays(a, b time.Time, loc *time.Location) int {
+	ay, am, ad := a.In(loc).Date()
+	by, bm, bd := b.In(loc).Date()
+	// UTC only as a calendar: its days are all 24 hours long.
+	return int(time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
@@ -367,40 +385,59 @@ func (g *group) info() PairInfo {
 }
 
 // Summaries returns every pair with a series, sorted by counterpart, with
-// its metrics over the TrailingWeeks weeks that end with Now's week
-// (Input.Week is not used).
+// its metrics over the TrailingWeeks weeks that end with Now's week, as of
+// Now (Input.Week is not used).
 func Summaries(in Input) []PairSummary {
 	in = in.normalized()
-	week := WeekOf(in.Now, in.Location)
+	in.Week = WeekOf(in.Now, in.Location)
 	groups := groupByPair(in)
 	out := make([]PairSummary, 0, len(groups))
 	for _, g := range groups {
-		ended := true
-		for _, s := range g.series {
-			if end := seriesEnd(s); end.IsZero() || end.After(in.Now) {
-				ended = false
-			}
-		}
-		var next *time.Time
-		for _, o := range g.occ {
-			if o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || !o.Start.After(in.Now) {
-				continue
-			}
-			if next == nil || o.Start.Before(*next) {
-				t := o.Start.In(in.Location)
-				next = &t
-			}
-		}
-		out = append(out, PairSummary{
-			PairInfo:    g.info(),
-			Ended:       ended,
-			Trailing:    g.trailing(in, week),
-			OpenActions: in.OpenActions[g.pair],
-			NextStart:   next,
-		})
+		out = append(out, g.summary(in))
 	}
 	slices.SortStableFunc(out, func(a, b PairSummary) int {
 		return cmp.Or(cmp.Compare(a.Counterpart, b.Counterpart), cmp.Compare(a.Pair, b.Pair))
 	})
 	return out
+}
+
+// PairOf returns the summary of pair p with its metrics exactly as Build
+// gives them in the report of in.Week (the last full week when zero): over
+// the same window, as of the same instant. false when p has no series.
+func PairOf(in Input, p calendar.Pair) (PairSummary, bool) {
+	in = in.normalized()
+	for _, g := range groupByPair(in) {
+		if g.pair == p {
+			return g.summary(in), true
+		}
+	}
+	return PairSummary{}, false
+}
+
+// summary is the pair's PairSummary for the report of in.Week; Ended and
+// NextStart are as of in.Now, since they speak of what is still to come.
+func (g *group) summary(in Input) PairSummary {
+	ended := true
+	for _, s := range g.series {
+		if end := seriesEnd(s); end.IsZero() || end.After(in.Now) {
+			ended = false
+		}
+	}
+	var next *time.Time
+	for _, o := range g.occ {
+		if o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || !o.Start.After(in.Now) {
+			continue
+		}
+		if next == nil || o.Start.Before(*next) {
+			t := o.Start.In(in.Location)
+			next = &t
+		}
+	}
+	return PairSummary{
+		PairInfo:    g.info(),
+		Ended:       ended,
+		Trailing:    g.trailing(in),
+		OpenActions: in.OpenActions[g.pair],
+		NextStart:   next,
+	}
 }

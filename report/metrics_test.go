@@ -97,7 +97,7 @@ func TestBuildMetrics(t *testing.T) {
 			wantWeek:  &Counts{Planned: 6, Held: 1, Postponed: 1, Advanced: 1, Skipped: 1, Declined: 1, Upcoming: 1},
 			// due: the 6 before now; kept: 2 held + postponed + advanced; the
 			// latest kept start is the postponed one (16:00 yesterday).
-			want: "weeks=12 due=6 kept=4 consistency=0.67 on_time=0.33 streak=0 days_since_last=0 mean_shift=330 overdue=false",
+			want: "weeks=12 due=6 kept=4 consistency=0.67 on_time=0.33 streak=0 days_since_last=1 mean_shift=330 overdue=false",
 			check: func(t *testing.T, r *Report) {
 				var got []string
 				for _, o := range r.Pairs[0].Occurrences {
@@ -125,7 +125,7 @@ func TestBuildMetrics(t *testing.T) {
 			occ:       join(run(splitOld, bobW36, 7, "hhhhhhh"), run(splitNew, "2026-10-20 10:00", 7, "hhhhh")),
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{Planned: 1, Held: 1},
-			want:      "weeks=12 due=12 kept=12 consistency=1 on_time=1 streak=12 days_since_last=5 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=12 kept=12 consistency=1 on_time=1 streak=12 days_since_last=6 mean_shift=0 overdue=false",
 			check: func(t *testing.T, r *Report) {
 				p := r.Pairs[0]
 				if p.Title != "Anna & Bob weekly" {
@@ -144,7 +144,7 @@ func TestBuildMetrics(t *testing.T) {
 			series:    []calendar.Series{withTitle(bob, "Old title"), withDeleted(withTitle(series("bob2", bobAddr, calendar.CadenceBiweekly, "2026-10-20 10:00"), "Deleted title"), "2026-10-25 12:00")},
 			occ:       run(bob, bobW36, 7, "hhhhhhhhhhhh"),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=12 due=12 kept=12 consistency=1 on_time=1 streak=12 days_since_last=5 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=12 kept=12 consistency=1 on_time=1 streak=12 days_since_last=6 mean_shift=0 overdue=false",
 			check: func(t *testing.T, r *Report) {
 				if p := r.Pairs[0]; p.Title != "Old title" || p.Cadence != calendar.CadenceWeekly {
 					t.Errorf("title, cadence = %q, %q; want those of the series not deleted", p.Title, p.Cadence)
@@ -156,7 +156,7 @@ func TestBuildMetrics(t *testing.T) {
 			series:    []calendar.Series{bob},
 			occ:       run(bob, bobW36, 7, "hhhhhhhhshhh"),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=12 due=12 kept=11 consistency=0.92 on_time=0.92 streak=3 days_since_last=5 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=12 kept=11 consistency=0.92 on_time=0.92 streak=3 days_since_last=6 mean_shift=0 overdue=false",
 		},
 		{
 			name:      "declined is not kept",
@@ -165,7 +165,7 @@ func TestBuildMetrics(t *testing.T) {
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{Planned: 1, Declined: 1},
 			// The last kept one is Tue 10 Nov 10:00: 12 days and 23 hours ago.
-			want: "weeks=12 due=12 kept=11 consistency=0.92 on_time=0.92 streak=0 days_since_last=12 mean_shift=0 overdue=false",
+			want: "weeks=12 due=12 kept=11 consistency=0.92 on_time=0.92 streak=0 days_since_last=13 mean_shift=0 overdue=false",
 		},
 		{
 			name:      "postponed into the future is due but not kept yet, and does not break the streak",
@@ -173,7 +173,7 @@ func TestBuildMetrics(t *testing.T) {
 			occ:       join(run(bob, bobW36, 7, "hhhhhhhhhhh"), []calendar.Occurrence{occ(bob, "2026-11-17 10:00", calendar.StatePostponed, "2026-11-24 10:00")}),
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{Planned: 1, Postponed: 1},
-			want:      "weeks=12 due=12 kept=11 consistency=0.92 on_time=0.92 streak=11 days_since_last=12 mean_shift=10080 overdue=false",
+			want:      "weeks=12 due=12 kept=11 consistency=0.92 on_time=0.92 streak=11 days_since_last=13 mean_shift=10080 overdue=false",
 		},
 		{
 			name:      "advanced has a negative shift",
@@ -181,7 +181,7 @@ func TestBuildMetrics(t *testing.T) {
 			occ:       join(run(bob, bobW36, 7, "hhhhhhhhhhh"), []calendar.Occurrence{occ(bob, "2026-11-17 10:00", calendar.StateAdvanced, "2026-11-16 14:00")}),
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{Planned: 1, Advanced: 1},
-			want:      "weeks=12 due=12 kept=12 consistency=1 on_time=0.92 streak=12 days_since_last=6 mean_shift=1200 overdue=false",
+			want:      "weeks=12 due=12 kept=12 consistency=1 on_time=0.92 streak=12 days_since_last=7 mean_shift=1200 overdue=false",
 			check: func(t *testing.T, r *Report) {
 				if got := r.Pairs[0].Occurrences[0].ShiftMinutes; got != -1200 {
 					t.Errorf("shift_minutes = %d, want -1200", got)
@@ -193,7 +193,7 @@ func TestBuildMetrics(t *testing.T) {
 			series:    []calendar.Series{bob},
 			occ:       run(bob, bobW36, 7, "hhshshhhhhhh"),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=12 due=12 kept=10 consistency=0.83 on_time=0.83 streak=7 days_since_last=5 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=12 kept=10 consistency=0.83 on_time=0.83 streak=7 days_since_last=6 mean_shift=0 overdue=false",
 		},
 		{
 			name:      "never kept has no days_since_last",
@@ -208,7 +208,7 @@ func TestBuildMetrics(t *testing.T) {
 			series:    []calendar.Series{bob},
 			occ:       run(bob, bobW36, 7, "sssssssssdhh"),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=4 due=4 kept=2 consistency=0.5 on_time=0.5 streak=2 days_since_last=5 mean_shift=0 overdue=false",
+			want:      "weeks=4 due=4 kept=2 consistency=0.5 on_time=0.5 streak=2 days_since_last=6 mean_shift=0 overdue=false",
 		},
 		{
 			name:      "only occurrences before now are due",
@@ -217,7 +217,7 @@ func TestBuildMetrics(t *testing.T) {
 			occ:       join(run(bob, bobW36, 7, "hhhhhhhhhhs"), run(bob, "2026-11-17 10:00", 7, "u")),
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{Planned: 1, Upcoming: 1},
-			want:      "weeks=12 due=11 kept=10 consistency=0.91 on_time=0.91 streak=0 days_since_last=13 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=11 kept=10 consistency=0.91 on_time=0.91 streak=0 days_since_last=14 mean_shift=0 overdue=false",
 		},
 		{
 			name:      "open actions of the pair",
@@ -243,7 +243,7 @@ func TestBuildMetrics(t *testing.T) {
 			}(),
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{Planned: 1, Held: 1},
-			want:      "weeks=12 due=1 kept=1 consistency=1 on_time=1 streak=1 days_since_last=5 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=1 kept=1 consistency=1 on_time=1 streak=1 days_since_last=6 mean_shift=0 overdue=false",
 		},
 		{
 			name:      "a series given twice counts once, the last one wins",
@@ -304,7 +304,7 @@ func TestBuildMetrics(t *testing.T) {
 			occ:       run(bob, bobW36, 7, "hhhhhhhhh"), // until 27 Oct, then nothing
 			wantPairs: []string{bobAddr},
 			wantWeek:  &Counts{},
-			want:      "weeks=12 due=9 kept=9 consistency=1 on_time=1 streak=9 days_since_last=26 mean_shift=0 overdue=true",
+			want:      "weeks=12 due=9 kept=9 consistency=1 on_time=1 streak=9 days_since_last=27 mean_shift=0 overdue=true",
 			check: func(t *testing.T, r *Report) {
 				if occ := r.Pairs[0].Occurrences; occ == nil || len(occ) != 0 {
 					t.Errorf("occurrences = %#v, want empty and not nil (JSON [])", occ)
@@ -347,7 +347,7 @@ func TestBuildMetrics(t *testing.T) {
 			series:    []calendar.Series{withDeleted(bob, "2026-11-20 12:00")},
 			occ:       run(bob, bobW36, 7, "hhhhhhsssss"),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=12 due=11 kept=6 consistency=0.55 on_time=0.55 streak=0 days_since_last=47 mean_shift=0 overdue=true",
+			want:      "weeks=12 due=11 kept=6 consistency=0.55 on_time=0.55 streak=0 days_since_last=48 mean_shift=0 overdue=true",
 		},
 		{
 			name: "a series re-created after a long pause starts afresh",
@@ -360,7 +360,7 @@ func TestBuildMetrics(t *testing.T) {
 				run(series("bob-2026", bobAddr, calendar.CadenceWeekly, "2026-11-17 10:00"), "2026-11-17 10:00", 7, "s"),
 			),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=12 due=1 kept=0 consistency=0 on_time=0 streak=0 days_since_last=145 mean_shift=0 overdue=false",
+			want:      "weeks=12 due=1 kept=0 consistency=0 on_time=0 streak=0 days_since_last=146 mean_shift=0 overdue=false",
 		},
 		{
 			name: "a recent split does not hide skips before it",
@@ -373,7 +373,7 @@ func TestBuildMetrics(t *testing.T) {
 				run(series("bob-b", bobAddr, calendar.CadenceWeekly, "2026-11-10 10:00"), "2026-11-10 10:00", 7, "ss"),
 			),
 			wantPairs: []string{bobAddr},
-			want:      "weeks=12 due=11 kept=6 consistency=0.55 on_time=0.55 streak=0 days_since_last=47 mean_shift=0 overdue=true",
+			want:      "weeks=12 due=11 kept=6 consistency=0.55 on_time=0.55 streak=0 days_since_last=48 mean_shift=0 overdue=true",
 		},
 	}
 	for _, tt := range tests {
@@ -416,7 +416,7 @@ func TestBuildMetrics(t *testing.T) {
 	}
 }
 
-func TestDaysSinceLastAcrossDST(t *testing.T) {
+func TestDaysSinceLastCountsDates(t *testing.T) {
 	other := withCadence(bob, calendar.CadenceOther)
 	tests := []struct {
 		name string
@@ -424,32 +424,33 @@ func TestDaysSinceLastAcrossDST(t *testing.T) {
 		now  string
 		want int
 	}{
-		// Sunday 29 March 2026 has 23 hours in Berlin.
+		// Days are dates in Berlin, whatever the hours: Sunday 29 March
+		// 2026 has 23 hours there, Sunday 25 October 25.
 		{name: "spring: two dates later at the same time", kept: "2026-03-28 10:00", now: "2026-03-30 10:00", want: 2},
-		{name: "spring: a minute short of two days", kept: "2026-03-28 10:00", now: "2026-03-30 09:59", want: 1},
-		{name: "spring: 47 hours are two days", kept: "2026-03-28 10:00", now: "2026-03-30 10:00", want: 2},
-		// Sunday 25 October 2026 has 25 hours in Berlin.
-		{name: "autumn: 48.5 hours are not yet two days", kept: "2026-10-24 10:00", now: "2026-10-26 09:30", want: 1},
+		{name: "spring: two dates later, a minute earlier", kept: "2026-03-28 10:00", now: "2026-03-30 09:59", want: 2},
+		{name: "spring: the day before, across the change", kept: "2026-03-28 23:30", now: "2026-03-29 00:10", want: 1},
+		{name: "autumn: 48.5 hours are two days", kept: "2026-10-24 10:00", now: "2026-10-26 09:30", want: 2},
 		{name: "autumn: two dates later at the same time", kept: "2026-10-24 10:00", now: "2026-10-26 10:00", want: 2},
 		{name: "same day", kept: "2026-10-24 10:00", now: "2026-10-24 23:59", want: 0},
-		{name: "just after midnight is not a day", kept: "2026-10-24 23:00", now: "2026-10-25 00:30", want: 0},
+		{name: "just after midnight is the next day", kept: "2026-10-24 23:00", now: "2026-10-25 00:30", want: 1},
+		{name: "yesterday evening seen this morning", kept: "2026-10-25 17:00", now: "2026-10-26 09:00", want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := at(tt.now)
-			r := Build(Input{
-				Week:        WeekOf(at(tt.kept), berlin),
+			// The summaries are as of now.
+			s := Summaries(Input{
 				Location:    berlin,
 				Now:         now,
 				Series:      []calendar.Series{other},
 				Occurrences: []calendar.Occurrence{occ(other, tt.kept, calendar.StateHeld)},
 			})
-			if len(r.Pairs) != 1 {
-				t.Fatalf("pairs = %q, want bob", counterparts(r))
+			if len(s) != 1 {
+				t.Fatalf("%d summaries, want bob", len(s))
 			}
-			got := r.Pairs[0].Trailing.DaysSinceLast
+			got := s[0].Trailing.DaysSinceLast
 			if got == nil || *got != tt.want {
-				t.Errorf("days_since_last = %v, want %d", trailingString(r.Pairs[0].Trailing), tt.want)
+				t.Errorf("days_since_last = %v, want %d", trailingString(s[0].Trailing), tt.want)
 			}
 		})
 	}
@@ -463,8 +464,9 @@ func TestDaysSinceLastLooksBeyondTheWindow(t *testing.T) {
 		t.Fatalf("pairs = %q", counterparts(r))
 	}
 	tr := r.Pairs[0].Trailing
-	if tr.Kept != 0 || tr.DaysSinceLast == nil || *tr.DaysSinceLast != 369 || !tr.Overdue {
-		t.Errorf("trailing = %s; want kept=0 days_since_last=369 overdue=true", trailingString(tr))
+	// Tue 18 Nov 2025 to Mon 23 Nov 2026 00:00, the end of W47: 370 dates.
+	if tr.Kept != 0 || tr.DaysSinceLast == nil || *tr.DaysSinceLast != 370 || !tr.Overdue {
+		t.Errorf("trailing = %s; want kept=0 days_since_last=370 overdue=true", trailingString(tr))
 	}
 }
 

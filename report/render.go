@@ -50,7 +50,18 @@ const (
 	layoutWhen = "Mon 2 Jan 15:04"
 	layoutDay  = "Mon 2 Jan"
 	layoutTime = "15:04"
+	layoutAsOf = "Mon 2 Jan 2006 15:04"
 )
+
+// AsOfText returns the instant the figures are measured at as the reports
+// show it, in its own location: "Mon 23 Nov 2026 00:00"; "" for the zero
+// time.
+func AsOfText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(layoutAsOf)
+}
 
 // view is the report as the text, Markdown and HTML renderers show it.
 type view struct {
@@ -58,6 +69,7 @@ type view struct {
 	Dates     string // "Mon 16 Nov – Sun 22 Nov 2026"
 	Timezone  string
 	Generated string // "2026-11-23 08:00 UTC"
+	AsOf      string // "Mon 23 Nov 2026 00:00": when the figures are measured; "" when unknown
 	Weeks     int    // trailing window
 	Pairs     []pairView
 	Totals    Counts
@@ -119,6 +131,7 @@ func (r *Report) view() view {
 		Dates:     dateRange(r.From, r.To),
 		Timezone:  r.Timezone,
 		Generated: r.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"),
+		AsOf:      AsOfText(r.AsOf),
 		Weeks:     r.TrailingWeeks,
 		Totals:    r.Totals,
 		TotalText: countsText(r.Totals),
@@ -268,6 +281,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if v.Weeks > 0 {
 		fmt.Fprintf(&b, ", trailing metrics over %d weeks", v.Weeks)
 	}
+	if v.AsOf != "" {
+		fmt.Fprintf(&b, " as of %s", v.AsOf)
+	}
 	b.WriteString("\n\n")
 	if len(v.Pairs) == 0 {
 		b.WriteString("No 1:1s this week, and none overdue.\n\n")
@@ -326,7 +342,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	v := r.view()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# 1:1 report %s\n\n", v.Week)
-	fmt.Fprintf(&b, "%s · %s · generated %s\n\n", v.Dates, md(v.Timezone), v.Generated)
+	fmt.Fprintf(&b, "%s · %s · generated %s", v.Dates, md(v.Timezone), v.Generated)
+	if v.AsOf != "" {
+		fmt.Fprintf(&b, " · figures as of %s", v.AsOf)
+	}
+	b.WriteString("\n\n")
 	if len(v.Pairs) == 0 {
 		b.WriteString("No 1:1s this week, and none overdue.\n\n")
 	} else {
@@ -389,6 +409,9 @@ func WriteSummariesText(w io.Writer, s []PairSummary) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if at := AsOfText(s[0].Trailing.AsOf); at != "" {
+		fmt.Fprintf(&b, "\nfigures as of %s (%s)\n", at, clean(s[0].Trailing.AsOf.Location().String()))
 	}
 	_, err := w.Write(trimTrailingSpace(b.Bytes()))
 	return err

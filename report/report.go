@@ -47,6 +47,7 @@ type Report struct {
 	To            string       `json:"to"`       // the week's Sunday, YYYY-MM-DD (inclusive)
 	Timezone      string       `json:"timezone"` // where weeks and days are counted
 	GeneratedAt   time.Time    `json:"generated_at"`
+	AsOf          time.Time    `json:"as_of"`          // the instant the figures are measured at
 	TrailingWeeks int          `json:"trailing_weeks"` // length of the trailing window
 	Pairs         []PairReport `json:"pairs"`
 	Totals        Counts       `json:"totals"` // sum of the pairs' week counts
@@ -125,11 +126,12 @@ func Build(in Input) *Report {
 		To:            to.AddDate(0, 0, -1).Format(time.DateOnly),
 		Timezone:      in.Location.String(),
 		GeneratedAt:   in.Now.UTC().Truncate(time.Second),
+		AsOf:          AsOf(in.Week, in.Now, in.Location).Truncate(time.Second),
 		TrailingWeeks: in.TrailingWeeks,
 		Pairs:         []PairReport{},
 	}
 	for _, g := range groupByPair(in) {
-		tr := g.trailing(in, in.Week)
+		tr := g.trailing(in)
 		var week Counts
 		occ := []Occurrence{}
 		for _, o := range g.occ {

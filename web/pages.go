@@ -80,15 +80,21 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := report.Build(in)
+	// A pair's page shows its figures as of the same instant as this
+	// report: the link names the week unless it is the default one.
+	linkTo := pairURL
+	if in.Week != report.LastFullWeek(in.Now, s.opt.Location) {
+		linkTo = func(pair string) string { return pairURL(pair) + "?week=" + in.Week.String() }
+	}
 	var all []report.Link
 	for _, p := range report.Summaries(in) {
-		all = append(all, report.Link{Text: personName(p.CounterpartName, p.Counterpart), URL: pairURL(p.Pair)})
+		all = append(all, report.Link{Text: personName(p.CounterpartName, p.Counterpart), URL: linkTo(p.Pair)})
 	}
 	var b bytes.Buffer
 	err = rep.WriteHTMLWith(&b, report.HTMLOptions{
 		Style:    template.CSS(webStyle),
 		Nav:      s.weekNav(in.Week),
-		PairURL:  pairURL,
+		PairURL:  linkTo,
 		AllPairs: all,
 	})
 	if err != nil {
@@ -137,6 +143,11 @@ type pairView struct {
 	Cadence      string
 	Source       string
 	Weeks        int
+	Week         string // the week whose report these figures are those of
+	AsOf         string // "Mon 16 Nov 2026 00:00": the instant of every figure
+	AsOfISO      string // the same, RFC 3339
+	Zone         string
+	OtherAsOf    report.Link // the same figures as of another instant
 	Trailing     report.TrailingText
 	Overdue      bool
 	Ended        bool
@@ -168,14 +179,21 @@ type pairSeries struct {
 	Details []string
 }
 
-// pairPage is GET /pair/{pair}: one pair's history.
+// pairPage is GET /pair/{pair}?week=: one pair's history, with its
+// figures as they are in the report of that week (the last full week when
+// absent), as of the same instant.
 func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 	p, ok := calendar.ParsePair(r.PathValue("pair"))
 	if !ok {
 		s.messagePage(w, http.StatusNotFound, "No such 1:1", "A pair is written as two addresses: a@example.com|b@example.com.")
 		return
 	}
-	in, err := s.input(r.Context(), report.Week{}, false)
+	week, err := weekParam(r)
+	if err != nil {
+		s.messagePage(w, http.StatusBadRequest, "No such week", err.Error())
+		return
+	}
+	in, err := s.input(r.Context(), week, false)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -194,12 +212,8 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 	}
 	acts := s.openActions(r.Context(), p)
 	in.OpenActions = map[calendar.Pair]int{p: len(acts)}
-	var sum report.PairSummary
-	for _, ps := range report.Summaries(in) {
-		if ps.Pair == p.String() {
-			sum = ps
-		}
-	}
+	// The same computation as the report's, for the same week.
+	sum, _ := report.PairOf(in, p)
 	loc := s.opt.Location
 	var occ []calendar.Occurrence
 	for _, o := range in.Occurrences {
@@ -228,12 +242,21 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		Cadence:      string(sum.Cadence),
 		Source:       sum.Source,
 		Weeks:        sum.Trailing.Weeks,
+		Week:         in.Week.String(),
+		AsOf:         report.AsOfText(sum.Trailing.AsOf),
+		AsOfISO:      sum.Trailing.AsOf.Format(time.RFC3339),
+		Zone:         loc.String(),
 		Trailing:     sum.Trailing.Text(),
 		Overdue:      sum.Trailing.Overdue,
 		Ended:        sum.Ended,
 		Next:         "-",
 		Chart:        weekChart(occ, report.WeekOf(now, loc), chartWeeks, loc),
 		Generated:    now.UTC().Format("2006-01-02 15:04 UTC"),
+	}
+	if current := report.WeekOf(now, loc); in.Week != current {
+		v.OtherAsOf = report.Link{Text: "as of now", URL: pairURL(sum.Pair) + "?week=" + current.String()}
+	} else {
+		v.OtherAsOf = report.Link{Text: "as of the end of the last full week", URL: pairURL(sum.Pair)}
 	}
 	switch {
 	case sum.NextStart != nil:

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"oneonone/calendar"
 	"oneonone/report"
@@ -254,5 +255,71 @@ func TestSecurityHeaders(t *testing.T) {
 				t.Errorf("%s: headers %v", path, r.Header)
 			}
 		}
+	}
+}
+
+// metricsOf returns the values of the <dl> after the first <dt>Kept… in s,
+// by term: "Kept", "Streak", "Last kept".
+func metricsOf(t *testing.T, what, s string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`<dt>([^<(]+?)(?: \(\d+ weeks\))?</dt><dd>([^<]*)</dd>`).FindAllStringSubmatch(s, -1) {
+		out[m[1]] = m[2]
+	}
+	for _, k := range []string{"Kept", "Streak", "Last kept"} {
+		if out[k] == "" {
+			t.Fatalf("%s: no %q figure in:\n%s", what, k, s)
+		}
+	}
+	return out
+}
+
+// The report and each pair's page show the same figures, as of the same
+// instant, and say which: the end of a past week, or now for this week.
+func TestReportAndPairPageAgree(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	lastFull := report.LastFullWeek(f.now, berlin)
+	_, lastEnd := lastFull.Range(berlin)
+	current := report.WeekOf(f.now, berlin)
+	for _, tc := range []struct {
+		query string
+		asOf  time.Time
+	}{
+		{"", lastEnd},
+		{"?week=" + current.String(), f.now},
+	} {
+		rep := f.get("/" + tc.query)
+		wantCode(t, "report"+tc.query, rep, 200)
+		asOf := "as of " + tc.asOf.In(berlin).Format("Mon 2 Jan 2006 15:04")
+		if !strings.Contains(rep.Body, asOf) {
+			t.Errorf("report%s does not say %q", tc.query, asOf)
+		}
+		secs := strings.Split(rep.Body, `<section class="pair`)[1:]
+		if len(secs) < 3 {
+			t.Fatalf("report%s: %d pairs", tc.query, len(secs))
+		}
+		for _, sec := range secs {
+			sec, _, _ = strings.Cut(sec, "</section>")
+			link := regexp.MustCompile(`<h2><a href="([^"]+)">`).FindStringSubmatch(sec)
+			if link == nil {
+				t.Fatalf("report%s: a section without a link:\n%s", tc.query, sec)
+			}
+			href := strings.ReplaceAll(link[1], "&amp;", "&")
+			want := metricsOf(t, "report "+href, sec)
+			page := f.get(href)
+			wantCode(t, href, page, 200)
+			got := metricsOf(t, href, page.Body)
+			for _, k := range []string{"Kept", "Streak", "Last kept", "On time", "Mean shift"} {
+				if got[k] != want[k] {
+					t.Errorf("%s%s: %s %q on the pair page, %q in the report", href, tc.query, k, got[k], want[k])
+				}
+			}
+			if !strings.Contains(page.Body, asOf) {
+				t.Errorf("%s: the pair page does not say %q", href, asOf)
+			}
+		}
+	}
+	if r := f.get(pairPath(bobAddr) + "?week=2026-W99"); r.Code != 400 || !strings.Contains(r.Body, "No such week") {
+		t.Errorf("a pair page of a week that does not exist: %d %s", r.Code, r.Body)
 	}
 }
