@@ -4,23 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"time"
 
 	"oneonone/calendar/caldav"
 	"oneonone/config"
 )
 
+// onlineTimeout bounds the log-in and calendar listing of one source in
+// "config check --online".
+const onlineTimeout = 60 * time.Second
+
 // cmdConfig is "config check": it prints every problem of the config in
 // one pass, one line each, "FILE: key: what is wrong" (unknown keys, values
 // of the wrong type, what Validate finds in the rest, the files the config
 // names that cannot be read, the CalDAV URLs sync would refuse), then the
-// warnings, and fails when there is any problem.
+// warnings, and fails when there is any problem. With --online it also
+// logs in to each source and lists the calendars it would watch.
 func cmdConfig(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "check" {
 		return usageError{`want "config check"`}
 	}
-	fs := newFlags(e, "config check", "[--config PATH]")
+	fs := newFlags(e, "config check", "[--config PATH] [--online]")
 	cfgPath := fs.String("config", "", "config file")
+	online := fs.Bool("online", false, "also log in to each source and list the calendars it would watch")
 	if err := fs.parse(args[1:], false); err != nil {
 		return err
 	}
@@ -39,6 +48,11 @@ func cmdConfig(ctx context.Context, e *env, args []string) error {
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s: %s", path, plural(len(problems), "problem"))
+	}
+	if *online {
+		if n := checkOnline(ctx, e.stdout, e.stderr, path, cfg); n > 0 {
+			return fmt.Errorf("%s: %s", path, plural(n, "source")+" could not be reached")
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s: ok (%s, timezone %s)\n", path, plural(len(cfg.Sources), "source"), cfg.Timezone)
 	return nil
@@ -90,4 +104,46 @@ func caldavProblems(cfg *config.Config, found []error) []error {
 		}
 	}
 	return out
+}
+
+// checkOnline builds each source as sync does, logs in and lists the
+// calendars it would watch: "FILE: source[0] (team): 2 calendars" on out,
+// then one indented line per calendar; a source that fails is a line
+// "FILE: source[0] (team): …" on errw. It returns how many failed.
+func checkOnline(ctx context.Context, out, errw io.Writer, path string, cfg *config.Config) int {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	failed := 0
+	for i := range cfg.Sources {
+		sc := cfg.Sources[i]
+		label := fmt.Sprintf("source[%d] (%s)", i, sc.Name)
+		one := *cfg
+		one.Sources = []config.Source{sc}
+		cctx, cancel := context.WithTimeout(ctx, onlineTimeout)
+		sources, err := buildSources(cctx, &one, log)
+		if err == nil && len(sources) != 1 {
+			err = fmt.Errorf("built %d sources, want 1", len(sources))
+		}
+		if err != nil {
+			cancel()
+			fmt.Fprintf(errw, "%s: %s: %s\n", path, label, oneLine(err.Error()))
+			failed++
+			continue
+		}
+		cals, err := sources[0].Source.Calendars(cctx)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(errw, "%s: %s: list calendars: %s\n", path, label, oneLine(err.Error()))
+			failed++
+			continue
+		}
+		fmt.Fprintf(out, "%s: %s: %s\n", path, label, plural(len(cals), "calendar"))
+		for _, c := range cals {
+			if c.Name != "" && c.Name != c.ID {
+				fmt.Fprintf(out, "  %s (%s)\n", c.ID, c.Name)
+			} else {
+				fmt.Fprintf(out, "  %s\n", c.ID)
+			}
+		}
+	}
+	return failed
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"oneonone/internal/fake/caldavserver"
 )
 
 // writeConfig writes text to a config file in a new directory and returns
@@ -172,5 +175,55 @@ func TestConfigCheckSourceCount(t *testing.T) {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("%d sources: exit %d, stdout %q, stderr %q; want %q", n, code, out, errs, want)
 		}
+	}
+}
+
+// TestConfigCheckOnline: --online logs in to each source and lists the
+// calendars it would watch; a wrong password fails, naming the source.
+func TestConfigCheckOnline(t *testing.T) {
+	dav := caldavserver.New("anna")
+	dav.SetBasicAuth("anna", "s3cret")
+	calPath, err := dav.CreateCalendar("work", "Work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(dav.Handler())
+	t.Cleanup(srv.Close)
+	text := fmt.Sprintf(`timezone = "Europe/Berlin"
+[identity]
+me = ["anna@example.com"]
+[[source]]
+name = "team"
+kind = "caldav"
+url = %q
+username = "anna"
+password_env = "TEST_CHECK_PW"
+`, srv.URL+"/")
+	path, _ := writeConfig(t, text)
+
+	t.Setenv("TEST_CHECK_PW", "s3cret")
+	code, out, errs := runCmd(t, "config", "check", "--online", "--config", path)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	for _, want := range []string{path + ": source[0] (team): 1 calendar\n", "  " + calPath + " (Work)\n", "ok (1 source,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout does not hold %q:\n%s", want, out)
+		}
+	}
+
+	t.Setenv("TEST_CHECK_PW", "wrong")
+	code, out, errs = runCmd(t, "config", "check", "--online", "--config", path)
+	if code != 1 || !strings.Contains(errs, path+": source[0] (team): ") || strings.Contains(out, "ok (") {
+		t.Errorf("wrong password: exit %d, stdout %q, stderr:\n%s", code, out, errs)
+	}
+
+	// Without --online, nothing is asked of the server.
+	before := dav.Requests()
+	if code, _, errs := runCmd(t, "config", "check", "--config", path); code != 0 {
+		t.Fatalf("offline: exit %d, stderr:\n%s", code, errs)
+	}
+	if n := dav.Requests() - before; n != 0 {
+		t.Errorf("offline check made %d requests", n)
 	}
 }
