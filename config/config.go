@@ -308,30 +308,67 @@ func Parse(data []byte, name string) (*Config, error) {
 }
 
 func parse(data []byte, name string, getenv func(string) string) (*Config, error) {
+	c, errs := parseAll(data, name, getenv)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// Check reads the config file at path as Load does and returns every
+// problem it finds, in one pass: unknown keys and values of the wrong type,
+// then what Validate finds in the rest, then the files the config names
+// that cannot be read (CheckFiles). The config is nil only when the file
+// cannot be read or is not TOML; otherwise it is returned even with
+// problems, a wrong key left at its default.
+func Check(path string) (*Config, []error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, []error{fmt.Errorf("load config: %w", err)}
+	}
+	c, errs := parseAll(data, path, os.Getenv)
+	if c != nil {
+		errs = append(errs, c.CheckFiles()...)
+	}
+	return c, errs
+}
+
+// parseAll decodes, applies the environment and validates, collecting
+// every problem. A key that does not decode is reported once: it is left
+// at its default and Validate's complaints about it are dropped. It
+// returns a nil config only on a TOML syntax error.
+func parseAll(data []byte, name string, getenv func(string) string) (*Config, []error) {
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			msg := strings.Join(strings.Fields(pe.Message), " ")
-			return nil, fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, msg)
+			return nil, []error{fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, msg)}
 		}
-		return nil, fmt.Errorf("parse %s: %w", name, err)
+		return nil, []error{fmt.Errorf("parse %s: %w", name, err)}
 	}
-	if errs := checkSchema(raw); len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	errs := checkSchema(raw) // deletes from raw what it reports
+	var badKeys []string
+	for _, e := range errs {
+		if fe, ok := e.(*FieldError); ok {
+			badKeys = append(badKeys, fe.Key)
+		}
+	}
+	if len(errs) > 0 {
+		var b bytes.Buffer
+		if err := toml.NewEncoder(&b).Encode(raw); err != nil {
+			return nil, append(errs, fmt.Errorf("decode %s: %w", name, err))
+		}
+		data = b.Bytes()
 	}
 	c := Default()
 	md, err := toml.Decode(string(data), c)
 	if err != nil {
-		// checkSchema accepts only what decodes; this is a bug if reached.
-		return nil, fmt.Errorf("decode %s: %w", name, err)
+		// checkSchema leaves only what decodes; this is a bug if reached.
+		return nil, append(errs, fmt.Errorf("decode %s: %w", name, err))
 	}
-	var errs []error
 	for _, k := range md.Undecoded() { // checkSchema found these already; a safety net
 		errs = append(errs, &FieldError{Key: k.String(), Msg: "unknown key"})
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
 	}
 	for _, o := range options {
 		v := getenv(o.env)
@@ -349,16 +386,31 @@ func parse(data []byte, name string, getenv func(string) string) (*Config, error
 	}
 	c.normalize()
 	if err := c.Validate(); err != nil {
+		var found []error
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			errs = append(errs, j.Unwrap()...)
+			found = j.Unwrap()
 		} else {
-			errs = append(errs, err)
+			found = []error{err}
+		}
+		for _, e := range found {
+			if fe, ok := e.(*FieldError); ok && overlaps(fe.Key, badKeys) {
+				continue // the key did not decode: said once already
+			}
+			errs = append(errs, e)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	return c, errs
+}
+
+// overlaps reports whether key is one of bad, inside one of them, or an
+// array one of them is an element of (dropped whole by checkSchema).
+func overlaps(key string, bad []string) bool {
+	for _, b := range bad {
+		if key == b || strings.HasPrefix(key, b+".") || strings.HasPrefix(key, b+"[") || strings.HasPrefix(b, key+"[") {
+			return true
+		}
 	}
-	return c, nil
+	return false
 }
 
 // normalize expands "~", lower-cases addresses and fills the defaults that

@@ -13,7 +13,9 @@ import (
 // checkSchema walks the generic decoding of a file against Config's toml
 // tags and returns a *FieldError for every unknown key and every value of
 // the wrong type, with keys as users write them ("source[0].pasword_env").
-// What it accepts decodes into Config without error.
+// It deletes from raw what it reports (a wrong element of an array of
+// values drops the whole array), so that what is left decodes into Config
+// without error and the rest of the file can still be validated.
 func checkSchema(raw map[string]any) []error {
 	var errs []error
 	checkTable("", raw, reflect.TypeFor[Config](), &errs)
@@ -54,51 +56,56 @@ func checkTable(prefix string, raw map[string]any, t reflect.Type, errs *[]error
 		ft, ok := fields[k]
 		if !ok {
 			*errs = append(*errs, &FieldError{Key: key, Msg: "unknown key"})
+			delete(raw, k)
 			continue
 		}
-		checkValue(key, raw[k], ft, errs)
+		if !checkValue(key, raw[k], ft, errs) {
+			delete(raw, k)
+		}
 	}
 }
 
-func checkValue(key string, v any, t reflect.Type, errs *[]error) {
-	bad := func(want string) {
+// checkValue reports whether v may be kept: false when it reported v, true
+// when v decodes (a table's wrong keys are deleted from it in place).
+func checkValue(key string, v any, t reflect.Type, errs *[]error) bool {
+	bad := func(want string) bool {
 		*errs = append(*errs, &FieldError{Key: key, Msg: fmt.Sprintf("expected %s, got %s", want, tomlType(v))})
+		return false
 	}
 	if reflect.PointerTo(t).Implements(textUnmarshaler) {
 		s, ok := v.(string)
 		if !ok {
-			bad(describe(t))
-			return
+			return bad(describe(t))
 		}
 		p := reflect.New(t).Interface().(encoding.TextUnmarshaler)
 		if err := p.UnmarshalText([]byte(s)); err != nil {
 			*errs = append(*errs, &FieldError{Key: key, Msg: err.Error()})
+			return false
 		}
-		return
+		return true
 	}
 	switch t.Kind() {
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			bad(describe(t))
+			return bad(describe(t))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			bad(describe(t))
+			return bad(describe(t))
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		n, ok := v.(int64)
 		if !ok {
-			bad(describe(t))
-			return
+			return bad(describe(t))
 		}
 		if t.Kind() == reflect.Int32 && (n < math.MinInt32 || n > math.MaxInt32) {
 			*errs = append(*errs, &FieldError{Key: key, Msg: fmt.Sprintf("%d is out of range", n)})
+			return false
 		}
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			bad(describe(t))
-			return
+			return bad(describe(t))
 		}
 		checkTable(key, m, t, errs)
 	case reflect.Slice:
@@ -112,15 +119,19 @@ func checkValue(key string, v any, t reflect.Type, errs *[]error) {
 				items = append(items, m)
 			}
 		default:
-			bad(describe(t))
-			return
+			return bad(describe(t))
 		}
+		keep := true
 		for i, item := range items {
-			checkValue(fmt.Sprintf("%s[%d]", key, i), item, elem, errs)
+			if !checkValue(fmt.Sprintf("%s[%d]", key, i), item, elem, errs) {
+				keep = false // dropping one element would renumber the rest
+			}
 		}
+		return keep
 	default:
 		panic("config: field " + key + " has an unsupported kind " + t.Kind().String())
 	}
+	return true
 }
 
 // describe names what a field of type t expects.
