@@ -36,6 +36,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
+	// SIGHUP is caught from the start: one that comes before the loop
+	// waits in the channel instead of killing the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	path := config.ResolvePath(*cfgPath)
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -90,9 +95,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)),
 		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()))
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		stop := inst.start(ctx)
 		for reloaded := false; !reloaded; {
