@@ -139,19 +139,18 @@ wait:
 			break wait
 		case p, ok := <-pasted:
 			if !ok || p.err != nil {
-				why := "no address was pasted"
-				if p.err != nil {
-					why = "reading the pasted address: " + p.err.Error()
+				switch {
+				case p.err != nil:
+					return nil, fmt.Errorf("google sign-in: read the pasted address: %w", p.err)
+				case refused != nil:
+					return nil, fmt.Errorf("google sign-in: refused the pasted address: %w", refused)
 				}
-				if refused != nil {
-					return nil, fmt.Errorf("google sign-in: %s; the last one was refused: %w", why, refused)
-				}
-				return nil, fmt.Errorf("google sign-in: %s", why)
+				return nil, errors.New("google sign-in: no address was pasted")
 			}
 			r, err := pastedAnswer(p.line, state)
 			if err != nil {
 				refused = err
-				fmt.Fprintf(out, "Refused: %v. Paste the address again:\n", err)
+				fmt.Fprintf(out, "Refused: %v. Paste the address of this sign-in's redirect:\n", err)
 				continue
 			}
 			res = r
@@ -220,7 +219,7 @@ func readLines(r io.Reader, stop <-chan struct{}) <-chan pastedLine {
 
 // errStateMismatch refuses a pasted address whose state is not this
 // sign-in's.
-var errStateMismatch = errors.New("the pasted address does not carry this sign-in's state (it is from another attempt, or not from Google's redirect); paste the address the browser shows after this sign-in")
+var errStateMismatch = errors.New("the pasted address does not carry this sign-in's state: it is from another attempt, or not from Google's redirect")
 
 // pastedAnswer reads the address the user pasted: the whole redirected URL
 // (http://127.0.0.1:PORT/?state=…&code=…), or its query. Its state must be
@@ -235,14 +234,14 @@ func pastedAnswer(line, state string) (callbackResult, error) {
 	raw, _, _ = strings.Cut(raw, "#")
 	q, err := url.ParseQuery(raw)
 	if err != nil || (!q.Has("state") && !q.Has("code") && !q.Has("error")) {
-		return callbackResult{}, errors.New("that is not the redirected address: it has no state and no code; paste the whole address from the browser's address bar, which starts with http://127.0.0.1:")
+		return callbackResult{}, errors.New("that is not the redirected address: it has no state and no code; copy the whole address from the browser's address bar, which starts with http://127.0.0.1:")
 	}
 	res, ok := answerOf(q, state)
 	if !ok {
 		return callbackResult{}, errStateMismatch
 	}
 	if res.code == "" && res.err == nil {
-		return callbackResult{}, errors.New("the pasted address carries this sign-in's state but neither a code nor an error; paste the whole address")
+		return callbackResult{}, errors.New("the pasted address carries this sign-in's state but neither a code nor an error; copy the whole address from the browser's address bar")
 	}
 	return res, nil
 }
