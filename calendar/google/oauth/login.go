@@ -20,7 +20,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// LoginTimeout bounds [Login] when its context has no earlier deadline.
+// LoginTimeout bounds [Login] and [LoginWith] when its context has no earlier deadline.
 const LoginTimeout = 5 * time.Minute
 
 // LoginOptions are the options of [LoginWith].
