@@ -22,13 +22,24 @@ func HTTPClient(ctx context.Context, ts oauth2.TokenSource, source string) *http
 }
 
 // ReauthError is the error of a request whose source must log in again.
-// It wraps the refresh error, and so [ErrReauth].
+// It wraps the refresh error, and so [ErrReauth]. When the token endpoint
+// answered "invalid_grant" (the refresh token was revoked or has expired),
+// its one line also says that the tokens of an OAuth app left in "Testing"
+// publishing status expire after 7 days, and how to publish the app.
 type ReauthError struct {
 	Source string // the configured source name
 	Err    error  // the refresh error; wraps ErrReauth
 }
 
 func (e *ReauthError) Error() string {
+	var ig *invalidGrant
+	if errors.As(e.Err, &ig) {
+		// Google gives the refresh tokens of an app in "Testing" a week;
+		// that is the usual cause of an invalid_grant that comes back.
+		return fmt.Sprintf("google token for source %q was revoked or has expired (invalid_grant): run \"oneonone auth google --source %s\" again; "+
+			"tokens of an OAuth app left in \"Testing\" publishing status expire after 7 days, so publish the app "+
+			"(Google Cloud console → OAuth consent screen → Publish app) to stop this coming back", e.Source, e.Source)
+	}
 	return fmt.Sprintf("google token for source %q was revoked or has expired: run \"oneonone auth google --source %s\"", e.Source, e.Source)
 }
 

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -416,5 +420,171 @@ func TestFakeChecksPKCE(t *testing.T) {
 	}
 	if st := s.Stats(); st.PKCEFailures != 1 || st.Exchanges != 1 {
 		t.Errorf("stats = %+v", st)
+	}
+}
+
+// lockedBuffer is an output that a test reads while Login writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var consentLine = regexp.MustCompile(`(?m)^  (http://127\.0\.0\.1:\d+/auth\?\S+)$`)
+
+// headless plays the user of a headless server: it waits for the consent
+// URL in out, opens it in a "browser" elsewhere that cannot reach the
+// server's loopback listener (the redirect is not followed), and returns
+// the address the browser was sent to, as its address bar shows it ("" on
+// a failure, reported with t.Errorf: it runs in its own goroutine).
+func headless(t *testing.T, ctx context.Context, out *lockedBuffer) (redirected string) {
+	t.Helper()
+	var authURL string
+	for authURL == "" {
+		if m := consentLine.FindStringSubmatch(out.String()); m != nil {
+			authURL = m[1]
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Errorf("no consent URL in the output:\n%s", out.String())
+			return ""
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	noFollow := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(authURL)
+	if err != nil {
+		t.Errorf("consent page: %v", err)
+		return ""
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Errorf("consent page: status %d, no redirect: %v", resp.StatusCode, err)
+		return ""
+	}
+	return loc.String()
+}
+
+// --no-browser: the consent URL is printed, the browser on another machine
+// is sent to the loopback redirect it cannot reach, and the address pasted
+// back completes the sign-in, with the PKCE verifier of this sign-in.
+func TestLoginPaste(t *testing.T) {
+	s := fakeoauth.NewServer(t)
+	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	out := &lockedBuffer{}
+	go func() {
+		addr := headless(t, ctx, out)
+		if addr == "" {
+			pw.Close()
+			return
+		}
+		// A stray line first: refused with a line, and the next one read.
+		io.WriteString(pw, "not an address\n")
+		io.WriteString(pw, "  "+addr+"  \n")
+	}()
+	tok, err := oauth.LoginWith(ctx, conf, oauth.LoginOptions{Out: out, Paste: pr})
+	if err != nil {
+		t.Fatalf("LoginWith(Paste): %v\noutput:\n%s", err, out)
+	}
+	if !strings.HasPrefix(tok.RefreshToken, "fake-refresh-") {
+		t.Error("no refresh token")
+	}
+	if st := s.Stats(); st.Authorizations != 1 || st.Exchanges != 1 || st.PKCEFailures != 0 {
+		t.Errorf("fake stats = %+v, want one code exchanged with a matching verifier", st)
+	}
+	if r := s.LastAuthorization().Get("redirect_uri"); !strings.HasPrefix(r, "http://127.0.0.1:") {
+		t.Errorf("redirect_uri = %q, want the loopback one", r)
+	}
+	text := out.String()
+	for _, want := range []string{"cannot connect", "paste it here", "Refused: that is not the redirected address"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output does not say %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, tok.AccessToken) || strings.Contains(text, tok.RefreshToken) || strings.Contains(text, "fake-code-") {
+		t.Error("output contains a token or the code")
+	}
+}
+
+// A pasted address with another state (another attempt's, or forged) is
+// refused with a line saying so, and its code is not exchanged.
+func TestLoginPasteWrongState(t *testing.T) {
+	s := fakeoauth.NewServer(t)
+	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	out := &lockedBuffer{}
+	go func() {
+		defer pw.Close() // the user gives up
+		addr := headless(t, ctx, out)
+		if addr == "" {
+			return
+		}
+		u, err := url.Parse(addr)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		q := u.Query()
+		q.Set("state", "forged")
+		u.RawQuery = q.Encode()
+		io.WriteString(pw, u.String()+"\n")
+	}()
+	tok, err := oauth.LoginWith(ctx, conf, oauth.LoginOptions{Out: out, Paste: pr})
+	if err == nil || tok != nil {
+		t.Fatalf("LoginWith accepted a pasted address with another state")
+	}
+	const why = "the pasted address does not carry this sign-in's state"
+	if !strings.Contains(err.Error(), why) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error = %q, want one line saying %q", err, why)
+	}
+	if !strings.Contains(out.String(), "Refused: "+why) {
+		t.Errorf("output does not refuse the address:\n%s", out)
+	}
+	if strings.Contains(err.Error(), "fake-code-") || strings.Contains(out.String(), "fake-code-") {
+		t.Error("the code is echoed")
+	}
+	if n := s.Stats().Exchanges; n != 0 {
+		t.Errorf("%d codes exchanged", n)
+	}
+}
+
+// A fixed port (for an SSH tunnel) is the one the redirect URI names.
+func TestLoginFixedPort(t *testing.T) {
+	s := fakeoauth.NewServer(t)
+	conf := loadFakeClient(t, s, oauth.ScopeEventsOwned)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	b := &browser{t: t}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	b.stop = cancel
+	if _, err := oauth.LoginWith(ctx, conf, oauth.LoginOptions{Out: io.Discard, Open: b.open, Port: port}); err != nil {
+		t.Fatalf("LoginWith(Port: %d): %v", port, err)
+	}
+	if got, want := s.LastAuthorization().Get("redirect_uri"), fmt.Sprintf("http://127.0.0.1:%d/", port); got != want {
+		t.Errorf("redirect_uri = %q, want %q", got, want)
 	}
 }

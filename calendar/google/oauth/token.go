@@ -166,7 +166,11 @@ func (s *fileSource) Token() (*oauth2.Token, error) {
 	tok, err := s.conf.TokenSource(s.ctx, &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
 	if err != nil {
 		if isReauth(err) {
-			return nil, fmt.Errorf("refresh google token %s: %w: %w", s.path, ErrReauth, describeTokenError(err))
+			cause := describeTokenError(err)
+			if isInvalidGrant(err) {
+				cause = &invalidGrant{cause}
+			}
+			return nil, fmt.Errorf("refresh google token %s: %w: %w", s.path, ErrReauth, cause)
 		}
 		return nil, fmt.Errorf("refresh google token %s: %w", s.path, describeTokenError(err))
 	}
@@ -208,6 +212,25 @@ func isReauth(err error) bool {
 	}
 	return false
 }
+
+// isInvalidGrant reports whether err is the token endpoint's
+// "invalid_grant": the refresh token was revoked or has expired.
+func isInvalidGrant(err error) bool {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return false
+	}
+	code, _ := errorAnswer(re)
+	return code == "invalid_grant"
+}
+
+// invalidGrant marks a refresh that the token endpoint answered
+// "invalid_grant", so that [ReauthError] can say why that happens; its
+// message is the wrapped error's.
+type invalidGrant struct{ err error }
+
+func (e *invalidGrant) Error() string { return e.err.Error() }
+func (e *invalidGrant) Unwrap() error { return e.err }
 
 // describeTokenError gives a token endpoint's error answer a one-line
 // message (RetrieveError's own quotes the body over two lines); err stays

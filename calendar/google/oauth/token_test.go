@@ -297,13 +297,14 @@ func TestTokenSourceReauth(t *testing.T) {
 		status int    // FailRefresh; 0: an unknown (revoked) refresh token
 		code   string //
 		reauth bool
+		line   string // of the ReauthError; "": line
 	}{
-		{"revoked", 0, "", true},
-		{"invalid_grant", http.StatusBadRequest, "invalid_grant", true},
-		{"400", http.StatusBadRequest, "invalid_request", true},
-		{"401", http.StatusUnauthorized, "invalid_client", true},
-		{"503 is not", http.StatusServiceUnavailable, "temporarily_unavailable", false},
-		{"500 is not", http.StatusInternalServerError, "", false},
+		{"revoked", 0, "", true, testingLine},
+		{"invalid_grant", http.StatusBadRequest, "invalid_grant", true, testingLine},
+		{"400", http.StatusBadRequest, "invalid_request", true, ""},
+		{"401", http.StatusUnauthorized, "invalid_client", true, ""},
+		{"503 is not", http.StatusServiceUnavailable, "temporarily_unavailable", false, ""},
+		{"500 is not", http.StatusInternalServerError, "", false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -347,13 +348,57 @@ func TestTokenSourceReauth(t *testing.T) {
 			if !tc.reauth {
 				return
 			}
-			if re.Error() != line {
-				t.Errorf("ReauthError = %q\nwant        %q", re.Error(), line)
+			want := line
+			if tc.line != "" {
+				want = tc.line
 			}
-			if !errors.Is(err, oauth.ErrReauth) || !strings.HasSuffix(err.Error(), ": "+line) || strings.Contains(err.Error(), "\n") {
+			if re.Error() != want {
+				t.Errorf("ReauthError = %q\nwant        %q", re.Error(), want)
+			}
+			if !errors.Is(err, oauth.ErrReauth) || !strings.HasSuffix(err.Error(), ": "+want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("HTTPClient error = %q, want one line ending in the ReauthError", err)
 			}
 		})
+	}
+}
+
+// testingLine is the one line of a refresh answered invalid_grant.
+const testingLine = `google token for source "work" was revoked or has expired (invalid_grant): run "oneonone auth google --source work" again; ` +
+	`tokens of an OAuth app left in "Testing" publishing status expire after 7 days, so publish the app ` +
+	`(Google Cloud console → OAuth consent screen → Publish app) to stop this coming back`
+
+// A refresh answered invalid_grant, the answer Google gives when the
+// refresh token of an app in "Testing" publishing status is a week old,
+// fails every request with one line that says so, how to publish the app,
+// and how to sign in again.
+func TestTokenSourceInvalidGrantSaysTesting(t *testing.T) {
+	s := fakeoauth.NewServer(t)
+	conf := s.Config(oauth.ScopeEventsOwned)
+	path := saveExpired(t, s.IssueRefreshToken(oauth.ScopeEventsOwned))
+	s.FailRefresh(http.StatusBadRequest, "invalid_grant")
+	ts, err := oauth.TokenSource(t.Context(), conf, path, oauth.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := oauth.HTTPClient(t.Context(), ts, "work").Get(s.URL + "/api")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("GET /api succeeded")
+	}
+	var re *oauth.ReauthError
+	if !errors.As(err, &re) || !errors.Is(err, oauth.ErrReauth) {
+		t.Fatalf("error %q: want a ReauthError", err)
+	}
+	if re.Error() != testingLine {
+		t.Errorf("ReauthError = %q\nwant        %q", re.Error(), testingLine)
+	}
+	for _, want := range []string{`"Testing"`, "7 days", "Publish app", `"oneonone auth google --source work"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q is not one line", err)
 	}
 }
 
