@@ -90,12 +90,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)),
 		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()))
-	// Under systemd (Type=notify): ready once the web face listens; then the watchdog.
-	go sdnotify.Run(ctx, log)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	// Under systemd (Type=notify): ready once the web face listens and a reload is heard; then the watchdog.
+	go sdnotify.Run(ctx, log)
 	for {
 		stop := inst.start(ctx)
 		for reloaded := false; !reloaded; {
