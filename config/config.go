@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -571,7 +570,7 @@ func (c *Config) AgendaLink(d LinkData) (string, error) {
 }
 
 func executeLink(text string, d LinkData) (string, error) {
-	t, err := template.New("agenda.link").Option("missingkey=error").Parse(text)
+	t, err := parseLink(text)
 	if err != nil {
 		return "", fmt.Errorf("parse agenda.link: %w", err)
 	}

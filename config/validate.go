@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 )
 
@@ -299,7 +298,7 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 func (c *Config) validateAgenda(v *validator) {
 	a := &c.Agenda
 	if a.Link != "" {
-		if _, err := template.New("agenda.link").Option("missingkey=error").Parse(a.Link); err != nil {
+		if _, err := parseLink(a.Link); err != nil {
 			v.add("agenda.link", "not a valid template: %v", err)
 		} else if _, err := executeLink(a.Link, LinkData{Counterpart: "bob@example.com", CounterpartName: "Bob", Me: "anna@example.com", Pair: "anna@example.com|bob@example.com"}); err != nil {
 			msg := errors.Unwrap(err).Error()

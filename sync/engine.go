@@ -72,7 +72,10 @@ type Summary struct {
 	Requests int
 	Problems []error // objects read, or written, only in part or not at all, each named
 	Blocks   Blocks  // what agenda write-back did
-	Err      error   // what failed the cycle (or some calendars of it)
+	// DryRun says the cycle wrote no block: Blocks.Written counts the
+	// blocks it would have written.
+	DryRun bool
+	Err    error // what failed the cycle (or some calendars of it)
 }
 
 // String is the one-line summary `sync` prints: counts only. A failed
@@ -81,8 +84,13 @@ func (s Summary) String() string {
 	line := fmt.Sprintf("%s: %d calendars, %d objects seen, %d changed, %d series, %d requests",
 		s.Source, s.Calendars, s.Objects, s.Changed, s.Series, s.Requests)
 	b := s.Blocks
-	line += fmt.Sprintf("; blocks: %d written in %d writes, %d already right, %d conflicts retried, %d refused (read-only)",
-		b.Written, b.Writes, b.AlreadyRight, b.Conflicts, b.Refused)
+	if s.DryRun {
+		line += fmt.Sprintf("; blocks: %d would write, %d already right, %d refused (read-only)",
+			b.Written, b.AlreadyRight, b.Refused)
+	} else {
+		line += fmt.Sprintf("; blocks: %d written in %d writes, %d already right, %d conflicts retried, %d refused (read-only)",
+			b.Written, b.Writes, b.AlreadyRight, b.Conflicts, b.Refused)
+	}
 	if b.WouldNotify > 0 {
 		line += fmt.Sprintf(", %d refused (server would notify attendees)", b.WouldNotify)
 	}
@@ -135,6 +143,7 @@ func (e *Engine) SyncAll(ctx context.Context) ([]Summary, error) {
 // and occurrence history from what is stored.
 func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	sum.Source = ns.Name
+	sum.DryRun = e.DryRun
 	if ns.InClear != "" {
 		e.log().Warn("credentials sent in clear", slog.String("source", ns.Name), slog.String("host", ns.InClear),
 			slog.String("to fix", "use an https:// url and drop insecure = true"))

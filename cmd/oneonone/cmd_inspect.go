@@ -50,10 +50,13 @@ type inspectResult struct {
 	Problems []string       `json:"problems,omitempty"`
 }
 
+// stdin is what "inspect -" reads; a test may replace it.
+var stdin io.Reader = os.Stdin
+
 // cmdInspect shows, for each event of an .ics file, whether oneonone tracks
 // it as a 1:1 and why, and its occurrences in a window with their states.
 func cmdInspect(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "inspect", "FILE.ics [--from DATE] [--to DATE] [--me EMAIL] [--format text|json]")
+	fs := newFlags(e, "inspect", "FILE.ics|- [--from DATE] [--to DATE] [--me EMAIL] [--format text|json]")
 	cfgPath := fs.String("config", "", "config file (optional: for identity.me, timezone and detect rules)")
 	fromFlag := fs.String("from", "", "window start, YYYY-MM-DD (default: 12 weeks ago)")
 	toFlag := fs.String("to", "", "window end, YYYY-MM-DD, exclusive (default: 14 days ahead)")
@@ -111,8 +114,13 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 		return usageError{"--to must be after --from"}
 	}
 
-	data, err := os.ReadFile(file)
-	if err != nil {
+	var data []byte
+	if file == "-" {
+		if data, err = io.ReadAll(stdin); err != nil {
+			return fmt.Errorf("read standard input: %w", err)
+		}
+		file = "(stdin)"
+	} else if data, err = os.ReadFile(file); err != nil {
 		return fmt.Errorf("read %s: %w", file, errors.Unwrap(err))
 	}
 	res := inspect(file, data, rules, loc, from, to, now)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"oneonone/agenda"
@@ -33,6 +34,18 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+	if states, err := st.CalendarStates(""); err != nil {
+		return err
+	} else if len(states) == 0 {
+		// An empty report would say "No 1:1s this week": not true, just
+		// not known yet. The text says so instead; the other formats keep
+		// their shape and the note goes to stderr.
+		if *format == "text" {
+			fmt.Fprintln(e.stdout, neverSynced)
+			return nil
+		}
+		fmt.Fprintf(e.stderr, "oneonone %s: warning: %s\n", e.name, neverSynced)
+	}
 	in, err := reportInput(cfg, st, time.Now())
 	if err != nil {
 		return err
@@ -42,6 +55,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	return report.Write(e.stdout, report.Build(in), *format)
 }
+
+// neverSynced is what report says of a state no sync has filled.
+const neverSynced = `no sync has run yet: run "oneonone sync" or start "oneonone run"`
 
 // cmdSeries prints the recognised series and their metrics.
 func cmdSeries(ctx context.Context, e *env, args []string) error {

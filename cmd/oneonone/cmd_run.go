@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"oneonone/config"
+	"oneonone/internal/sdnotify"
 	"oneonone/report"
 	"oneonone/report/email"
 	"oneonone/store"
@@ -95,6 +96,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)),
 		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()))
 
+	// Under systemd (Type=notify): ready once the web face listens and a
+	// reload is heard (SIGHUP is caught from the start); then the watchdog.
+	go sdnotify.Run(ctx, log)
 	for {
 		stop := inst.start(ctx)
 		for reloaded := false; !reloaded; {

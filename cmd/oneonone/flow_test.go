@@ -103,6 +103,9 @@ func TestUserFlow(t *testing.T) {
 	if !strings.Contains(out, "would write team:") || !strings.Contains(out, "- [ ] bob@example.com: send the draft") {
 		t.Errorf("dry run shows no block:\n%s", out)
 	}
+	if strings.Contains(out, " written") || !strings.Contains(out, "blocks: 5 would write") {
+		t.Errorf("a dry run's summary must say what it would write:\n%s", out)
+	}
 	if after := snapshot(dav, team); after != before {
 		t.Fatal("a dry run wrote to the server")
 	}
