@@ -160,7 +160,7 @@ func TestSeriesPage(t *testing.T) {
 			`<a href="` + pairPath(p.Counterpart) + `/history.csv" download>`,
 			"<td class=\"num\">" + tt.Consistency + "</td>",
 			"<td class=\"num\">" + tt.Streak + "</td>",
-			"<td>" + tt.Last + "</td>",
+			"<td class=\"nowrap\">" + tt.Last + "</td>",
 			fmt.Sprintf("<td class=\"num\">%d</td>", p.OpenActions),
 		} {
 			if !strings.Contains(row, want) {
