@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/device"
 
 	"oneonone/calendar"
+	"oneonone/report"
 )
 
 // chromium returns the path of the system's Chromium: it fails the test on
@@ -193,6 +195,38 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("no declined segment drawn for %s", other)
 	}
 	shot("pair-declined-phone")
+
+	// The series table, reached from the report's header, sorted by a
+	// click on a column heading (a link: no script runs).
+	run(desktop, chromedp.Navigate(f.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`header a[href="/series"]`)))
+	if _, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`header a[href="/series"]`))); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.WaitVisible(chromedp.CSS("table.series")))
+	sums := report.Summaries(f.input(report.Week{}))
+	if n := eval(`document.querySelectorAll("table.series tbody tr").length`); int(n) != len(sums) {
+		t.Errorf("/series shows %v rows, want %d", n, len(sums))
+	}
+	if _, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`th a[href="/series?sort=streak&dir=asc"]`))); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.WaitVisible(chromedp.CSS(`th[aria-sort="ascending"]`)))
+	if loc, _ := chromedp.Run(bctx, chromedp.Location()); loc != f.srv.URL+"/series?sort=streak&dir=asc" {
+		t.Errorf("the heading led to %s", loc)
+	}
+	if h, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`th[aria-sort="ascending"]`))); !strings.HasPrefix(h, "Streak") {
+		t.Errorf("sorted by %q, want Streak", h)
+	}
+	streaks, err := chromedp.Run(bctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("table.series tbody tr")).map(r => parseInt(r.cells[7].textContent, 10))`))
+	if err != nil || len(streaks) != len(sums) || !slices.IsSorted(streaks) {
+		t.Errorf("streaks in the table: %v (%v), want %d ascending", streaks, err, len(sums))
+	}
+	shot("series-desktop")
+	run(phone, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("table.series")))
+	if w := eval(`document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("/series is %vpx wide on a 390px phone: the page scrolls sideways", w)
+	}
+	shot("series-phone")
 
 	// Printed, the report keeps its colours and drops the navigation.
 	run(desktop, chromedp.Navigate(f.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("main")),

@@ -93,7 +93,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
 	var b bytes.Buffer
 	err = rep.WriteHTMLWith(&b, report.HTMLOptions{
 		Style:    template.CSS(webStyle),
-		Nav:      s.weekNav(in.Week),
+		Nav:      append(s.weekNav(in.Week), report.Link{Text: "all series", URL: "/series"}),
 		PairURL:  linkTo,
 		AllPairs: all,
 	})
@@ -158,6 +158,7 @@ type pairView struct {
 	Actions      []pairAction
 	Series       []pairSeries
 	Generated    string
+	HistoryCSV   string // the pair's history.csv
 }
 
 type pairOcc struct {
@@ -252,6 +253,7 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		Next:         "-",
 		Chart:        weekChart(occ, report.WeekOf(now, loc), chartWeeks, loc),
 		Generated:    now.UTC().Format("2006-01-02 15:04 UTC"),
+		HistoryCSV:   pairURL(sum.Pair) + "/history.csv",
 	}
 	if current := report.WeekOf(now, loc); in.Week != current {
 		v.OtherAsOf = report.Link{Text: "as of now", URL: pairURL(sum.Pair) + "?week=" + current.String()}

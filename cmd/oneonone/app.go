@@ -37,6 +37,7 @@ func commands() []command {
 		{"sync", "one full sync cycle over all sources, then exit", cmdSync},
 		{"report", "the weekly report of held, skipped and postponed 1:1s", cmdReport},
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
+		{"history", "--with EMAIL: every occurrence of a pair's 1:1s (text, JSON or CSV)", cmdHistory},
 		{"actions", "add|list|done|reopen: the open actions of a pair", cmdActions},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},

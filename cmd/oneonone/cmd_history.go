@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"oneonone/agenda"
+	"oneonone/calendar"
+	"oneonone/report"
+)
+
+// cmdHistory prints every known occurrence of the pair with --with, one
+// row each (report.PairHistory: the rows of the web face's history.csv).
+func cmdHistory(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "history", "--with EMAIL [--config PATH] [--format text|json|csv]")
+	cfgPath := fs.String("config", "", "config file")
+	with := fs.String("with", "", "the counterpart's address (required)")
+	format := fs.format("text", "json", "csv")
+	if err := fs.parse(args, false); err != nil {
+		return err
+	}
+	cfg, st, err := openState(e, *cfgPath, readOnly)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+	pair, err := agenda.PairWith(cfg.Identity.Me, *with)
+	if err != nil {
+		return actionUsageError(err)
+	}
+	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks}
+	if in, err = report.Load(ctx, in, st, nil); err != nil {
+		return err
+	}
+	rows, ok := report.PairHistory(in, pair)
+	// The pair may be with another of identity.me's addresses.
+	for _, m := range cfg.Identity.Me[1:] {
+		if ok {
+			break
+		}
+		if p := calendar.NewPair(m, *with); p.A != p.B {
+			rows, ok = report.PairHistory(in, p)
+		}
+	}
+	if !ok {
+		return fmt.Errorf("no 1:1 series with %s", calendar.NormalizeEmail(*with))
+	}
+	return report.WriteHistory(e.stdout, rows, *format)
+}
