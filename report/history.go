@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -67,9 +68,9 @@ func WriteHistoryCSV(w io.Writer, rows []HistoryRow) error {
 	}
 	for _, r := range rows {
 		rec := []string{
-			r.SeriesID, r.Title,
+			inert(r.SeriesID), inert(r.Title),
 			r.OriginalStart.Format(time.RFC3339), r.Start.Format(time.RFC3339),
-			string(r.State), strconv.Itoa(r.ShiftMinutes), r.MadeUpBy, strconv.FormatBool(r.Vanished),
+			string(r.State), strconv.Itoa(r.ShiftMinutes), inert(r.MadeUpBy), strconv.FormatBool(r.Vanished),
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -77,6 +78,17 @@ func WriteHistoryCSV(w io.Writer, rows []HistoryRow) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// inert keeps a text cell from being read as a formula by a spreadsheet:
+// a title comes from whoever sent the invitation, and "=HYPERLINK(…)" in
+// it would run when the CSV is opened. A cell that starts with = + - @ or
+// a tab or CR gets a leading apostrophe (OWASP's advice for CSV injection).
+func inert(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // WriteHistory writes rows as "csv", "json" (an array) or "text" (an

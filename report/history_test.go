@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"strings"
 	"testing"
 
 	"oneonone/calendar"
@@ -62,5 +63,27 @@ func TestHistoryRowsAndCSV(t *testing.T) {
 		if err := WriteHistory(&b, rows, f); err != nil || b.Len() == 0 {
 			t.Errorf("WriteHistory %s: %v, %d bytes", f, err, b.Len())
 		}
+	}
+}
+
+// A title from a hostile invitation must not become a spreadsheet formula.
+func TestHistoryCSVFormulaIsInert(t *testing.T) {
+	var b strings.Builder
+	rows := []HistoryRow{{SeriesID: "s/1", Title: `=HYPERLINK("http://evil.example","x")`, MadeUpBy: "@x"}}
+	if err := WriteHistoryCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recs[1][1]; got != `'=HYPERLINK("http://evil.example","x")` {
+		t.Errorf("title cell %q, want it prefixed with an apostrophe", got)
+	}
+	if got := recs[1][6]; got != "'@x" {
+		t.Errorf("made_up_by cell %q, want it prefixed", got)
+	}
+	if got := recs[1][0]; got != "s/1" {
+		t.Errorf("series_id cell %q changed", got)
 	}
 }
