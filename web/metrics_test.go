@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"oneonone/report"
 	"oneonone/sync"
+	"oneonone/web"
 )
 
 // TestMetricsFromTheStart: right after start, before any cycle, /metrics
@@ -109,4 +112,28 @@ func hasLabel(m *dto.Metric, name, value string) bool {
 		}
 	}
 	return false
+}
+
+// TestReportListsStaleSources: the web report and GET /api/report list the
+// sources Health says are stale.
+func TestReportListsStaleSources(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	since := fixedNow.Add(-time.Hour)
+	f.health.set([]web.SourceHealth{
+		{Source: "team", LastAttempt: fixedNow, LastSuccess: fixedNow},
+		{Source: "work", LastAttempt: fixedNow, LastSuccess: since, LastError: "401 Unauthorized", Stale: true},
+	})
+	var rep struct {
+		Stale []report.StaleSource `json:"stale"`
+	}
+	if err := json.Unmarshal([]byte(f.get("/api/report").Body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Stale) != 1 || rep.Stale[0].Name != "work" || rep.Stale[0].Since == nil || !rep.Stale[0].Since.Equal(since) || rep.Stale[0].Error != "401 Unauthorized" {
+		t.Errorf("/api/report stale = %+v", rep.Stale)
+	}
+	page := f.get("/").Body
+	if !strings.Contains(page, report.StaleHeading) || !strings.Contains(page, "work: last synced") || !strings.Contains(page, "401 Unauthorized") {
+		t.Errorf("the report page does not list the stale source:\n%s", page)
+	}
 }
