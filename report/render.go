@@ -75,7 +75,36 @@ type view struct {
 	Totals    Counts
 	TotalText string
 	Extra     HTMLOptions // what the web face adds to the HTML page
+	Stale     []staleView
 }
+
+// staleView is a stale source as the reports show it.
+type staleView struct {
+	Name  string
+	Since string // "Mon 16 Nov 2026 09:00", or "never"
+	Error string // one line, at most maxError runes; "" when none
+}
+
+// Text returns the stale source as one phrase: "team: last synced Mon 16
+// Nov 2026 09:00 (connection refused)", "team: never synced".
+func (s staleView) Text() string {
+	t := s.Name + ": "
+	if s.Since == "never" {
+		t += "never synced"
+	} else {
+		t += "last synced " + s.Since
+	}
+	if s.Error != "" {
+		t += " (" + s.Error + ")"
+	}
+	return t
+}
+
+// maxError is the longest error the reports show of a stale source.
+const maxError = 200
+
+// StaleHeading introduces the stale sources in every format.
+const StaleHeading = "Stale sources: the figures may miss what changed in them since their last sync"
 
 type pairView struct {
 	Pair         string // the pair key
@@ -135,6 +164,13 @@ func (r *Report) view() view {
 		Weeks:     r.TrailingWeeks,
 		Totals:    r.Totals,
 		TotalText: countsText(r.Totals),
+	}
+	for _, st := range r.Stale {
+		sv := staleView{Name: clean(st.Name), Since: "never", Error: truncate(strings.TrimSpace(clean(st.Error)), maxError)}
+		if st.Since != nil {
+			sv.Since = AsOfText(*st.Since)
+		}
+		v.Stale = append(v.Stale, sv)
 	}
 	for _, p := range r.Pairs {
 		pv := pairView{
@@ -285,6 +321,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " as of %s", v.AsOf)
 	}
 	b.WriteString("\n\n")
+	if len(v.Stale) > 0 {
+		b.WriteString(StaleHeading + "\n")
+		for _, s := range v.Stale {
+			fmt.Fprintf(&b, "  STALE %s\n", s.Text())
+		}
+		b.WriteString("\n")
+	}
 	if len(v.Pairs) == 0 {
 		b.WriteString("No 1:1s this week, and none overdue.\n\n")
 	} else {
@@ -347,6 +390,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, " · figures as of %s", v.AsOf)
 	}
 	b.WriteString("\n\n")
+	if len(v.Stale) > 0 {
+		b.WriteString("> **" + StaleHeading + "**\n>\n")
+		for _, s := range v.Stale {
+			fmt.Fprintf(&b, "> - **stale** %s\n", md(s.Text()))
+		}
+		b.WriteString("\n")
+	}
 	if len(v.Pairs) == 0 {
 		b.WriteString("No 1:1s this week, and none overdue.\n\n")
 	} else {
@@ -436,3 +486,6 @@ func (t Trailing) Text() TrailingText {
 // Times returns the occurrence's times as the reports show them: "Tue 17
 // Nov 10:00", or "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)" when moved.
 func (o Occurrence) Times() string { return occurrenceView(o).Times() }
+
+// StaleHeading is the heading of the stale sources, for the HTML template.
+func (view) StaleHeading() string { return StaleHeading }

@@ -105,6 +105,7 @@ func TestGolden(t *testing.T) {
 	emptyIn.Now = time.Date(2027, 1, 4, 7, 0, 0, 0, time.UTC)
 	emptyIn.Series, emptyIn.Occurrences = nil, nil
 	empty := Build(emptyIn)
+	stale := Build(staleInput())
 
 	tests := []struct {
 		name   string
@@ -120,6 +121,10 @@ func TestGolden(t *testing.T) {
 		{name: "empty markdown", report: empty, format: "markdown", file: "empty.md.golden"},
 		{name: "empty html", report: empty, format: "html", file: "empty.html.golden"},
 		{name: "empty json", report: empty, format: "json", file: "empty.json.golden"},
+		{name: "stale text", report: stale, format: "text", file: "stale.txt.golden"},
+		{name: "stale markdown", report: stale, format: "markdown", file: "stale.md.golden"},
+		{name: "stale html", report: stale, format: "html", file: "stale.html.golden"},
+		{name: "stale json", report: stale, format: "json", file: "stale.json.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

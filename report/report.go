@@ -37,6 +37,22 @@ type Input struct {
 	Occurrences []calendar.Occurrence
 	// OpenActions counts the open action items per pair.
 	OpenActions map[calendar.Pair]int
+	// Stale lists the sources whose data the report may not reflect: the
+	// caller decides which (sync.(*Daemon).Stale for the daemon, the stored
+	// last success per source for a one-shot report; docs/DESIGN.md,
+	// "Stale sources"). Build keeps their order.
+	Stale []StaleSource
+}
+
+// StaleSource is a source that has not synced recently: the report's
+// figures may miss what changed in it since.
+type StaleSource struct {
+	Name string `json:"name"`
+	// Since is the source's last successful sync; nil when it never
+	// synced (JSON null).
+	Since *time.Time `json:"since"`
+	// Error is the source's last error, "" when none is known.
+	Error string `json:"error"`
 }
 
 // Report is the weekly report. Its JSON encoding is the shape of
@@ -51,6 +67,8 @@ type Report struct {
 	TrailingWeeks int          `json:"trailing_weeks"` // length of the trailing window
 	Pairs         []PairReport `json:"pairs"`
 	Totals        Counts       `json:"totals"` // sum of the pairs' week counts
+	// Stale lists the sources that have not synced recently; [] when none.
+	Stale []StaleSource `json:"stale"`
 }
 
 // PairReport is one pair's entry in the report.
@@ -129,6 +147,7 @@ func Build(in Input) *Report {
 		AsOf:          AsOf(in.Week, in.Now, in.Location).Truncate(time.Second),
 		TrailingWeeks: in.TrailingWeeks,
 		Pairs:         []PairReport{},
+		Stale:         staleSources(in.Stale, in.Location),
 	}
 	for _, g := range groupByPair(in) {
 		tr := g.trailing(in)
@@ -168,6 +187,24 @@ func Build(in Input) *Report {
 		)
 	})
 	return r
+}
+
+// staleSources copies the stale sources with their times in loc, to the
+// second; never nil.
+func staleSources(in []StaleSource, loc *time.Location) []StaleSource {
+	out := make([]StaleSource, 0, len(in))
+	for _, s := range in {
+		if s.Since != nil {
+			if s.Since.IsZero() {
+				s.Since = nil
+			} else {
+				t := s.Since.In(loc).Truncate(time.Second)
+				s.Since = &t
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // normalized fills in the defaults of Input.

@@ -7,6 +7,9 @@ import (
 	"math/rand/v2"
 	gosync "sync"
 	"time"
+
+	"oneonone/report"
+	"oneonone/store"
 )
 
 // Observer hears about every cycle of every source (Prometheus metrics).
@@ -31,7 +34,68 @@ const staleIntervals = 3
 // Stale reports whether a source is stale at now: it has never synced
 // successfully, or its last success is more than three intervals old.
 func (d *Daemon) Stale(s SourceStatus, now time.Time) bool {
-	return s.LastSuccess.IsZero() || now.Sub(s.LastSuccess) > staleIntervals*d.interval()
+	return IsStale(s, d.Interval, now)
+}
+
+// IsStale is the rule of (*Daemon).Stale for a daemon syncing every
+// interval (0 or less: the default, 5 minutes); a one-shot report applies
+// it to StoredStatus.
+func IsStale(s SourceStatus, interval time.Duration, now time.Time) bool {
+	if interval <= 0 {
+		interval = defaultInterval
+	}
+	return s.LastSuccess.IsZero() || now.Sub(s.LastSuccess) > staleIntervals*interval
+}
+
+// StoredStatus is what the store knows of a source's syncs, from the state
+// of each of its calendars (store.CalendarState): the last attempt is the
+// latest of theirs; the last success the earliest of theirs (a source is as
+// fresh as its least fresh calendar; zero when one never succeeded or none
+// is stored); the last error that of the latest failed attempt. The store
+// knows nothing of a cycle that failed before listing calendars.
+func StoredStatus(st *store.Store, source string) (SourceStatus, error) {
+	states, err := st.CalendarStates(source)
+	if err != nil {
+		return SourceStatus{}, err
+	}
+	s := SourceStatus{Source: source}
+	var errAt time.Time
+	for i, c := range states {
+		if c.LastSync.After(s.LastAttempt) {
+			s.LastAttempt = c.LastSync
+		}
+		if i == 0 || c.LastSuccess.Before(s.LastSuccess) {
+			s.LastSuccess = c.LastSuccess
+		}
+		if c.LastError != "" && (s.LastError == "" || c.LastSync.After(errAt)) {
+			s.LastError, errAt = c.LastError, c.LastSync
+		}
+	}
+	return s, nil
+}
+
+// StaleSources returns, in order, the statuses that stale says are stale,
+// as a report lists them.
+func StaleSources(statuses []SourceStatus, stale func(SourceStatus) bool) []report.StaleSource {
+	var out []report.StaleSource
+	for _, s := range statuses {
+		if !stale(s) {
+			continue
+		}
+		r := report.StaleSource{Name: s.Source, Error: s.LastError}
+		if !s.LastSuccess.IsZero() {
+			t := s.LastSuccess
+			r.Since = &t
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// StaleSources returns the daemon's stale sources at now, as a report
+// lists them.
+func (d *Daemon) StaleSources(now time.Time) []report.StaleSource {
+	return StaleSources(d.Status(), func(s SourceStatus) bool { return d.Stale(s, now) })
 }
 
 // Daemon runs the engine on every source, each on its own schedule: every
@@ -66,7 +130,15 @@ func (d *Daemon) init() {
 	d.status = make(map[string]*SourceStatus)
 	d.locks = make(map[string]*gosync.Mutex)
 	for _, ns := range d.Engine.Sources {
-		d.status[ns.Name] = &SourceStatus{Source: ns.Name}
+		// From the start, the status is what the store knows, so that a
+		// report made before the first cycle knows a stale source.
+		st := SourceStatus{Source: ns.Name}
+		if d.Engine.Store != nil {
+			if stored, err := StoredStatus(d.Engine.Store, ns.Name); err == nil {
+				st = stored
+			}
+		}
+		d.status[ns.Name] = &st
 		d.locks[ns.Name] = &gosync.Mutex{}
 	}
 }
@@ -193,14 +265,17 @@ func (d *Daemon) firstWait(source string) time.Duration {
 			last = st.LastSync
 		}
 	}
-	d.mu.Lock()
-	d.status[source].LastAttempt = last
-	for _, st := range states {
-		if st.LastSuccess.After(d.status[source].LastSuccess) {
-			d.status[source].LastSuccess = st.LastSuccess
+	if stored, err := StoredStatus(d.Engine.Store, source); err == nil {
+		d.mu.Lock()
+		cur := d.status[source]
+		if stored.LastAttempt.After(cur.LastAttempt) {
+			cur.LastAttempt, cur.LastError = stored.LastAttempt, stored.LastError
 		}
+		if stored.LastSuccess.After(cur.LastSuccess) {
+			cur.LastSuccess = stored.LastSuccess
+		}
+		d.mu.Unlock()
 	}
-	d.mu.Unlock()
 	left := d.interval() - d.Engine.now().Sub(last)
 	if left <= 0 {
 		return 0
@@ -242,11 +317,14 @@ func (d *Daemon) jitter(wait time.Duration) time.Duration {
 	return wait + time.Duration(rand.Float64()*j*float64(d.interval()))
 }
 
+// defaultInterval is the interval when Daemon.Interval is not set.
+const defaultInterval = 5 * time.Minute
+
 func (d *Daemon) interval() time.Duration {
 	if d.Interval > 0 {
 		return d.Interval
 	}
-	return 5 * time.Minute
+	return defaultInterval
 }
 
 func (d *Daemon) maxBackoff() time.Duration {

@@ -31,6 +31,7 @@ func (s *Server) input(ctx context.Context, week report.Week, counts bool) (repo
 	if in.Week.IsZero() {
 		in.Week = report.LastFullWeek(now, s.opt.Location)
 	}
+	in.Stale = s.staleSources()
 	var open func(context.Context, calendar.Pair) (int, error)
 	if counts {
 		open = func(ctx context.Context, p calendar.Pair) (int, error) {
@@ -38,6 +39,27 @@ func (s *Server) input(ctx context.Context, week report.Week, counts bool) (repo
 		}
 	}
 	return report.Load(ctx, in, s.opt.Store, open)
+}
+
+// staleSources returns the sources Options.Health says are stale, as the
+// report lists them; none without Health.
+func (s *Server) staleSources() []report.StaleSource {
+	if s.opt.Health == nil {
+		return nil
+	}
+	var out []report.StaleSource
+	for _, h := range s.opt.Health() {
+		if !h.Stale {
+			continue
+		}
+		st := report.StaleSource{Name: h.Source, Error: h.LastError}
+		if !h.LastSuccess.IsZero() {
+			t := h.LastSuccess
+			st.Since = &t
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // openActions returns a pair's open actions. A failure (a document that

@@ -147,7 +147,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 // every interval and the web face shows the report, until Ctrl-C.
 func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store, eng *sync.Engine, davURL string, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
-	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: web.NewMetrics(reg)}
+	metrics := web.NewMetrics(reg)
+	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: metrics}
+	metrics.Start(d.Status())
 	w, err := newWeb(cfg, st, d, "", nil, reg, log)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"oneonone/config"
 	"oneonone/report"
 	"oneonone/store"
+	"oneonone/sync"
 )
 
 // cmdReport prints the weekly report.
@@ -88,9 +89,20 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 
 // reportInput reads what a report needs from the store: last full week,
 // with each pair's open actions counted (a document that cannot be read
-// counts its stored actions only; sync reports the document).
+// counts its stored actions only; sync reports the document), and the
+// configured sources that are stale by their stored last success
+// (sync.StoredStatus, sync.IsStale with the config's interval).
 func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Input, error) {
 	loc := cfg.Location()
 	in := report.Input{Week: report.LastFullWeek(now, loc), Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks}
+	var statuses []sync.SourceStatus
+	for _, sc := range cfg.Sources {
+		s, err := sync.StoredStatus(st, sc.Name)
+		if err != nil {
+			return report.Input{}, err
+		}
+		statuses = append(statuses, s)
+	}
+	in.Stale = sync.StaleSources(statuses, func(s sync.SourceStatus) bool { return sync.IsStale(s, cfg.Interval.Duration, now) })
 	return report.Load(context.Background(), in, st, agenda.CountOpen(pairActions(cfg, st)))
 }

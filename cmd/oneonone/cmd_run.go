@@ -186,13 +186,14 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 		return nil, err
 	}
 	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: backupAfter{metrics, st, log}}
+	metrics.Start(d.Status()) // every series of every source, before the first cycle
 	w, err := newWeb(cfg, st, d, token, sessionKey, reg, log)
 	if err != nil {
 		return nil, err
 	}
 	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), login: w.LoginURL}
 	if cfg.Report.Email.Enabled() {
-		if in.mail, err = newMailer(cfg, st, log); err != nil {
+		if in.mail, err = newMailer(cfg, st, d, log); err != nil {
 			return nil, err
 		}
 	}
@@ -226,8 +227,9 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 	})
 }
 
-// newMailer schedules the weekly report by e-mail.
-func newMailer(cfg *config.Config, st *store.Store, log *slog.Logger) (*email.Scheduler, error) {
+// newMailer schedules the weekly report by e-mail; the daemon d says which
+// sources are stale.
+func newMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Logger) (*email.Scheduler, error) {
 	ec := cfg.Report.Email
 	password, err := ec.Password()
 	if err != nil {
@@ -238,11 +240,13 @@ func newMailer(cfg *config.Config, st *store.Store, log *slog.Logger) (*email.Sc
 	return &email.Scheduler{
 		Facts: st.Facts(store.FactsEmailReport), Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
 		Build: func(ctx context.Context, week report.Week) (*report.Report, error) {
-			in, err := reportInput(cfg, st, time.Now())
+			now := time.Now()
+			in, err := reportInput(cfg, st, now)
 			if err != nil {
 				return nil, err
 			}
 			in.Week = week
+			in.Stale = d.StaleSources(now)
 			return report.Build(in), nil
 		},
 		Deliver: func(ctx context.Context, msg []byte) error { return sender.Send(ctx, ec.From, ec.To, msg) },

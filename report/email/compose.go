@@ -94,7 +94,8 @@ func Compose(r *report.Report, from string, to []string, now time.Time) ([]byte,
 
 // Subject returns the subject of r's mail: the week, its dates and what
 // went missing, as in "1:1 report 2026-W47 (16–22 Nov 2026): 1 skipped,
-// 1 postponed". Control characters are left out.
+// 1 postponed", then the stale sources when there are any ("; stale: team,
+// work"; past maxStaleNames, "and 2 more"). Control characters are left out.
 func Subject(r *report.Report) string {
 	var missed []string
 	add := func(n int, what string) {
@@ -124,7 +125,26 @@ func Subject(r *report.Report) string {
 	if d := days(r.From, r.To); d != "" {
 		s += " (" + d + ")"
 	}
-	return stripControl(s + ": " + status)
+	return stripControl(s + ": " + status + staleText(r.Stale))
+}
+
+// maxStaleNames is how many stale sources the subject names.
+const maxStaleNames = 3
+
+// staleText is the subject's mention of the stale sources: "" when none.
+func staleText(stale []report.StaleSource) string {
+	if len(stale) == 0 {
+		return ""
+	}
+	var names []string
+	for _, s := range stale[:min(len(stale), maxStaleNames)] {
+		names = append(names, s.Name)
+	}
+	t := "; stale: " + strings.Join(names, ", ")
+	if n := len(stale) - maxStaleNames; n > 0 {
+		t += fmt.Sprintf(" and %d more", n)
+	}
+	return t
 }
 
 // days returns "16–22 Nov 2026", "30 Nov – 6 Dec 2026" or "28 Dec 2026 –

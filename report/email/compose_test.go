@@ -348,3 +348,43 @@ func TestSubject(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeMentionsStaleSources: the mail of a report built with stale
+// sources names them in the subject and in both parts, with the last
+// success (or never) and the error.
+func TestComposeMentionsStaleSources(t *testing.T) {
+	in := teamInput()
+	since := time.Date(2026, 11, 16, 8, 30, 0, 0, time.UTC)
+	in.Stale = []report.StaleSource{
+		{Name: "team", Since: &since, Error: "list calendars: connection refused"},
+		{Name: "work"},
+	}
+	msg, err := email.Compose(report.Build(in), "oneonone@example.org", []string{me}, time.Date(2026, 11, 23, 8, 0, 0, 0, berlin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parse(t, msg)
+	if !strings.HasSuffix(p.Subject, "; stale: team, work") {
+		t.Errorf("Subject = %q, want it to end in \"; stale: team, work\"", p.Subject)
+	}
+	for _, ct := range []string{"text/plain; charset=utf-8", "text/html; charset=utf-8"} {
+		body := p.Parts[ct]
+		for _, want := range []string{report.StaleHeading, "team: last synced Mon 16 Nov 2026 09:30 (list calendars: connection refused)", "work: never synced"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s part lacks %q:\n%s", ct, want, body)
+			}
+		}
+	}
+}
+
+func TestSubjectStaleSources(t *testing.T) {
+	r := &report.Report{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22",
+		Totals: report.Counts{Planned: 2, Held: 2}}
+	for _, n := range []string{"a", "b\r\nBcc: eve@example.com", "c", "d", "e"} {
+		r.Stale = append(r.Stale, report.StaleSource{Name: n})
+	}
+	want := "1:1 report 2026-W47 (16–22 Nov 2026): 2 planned, none skipped or postponed; stale: a, bBcc: eve@example.com, c and 2 more"
+	if got := email.Subject(r); got != want {
+		t.Errorf("Subject = %q, want %q", got, want)
+	}
+}
