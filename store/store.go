@@ -179,6 +179,10 @@ func OpenReadOnly(path string, opts ...Option) (*Store, error) {
 	return open(path, true, opts)
 }
 
+// ErrInUse is why Open and OpenReadOnly fail when another process (the
+// daemon) holds the state file: "in use by another oneonone process".
+var ErrInUse = errors.New("in use by another oneonone process")
+
 // open is Open and OpenReadOnly: the one place that opens the file.
 func open(path string, readOnly bool, opts []Option) (*Store, error) {
 	s := &Store{path: path, readOnly: readOnly}
@@ -213,7 +217,7 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 		PreLoadFreelist: true,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %s is in use by another oneonone process", path, filepath.Base(path))
+		return nil, fmt.Errorf("open %s: %s is %w", path, filepath.Base(path), ErrInUse)
 	}
 	var de *DamagedError
 	if errors.As(err, &de) {

@@ -129,12 +129,18 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error
 	s.messagePage(w, http.StatusInternalServerError, "Something went wrong", "The error is in oneonone's log.")
 }
 
-// apiReport is GET /api/report?week=: the report JSON (docs/DESIGN.md,
-// "Report JSON").
+// apiReport is GET /api/report?week=&format=: the report JSON (docs/DESIGN.md,
+// "Report JSON"), or with format=text|markdown|html the report as
+// "oneonone report" renders it.
 func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 	week, err := weekParam(r)
 	if err != nil {
 		writeFieldError(w, "week", err.Error())
+		return
+	}
+	format, ok := formatParam(r, "json", reportTypes)
+	if !ok {
+		writeFieldError(w, "format", "want json, text, markdown or html")
 		return
 	}
 	in, err := s.input(r.Context(), week, true)
@@ -143,22 +149,64 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b bytes.Buffer
-	if err := report.Build(in).WriteJSON(&b); err != nil {
+	if err := report.Write(&b, report.Build(in), format); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", reportTypes[format])
 	w.Write(b.Bytes())
 }
 
-// apiSeries is GET /api/series: every pair with its trailing metrics.
+// reportTypes are the formats of GET /api/report?format= and their
+// content types.
+var reportTypes = map[string]string{
+	"json":     "application/json; charset=utf-8",
+	"text":     "text/plain; charset=utf-8",
+	"markdown": "text/markdown; charset=utf-8",
+	"html":     "text/html; charset=utf-8",
+}
+
+// formatParam returns ?format=, def when it is absent, and false when it
+// is not one of those of types.
+func formatParam(r *http.Request, def string, types map[string]string) (string, bool) {
+	f := r.URL.Query().Get("format")
+	if f == "" {
+		f = def
+	}
+	_, ok := types[f]
+	return f, ok
+}
+
+// seriesTypes are the formats of GET /api/series?format=.
+var seriesTypes = map[string]string{
+	"json": "application/json; charset=utf-8",
+	"text": "text/plain; charset=utf-8",
+}
+
+// apiSeries is GET /api/series: every pair with its trailing metrics;
+// ?format=text gives them as "oneonone series" prints them.
 func (s *Server) apiSeries(w http.ResponseWriter, r *http.Request) {
+	format, ok := formatParam(r, "json", seriesTypes)
+	if !ok {
+		writeFieldError(w, "format", "want json or text")
+		return
+	}
 	in, err := s.input(r.Context(), report.Week{}, true)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, report.Summaries(in))
+	if format == "json" {
+		writeJSON(w, http.StatusOK, report.Summaries(in))
+		return
+	}
+	var b bytes.Buffer
+	if err := report.WriteSummariesText(&b, report.Summaries(in)); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", seriesTypes[format])
+	w.Write(b.Bytes())
 }
 
 // action is an action as the API shows it.
@@ -354,9 +402,12 @@ type syncSummary struct {
 
 type syncBlocks struct {
 	Written      int `json:"written"`
+	Writes       int `json:"writes"`
 	AlreadyRight int `json:"already_right"`
 	Conflicts    int `json:"conflicts"`
 	Refused      int `json:"refused"`
+	WouldNotify  int `json:"would_notify"` // refused: the server would mail the attendees
+	Deferred     int `json:"deferred"`     // left for a later cycle
 }
 
 // apiSync is POST /api/sync: one cycle of every source now. A second
@@ -391,8 +442,9 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
 			Source: sum.Source, Calendars: sum.Calendars, Objects: sum.Objects, Changed: sum.Changed,
 			Series: sum.Series, Requests: sum.Requests, Problems: len(sum.Problems),
 			Blocks: syncBlocks{
-				Written: sum.Blocks.Written, AlreadyRight: sum.Blocks.AlreadyRight,
+				Written: sum.Blocks.Written, Writes: sum.Blocks.Writes, AlreadyRight: sum.Blocks.AlreadyRight,
 				Conflicts: sum.Blocks.Conflicts, Refused: sum.Blocks.Refused,
+				WouldNotify: sum.Blocks.WouldNotify, Deferred: sum.Blocks.Deferred,
 			},
 		}
 		if sum.Err != nil {

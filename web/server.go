@@ -7,8 +7,8 @@
 //	GET   /pair/{pair}/history.csv  every occurrence of the pair (report.PairHistory), as CSV
 //	GET   /series             every pair and its metrics (report.Summaries); ?sort=COLUMN&dir=asc|desc
 //	GET   /login?code=        a one-time login link (LoginURL) sets the session cookie
-//	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON")
-//	GET   /api/series         report.Summaries
+//	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON"); &format=text|markdown|html renders it
+//	GET   /api/series         report.Summaries; ?format=text as "oneonone series" prints them
 //	GET   /api/actions        ?with=EMAIL (adds the agenda document's items), &all=1 (done ones too)
 //	POST  /api/actions        {"with","owner","text","due"} → 201 with the action
 //	PATCH /api/actions/{id}   {"done": true|false}
@@ -25,7 +25,8 @@
 // page that rebinds its name to 127.0.0.1 sends its own name). State-changing
 // requests are refused when they come from another site, in every mode,
 // and must send JSON. NewHTTPServer and Listen give the server its
-// timeouts and its cap on connections.
+// timeouts and its cap on connections. ControlHandler and ListenUnix serve
+// the API alone on the daemon's control socket, for the command line.
 package web
 
 import (

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +15,8 @@ import (
 
 	"oneonone/agenda"
 	"oneonone/calendar"
+	"oneonone/config"
+	"oneonone/store"
 )
 
 // cmdActions is "actions add|list|done|reopen": the open actions of a pair.
@@ -22,18 +26,18 @@ func cmdActions(ctx context.Context, e *env, args []string) error {
 	}
 	switch args[0] {
 	case "add":
-		return actionsAdd(e, args[1:])
+		return actionsAdd(ctx, e, args[1:])
 	case "list":
 		return actionsList(ctx, e, args[1:])
 	case "done":
-		return actionsSetDone(e, "done", args[1:], time.Now())
+		return actionsSetDone(ctx, e, "done", args[1:], time.Now())
 	case "reopen":
-		return actionsSetDone(e, "reopen", args[1:], time.Time{})
+		return actionsSetDone(ctx, e, "reopen", args[1:], time.Time{})
 	}
 	return usageError{fmt.Sprintf("unknown actions command %q (want add, list, done or reopen)", args[0])}
 }
 
-func actionsAdd(e *env, args []string) error {
+func actionsAdd(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "actions add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] TEXT")
 	cfgPath := fs.String("config", "", "config file")
 	with := fs.String("with", "", "the counterpart's address (required)")
@@ -55,6 +59,18 @@ func actionsAdd(e *env, args []string) error {
 		return actionUsageError(err)
 	}
 	st, err := openStore(cfg.State, readWrite, e.warnRecord)
+	if inUse(cfg, err) {
+		// The daemon holds the file: it adds the action, through the
+		// same agenda.NewAction.
+		var got struct{ ID, With, Text string }
+		err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/actions",
+			map[string]string{"with": *with, "owner": *owner, "text": strings.Join(fs.Args(), " "), "due": *due}, &got)
+		if err != nil {
+			return daemonActionError(err)
+		}
+		fmt.Fprintf(e.stdout, "added action %s for %s: %s\n", got.ID, got.With, got.Text)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -64,6 +80,17 @@ func actionsAdd(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "added action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
 	return nil
+}
+
+// daemonActionError is actionUsageError for the daemon's refusal of a
+// field of an action.
+func daemonActionError(err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code == http.StatusBadRequest && ae.Field != "" {
+		msg := strings.TrimPrefix(ae.Msg, "daemon: "+ae.Field+": ")
+		return actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg})
+	}
+	return err
 }
 
 // actionArgs are the command line's names of the fields of a new action
@@ -99,10 +126,13 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg, st, err := openState(e, *cfgPath, readOnly)
-	if err != nil {
+	daemon := inUse(cfg, err)
+	if err != nil && !daemon {
 		return err
 	}
-	defer st.Close()
+	if st != nil {
+		defer st.Close()
+	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	me := cfg.Identity.Me[0]
 	var pair calendar.Pair
@@ -111,17 +141,42 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 			return actionUsageError(err)
 		}
 	}
-	list, err := st.Actions(pair)
+	var list []agenda.Action
+	if daemon {
+		list, err = daemonActions(ctx, cfg, *with, *all)
+	} else {
+		list, err = storeActions(ctx, e, cfg, st, pair, *all)
+	}
 	if err != nil {
 		return err
 	}
-	if !*all {
+	if list == nil {
+		list = []agenda.Action{}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	return writeActionsText(e.stdout, list, me, cfg.Location())
+}
+
+// storeActions is what "actions list" shows, read from the state file:
+// the stored actions of pair (all pairs when zero), open ones or all, and
+// the open items of the pairs' agenda documents.
+func storeActions(ctx context.Context, e *env, cfg *config.Config, st *store.Store, pair calendar.Pair, all bool) ([]agenda.Action, error) {
+	me := cfg.Identity.Me[0]
+	list, err := st.Actions(pair)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
 		list = slices.DeleteFunc(list, func(a agenda.Action) bool { return !a.Done.IsZero() })
 	}
 	// The open items of the pairs' agenda documents.
 	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: docCredentials(cfg)}}
 	for _, p := range cfg.Agenda.Pairs {
-		if p.Doc == "" || (*with != "" && calendar.NewPair(me, p.With) != pair) {
+		if p.Doc == "" || (pair != (calendar.Pair{}) && calendar.NewPair(me, p.With) != pair) {
 			continue
 		}
 		open, err := acts.Open(ctx, calendar.NewPair(me, p.With), p.Doc)
@@ -134,15 +189,68 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	if list == nil {
-		list = []agenda.Action{}
+	return list, nil
+}
+
+// daemonActions is storeActions asked of the daemon (GET /api/actions):
+// the stored actions, then, for each pair with an agenda document, that
+// document's open items (the daemon reads them, and logs what it cannot).
+func daemonActions(ctx context.Context, cfg *config.Config, with string, all bool) ([]agenda.Action, error) {
+	c := newDaemonClient(cfg)
+	get := func(q url.Values) ([]agenda.Action, error) {
+		var got []struct {
+			ID, Pair, Owner, Text, Due, Origin string
+			Since, Done                        time.Time
+		}
+		if err := c.getJSON(ctx, "/api/actions?"+q.Encode(), &got); err != nil {
+			return nil, daemonActionError(err)
+		}
+		var out []agenda.Action
+		for _, g := range got {
+			p, ok := calendar.ParsePair(g.Pair)
+			if !ok {
+				return nil, fmt.Errorf("daemon: action %s: pair %q", g.ID, g.Pair)
+			}
+			a := agenda.Action{ID: g.ID, Pair: p, Owner: g.Owner, Text: g.Text, Since: g.Since, Done: g.Done, Origin: g.Origin}
+			if g.Due != "" {
+				due, err := time.ParseInLocation(time.DateOnly, g.Due, cfg.Location())
+				if err != nil {
+					return nil, fmt.Errorf("daemon: action %s: due %q", g.ID, g.Due)
+				}
+				a.Due = due
+			}
+			out = append(out, a)
+		}
+		return out, nil
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+	q := url.Values{}
+	if all {
+		q.Set("all", "1")
 	}
-	return writeActionsText(e.stdout, list, me, cfg.Location())
+	if with != "" {
+		// The pair's stored actions and its document's open items.
+		q.Set("with", with)
+		return get(q)
+	}
+	list, err := get(q)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cfg.Agenda.Pairs {
+		if p.Doc == "" {
+			continue
+		}
+		open, err := get(url.Values{"with": {p.With}})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range open {
+			if a.Origin != "store" {
+				list = append(list, a)
+			}
+		}
+	}
+	return list, nil
 }
 
 func writeActionsText(w io.Writer, list []agenda.Action, me string, loc *time.Location) error {
@@ -173,7 +281,7 @@ func writeActionsText(w io.Writer, list []agenda.Action, me string, loc *time.Lo
 	return tw.Flush()
 }
 
-func actionsSetDone(e *env, verb string, args []string, when time.Time) error {
+func actionsSetDone(ctx context.Context, e *env, verb string, args []string, when time.Time) error {
 	fs := newFlags(e, "actions "+verb, "ID")
 	cfgPath := fs.String("config", "", "config file")
 	if err := fs.parse(args, true); err != nil {
@@ -184,6 +292,21 @@ func actionsSetDone(e *env, verb string, args []string, when time.Time) error {
 	}
 	id := fs.Arg(0)
 	cfg, st, err := openState(e, *cfgPath, readWrite)
+	if inUse(cfg, err) {
+		// The daemon holds the file: PATCH /api/actions/{id}.
+		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+		var got struct{ ID, Text string }
+		err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPatch, "/api/actions/"+url.PathEscape(id), map[string]bool{"done": !when.IsZero()}, &got)
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Code == http.StatusNotFound {
+			return fmt.Errorf("no action %s (see actions list; items of an agenda document are ticked in the document)", id)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "action %s %s: %s\n", got.ID, map[bool]string{true: "reopened", false: "done"}[when.IsZero()], got.Text)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"time"
 
 	"oneonone/agenda"
@@ -30,6 +32,15 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	cfg, st, err := openState(e, *cfgPath, readOnly)
+	if inUse(cfg, err) {
+		// The daemon holds the file: it renders the report.
+		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+		q := url.Values{"format": {*format}}
+		if *week != "" {
+			q.Set("week", w.String())
+		}
+		return daemonCopy(ctx, e, cfg, "/api/report?"+q.Encode())
+	}
 	if err != nil {
 		return err
 	}
@@ -69,6 +80,10 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg, st, err := openState(e, *cfgPath, readOnly)
+	if inUse(cfg, err) {
+		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+		return daemonCopy(ctx, e, cfg, "/api/series?"+url.Values{"format": {*format}}.Encode())
+	}
 	if err != nil {
 		return err
 	}
@@ -105,4 +120,15 @@ func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Inp
 	}
 	in.Stale = sync.StaleSources(statuses, func(s sync.SourceStatus) bool { return sync.IsStale(s, cfg.Interval.Duration, now) })
 	return report.Load(context.Background(), in, st, agenda.CountOpen(pairActions(cfg, st)))
+}
+
+// daemonCopy prints the daemon's answer to GET path as it is: the report
+// or the series, rendered by the daemon with the functions above.
+func daemonCopy(ctx context.Context, e *env, cfg *config.Config, path string) error {
+	b, err := newDaemonClient(cfg).do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(b)
+	return err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -84,6 +85,23 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	// The control socket: the same API for the command line, which cannot
+	// open the state file while we hold it.
+	sock := controlSocket(cfg)
+	control := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().control.ServeHTTP(w, r) })
+	csrv, cln, err := web.ListenUnix(sock, control, web.Limits{}, log)
+	if err != nil {
+		log.Warn("no control socket: commands cannot reach the daemon while it runs", slog.String("error", err.Error()))
+		csrv, sock = nil, ""
+	} else {
+		defer os.Remove(sock) // closing the listener removes it too
+		defer cln.Close()
+		go func() {
+			if err := csrv.Serve(cln); err != nil && err != http.ErrServerClosed {
+				log.Error("control socket stopped", slog.String("error", err.Error()))
+			}
+		}()
+	}
 	base := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(e.stdout, "oneonone: serving %s\n", base)
 	if token != "" {
@@ -93,7 +111,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "oneonone: one-time login link (valid 10 minutes): %s\n", link)
 	}
-	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.Int("sources", len(cfg.Sources)),
+	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.String("control_socket", sock), slog.Int("sources", len(cfg.Sources)),
 		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()))
 
 	// Under systemd (Type=notify): ready once the web face listens and a
@@ -109,6 +127,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 				log.Info("stopping")
 				sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 				err := srv.Shutdown(sctx)
+				if csrv != nil {
+					err = errors.Join(err, csrv.Shutdown(sctx))
+				}
 				cancel()
 				stop()
 				if err != nil {
@@ -137,11 +158,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 // instance is everything built from one config: the engine and its
 // daemon, the web face, the e-mail schedule.
 type instance struct {
-	cfg    *config.Config
-	daemon *sync.Daemon
-	web    http.Handler
-	login  func(base string) (string, error)
-	mail   *email.Scheduler // nil without [report.email]
+	cfg     *config.Config
+	daemon  *sync.Daemon
+	web     http.Handler
+	control http.Handler // the API on the control socket
+	login   func(base string) (string, error)
+	mail    *email.Scheduler // nil without [report.email]
 }
 
 // start runs the daemon and the mail schedule until the returned stop is
@@ -191,7 +213,7 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), login: w.LoginURL}
+	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), control: w.ControlHandler(), login: w.LoginURL}
 	if cfg.Report.Email.Enabled() {
 		if in.mail, err = newMailer(cfg, st, d, log); err != nil {
 			return nil, err

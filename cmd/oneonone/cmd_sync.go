@@ -26,6 +26,13 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg, st, err := openState(e, *cfgPath, readWrite)
+	if inUse(cfg, err) {
+		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+		if *dryRun {
+			return fmt.Errorf("%w: a dry run needs the state file to itself; stop the daemon first", err)
+		}
+		return daemonSync(ctx, e, cfg)
+	}
 	if err != nil {
 		return err
 	}
@@ -52,6 +59,54 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, summaryLine(s))
 	}
 	if err != nil {
+		return syncFailures(e, cfg, sums)
+	}
+	return nil
+}
+
+// daemonSync asks the running daemon for a cycle of every source now
+// (POST /api/sync) and prints its summaries as a cycle of our own would.
+func daemonSync(ctx context.Context, e *env, cfg *config.Config) error {
+	var got []struct {
+		Source    string `json:"source"`
+		Calendars int    `json:"calendars"`
+		Objects   int    `json:"objects"`
+		Changed   int    `json:"changed"`
+		Series    int    `json:"series"`
+		Requests  int    `json:"requests"`
+		Problems  int    `json:"problems"`
+		Blocks    struct {
+			Written      int `json:"written"`
+			Writes       int `json:"writes"`
+			AlreadyRight int `json:"already_right"`
+			Conflicts    int `json:"conflicts"`
+			Refused      int `json:"refused"`
+			WouldNotify  int `json:"would_notify"`
+			Deferred     int `json:"deferred"`
+		} `json:"blocks"`
+		Error string `json:"error"`
+	}
+	if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/sync", nil, &got); err != nil {
+		return err
+	}
+	var sums []sync.Summary
+	failed := false
+	for _, g := range got {
+		s := sync.Summary{
+			Source: g.Source, Calendars: g.Calendars, Objects: g.Objects, Changed: g.Changed, Series: g.Series,
+			Requests: g.Requests, Problems: make([]error, g.Problems),
+			Blocks: sync.Blocks{
+				Written: g.Blocks.Written, Writes: g.Blocks.Writes, AlreadyRight: g.Blocks.AlreadyRight,
+				Conflicts: g.Blocks.Conflicts, Refused: g.Blocks.Refused, WouldNotify: g.Blocks.WouldNotify, Deferred: g.Blocks.Deferred,
+			},
+		}
+		if g.Error != "" {
+			s.Err, failed = errors.New(g.Error), true
+		}
+		sums = append(sums, s)
+		fmt.Fprintln(e.stdout, summaryLine(s))
+	}
+	if failed {
 		return syncFailures(e, cfg, sums)
 	}
 	return nil

@@ -41,7 +41,9 @@ func warnConfig(log *slog.Logger, cfg *config.Config, cfgPath string) {
 }
 
 // openState loads the config and opens its state file (openStore); the
-// caller closes the store.
+// caller closes the store. When the config loads and the store does not,
+// the config comes back with the error: a file in use (inUse) sends the
+// command to the daemon.
 func openState(e *env, cfgPath string, mode access) (*config.Config, *store.Store, error) {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
@@ -49,7 +51,7 @@ func openState(e *env, cfgPath string, mode access) (*config.Config, *store.Stor
 	}
 	st, err := openStore(cfg.State, mode, e.warnRecord)
 	if err != nil {
-		return nil, nil, err
+		return cfg, nil, err
 	}
 	return cfg, st, nil
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestCLIThroughDaemon runs the real binary: a daemon holds the state file,
+// and report, series, actions add|list|done and sync, each its own
+// process, do their job through the daemon's control socket.
+func TestCLIThroughDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "oneonone")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cfg, _, team := userFlow(t, `listen = "127.0.0.1:0"`)
+	bob := team.People[0].Email
+	// A short directory for the state file: a socket's path is at most
+	// 108 bytes.
+	dir, err := os.MkdirTemp("", "oo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	state := filepath.Join(dir, "state.db")
+	setState(t, cfg, state)
+	sock := state + ".sock"
+
+	var out, errs lockedBuffer
+	daemon := exec.Command(bin, "run", "--config", cfg)
+	daemon.Stdout, daemon.Stderr = &out, &errs
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- daemon.Wait() }()
+	t.Cleanup(func() {
+		daemon.Process.Kill()
+		<-exited
+	})
+	waitServing(t, out.String)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("no control socket at %s; daemon's log:\n%s", sock, errs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fi, err := os.Lstat(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm() != 0o600 {
+		t.Errorf("control socket mode %v, want a socket with 0600", fi.Mode())
+	}
+
+	cli := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		c := exec.Command(bin, append(args, "--config", cfg)...)
+		c.Stdout, c.Stderr = &stdout, &stderr
+		if err := c.Run(); err != nil {
+			t.Fatalf("oneonone %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+
+	// sync: the daemon runs a cycle now; the summary line as sync prints it.
+	got := cli("sync")
+	if !strings.HasPrefix(got, "team: ") || !strings.Contains(got, " calendars, ") || !strings.Contains(got, "; blocks: ") || !strings.Contains(got, " already right") {
+		t.Errorf("sync through the daemon printed:\n%s", got)
+	}
+
+	got = cli("report", "--format", "json")
+	var rep struct {
+		Pairs []struct {
+			Counterpart string `json:"counterpart"`
+		} `json:"pairs"`
+	}
+	if err := json.Unmarshal([]byte(got), &rep); err != nil {
+		t.Fatalf("report --format json: %v\n%s", err, got)
+	}
+	found := false
+	for _, p := range rep.Pairs {
+		found = found || p.Counterpart == bob
+	}
+	if !found {
+		t.Errorf("report has no pair with %s:\n%s", bob, got)
+	}
+	if got := cli("report", "--format", "markdown"); !strings.HasPrefix(got, "#") || !strings.Contains(got, bob) {
+		t.Errorf("report --format markdown:\n%s", got)
+	}
+
+	if got := cli("series"); !strings.Contains(got, bob) {
+		t.Errorf("series does not list %s:\n%s", bob, got)
+	}
+
+	got = cli("actions", "add", "--with", bob, "send", "the", "draft")
+	if !strings.HasPrefix(got, "added action 1 for "+bob+": send the draft") {
+		t.Errorf("actions add: %q", got)
+	}
+	got = cli("actions", "list", "--with", bob, "--format", "json")
+	var list []struct{ ID, Text, Origin string }
+	if err := json.Unmarshal([]byte(got), &list); err != nil {
+		t.Fatalf("actions list --format json: %v\n%s", err, got)
+	}
+	if len(list) != 2 || list[0].ID != "1" || list[0].Text != "send the draft" || list[1].Text != "share the interview notes" || list[1].Origin == "store" {
+		t.Errorf("actions list = %+v, want the added one and the document's open item", list)
+	}
+	if got := cli("actions", "list"); !strings.Contains(got, "send the draft") || !strings.Contains(got, "share the interview notes") {
+		t.Errorf("actions list (text):\n%s", got)
+	}
+	if got := cli("actions", "done", "1"); got != "action 1 done: send the draft\n" {
+		t.Errorf("actions done: %q", got)
+	}
+	if got := cli("actions", "list"); strings.Contains(got, "send the draft") {
+		t.Errorf("a done action is listed:\n%s", got)
+	}
+
+	// A refused field names the flag, as without a daemon; exit 2.
+	c := exec.Command(bin, "actions", "add", "--config", cfg, "--with", "nobody@example.com", "--due", "tomorrow", "x")
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	var ee *exec.ExitError
+	if err := c.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "--due") {
+		t.Errorf("actions add with a bad date: %v, %s", err, stderr.String())
+	}
+
+	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exited; err != nil {
+		t.Fatalf("daemon exit: %v\n%s", err, errs.String())
+	}
+	exited <- nil // for the cleanup
+	if _, err := os.Lstat(sock); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the control socket is still there after SIGTERM: %v", err)
+	}
+}
+
+// setState points the config file at path for its state file.
+func setState(t *testing.T, cfgPath, path string) {
+	t.Helper()
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "state = ") {
+			l = "state = " + strconv.Quote(path)
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(cfgPath, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
