@@ -134,6 +134,11 @@ type Event struct {
 	Href     string // the object holding the event: CalDAV href, Google event id
 	ETag     string
 	UID      string // iCalendar UID; for Google, the master's id for its exceptions
+	// ICalUID is the event's iCalendar UID when the provider keys it by
+	// something else: Google's iCalUID, which a CalDAV view of the same
+	// event (a mirror, the attendee's calendar) has as its UID. "" when UID
+	// is the iCalendar UID.
+	ICalUID string `json:",omitempty"`
 
 	Summary     string
 	Description string

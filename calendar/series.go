@@ -101,6 +101,7 @@ type Series struct {
 	Calendar     string    `json:"calendar"`
 	Href         string    `json:"href"`
 	UID          string    `json:"uid"`
+	ICalUID      string    `json:"ical_uid,omitempty"` // the master's iCalendar UID when not UID (Google's iCalUID)
 	Title        string    `json:"title"`
 	Pair         Pair      `json:"pair"`
 	Me           string    `json:"me"`

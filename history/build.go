@@ -277,6 +277,7 @@ func newSeries(in Input, g recur.Group, v Verdict) calendar.Series {
 		Calendar:     m.Calendar,
 		Href:         m.Href,
 		UID:          g.UID,
+		ICalUID:      m.ICalUID,
 		Title:        m.Summary,
 		Pair:         v.Pair(),
 		Me:           v.Me,

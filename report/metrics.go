@@ -29,6 +29,13 @@ import (
 //   - Series are de-duplicated by ID and occurrences by (series, original
 //     start); the last one given wins. An occurrence with a zero Start started at its
 //     original start.
+//   - One meeting seen in two sources (a Google calendar and its CalDAV
+//     mirror, calendars shared with each other) is one series: series of
+//     the same pair with the same iCalendar UID (ICalUID, else UID) count
+//     once. The one kept is the one not deleted, then the one rebuilt last
+//     (Checked: the freshest view), then the smallest ID. Its occurrences
+//     count; a slot only the others have counts once too, as the kept
+//     series' (docs/DESIGN.md, "One meeting in two sources").
 //
 // The week:
 //   - An occurrence belongs to the week of its original start, [Monday
@@ -93,10 +100,57 @@ type Trailing struct {
 
 // group is everything known about one pair.
 type group struct {
-	pair   calendar.Pair
-	series []calendar.Series     // by Start, then ID
-	rep    calendar.Series       // the representative series
-	occ    []calendar.Occurrence // by original start, then series
+	pair    calendar.Pair
+	series  []calendar.Series     // by Start, then ID; one per iCalendar UID
+	rep     calendar.Series       // the representative series
+	occ     []calendar.Occurrence // by original start, then series
+	sources []string              // every source a series of the pair was seen in, sorted
+}
+
+// sameMeeting returns, for every series that is the same meeting as
+// another one of its pair (the same iCalendar UID, docs/DESIGN.md, "One
+// meeting in two sources"), the ID of the series that counts for it; a
+// series that counts for itself is not in the map. series holds one
+// series per ID.
+func sameMeeting(series []calendar.Series) map[string]string {
+	type key struct {
+		pair calendar.Pair
+		uid  string
+	}
+	byKey := map[key][]calendar.Series{}
+	for _, s := range series {
+		k := key{s.Pair, cmp.Or(s.ICalUID, s.UID)}
+		if k.uid == "" {
+			continue
+		}
+		byKey[k] = append(byKey[k], s)
+	}
+	kept := map[string]string{}
+	for _, ss := range byKey {
+		if len(ss) < 2 {
+			continue
+		}
+		best := slices.MinFunc(ss, func(a, b calendar.Series) int {
+			return cmp.Or(
+				cmp.Compare(boolInt(!a.Deleted.IsZero()), boolInt(!b.Deleted.IsZero())),
+				b.Checked.Compare(a.Checked),
+				cmp.Compare(a.ID, b.ID),
+			)
+		})
+		for _, s := range ss {
+			if s.ID != best.ID {
+				kept[s.ID] = best.ID
+			}
+		}
+	}
+	return kept
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // groupByPair gathers series and occurrences by pair, sorted by pair.
@@ -118,12 +172,29 @@ func groupByPair(in Input) []*group {
 		g.series = append(g.series, s)
 		seriesPair[s.ID] = s.Pair
 	}
+	var all []calendar.Series
+	for _, g := range byPair {
+		all = append(all, g.series...)
+	}
+	keptFor := sameMeeting(all)
+	for _, g := range byPair {
+		seenIn := map[string]bool{}
+		for _, s := range g.series {
+			seenIn[s.Source] = true
+		}
+		g.series = slices.DeleteFunc(g.series, func(s calendar.Series) bool { return keptFor[s.ID] != "" })
+		for src := range seenIn {
+			g.sources = append(g.sources, src)
+		}
+		slices.Sort(g.sources)
+	}
 	type key struct {
 		pair   calendar.Pair
 		series string
 		start  int64
 	}
 	seen := map[key]int{} // → index in its group
+	own := map[key]bool{} // the slot holds the kept series' own occurrence
 	for _, o := range in.Occurrences {
 		p := o.Pair
 		if p == (calendar.Pair{}) {
@@ -137,12 +208,22 @@ func groupByPair(in Input) []*group {
 			o.Start = o.OriginalStart
 		}
 		o.Pair = p
+		mine := true
+		if id := keptFor[o.SeriesID]; id != "" && seriesPair[o.SeriesID] == p {
+			// The same meeting seen in another source: the slot counts
+			// once, as the kept series', and its own occurrence wins.
+			o.SeriesID, mine = id, false
+		}
 		k := key{p, o.SeriesID, o.OriginalStart.UnixNano()}
 		if i, ok := seen[k]; ok {
-			g.occ[i] = o
+			if mine || !own[k] {
+				g.occ[i] = o
+				own[k] = mine
+			}
 			continue
 		}
 		seen[k] = len(g.occ)
+		own[k] = mine
 		g.occ = append(g.occ, o)
 	}
 	out := make([]*group, 0, len(byPair))
@@ -348,7 +429,8 @@ func abs(n int) int {
 // its metrics over the trailing window that ends with Now's week.
 type PairSummary struct {
 	PairInfo
-	Ended       bool       `json:"ended"` // every series ended or was deleted before Now
+	Sources     []string   `json:"sources"` // every source the pair's series were seen in, sorted
+	Ended       bool       `json:"ended"`   // every series ended or was deleted before Now
 	Trailing    Trailing   `json:"trailing"`
 	OpenActions int        `json:"open_actions"`
 	NextStart   *time.Time `json:"next_start"` // the next occurrence that is still on, in Location; null when none is known
@@ -435,6 +517,7 @@ func (g *group) summary(in Input) PairSummary {
 	}
 	return PairSummary{
 		PairInfo:    g.info(),
+		Sources:     g.sources,
 		Ended:       ended,
 		Trailing:    g.trailing(in),
 		OpenActions: in.OpenActions[g.pair],

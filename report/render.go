@@ -453,9 +453,15 @@ func WriteSummariesText(w io.Writer, s []PairSummary) error {
 		if p.Trailing.Overdue {
 			overdue = "OVERDUE"
 		}
+		source := p.Source
+		if len(p.Sources) > 0 {
+			// The same meeting seen in several sources counts once; the
+			// column names them all.
+			source = strings.Join(p.Sources, ",")
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n",
 			clean(p.Counterpart), truncate(clean(p.Title), maxTitle), clean(string(p.Cadence)),
-			clean(p.Relationship), clean(p.Source), consistency, streak, last, next, overdue, p.OpenActions)
+			clean(p.Relationship), clean(source), consistency, streak, last, next, overdue, p.OpenActions)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -25,6 +25,7 @@ type eventJSON struct {
 	End              *when    `json:"end"`
 	OriginalStart    *when    `json:"originalStartTime"`
 	RecurringEventID string   `json:"recurringEventId"`
+	ICalUID          string   `json:"iCalUID"`
 	Recurrence       []string `json:"recurrence"`
 	Organizer        *person  `json:"organizer"`
 	Attendees        []person `json:"attendees"`
@@ -50,7 +51,9 @@ type person struct {
 // Decode turns one event's JSON into exactly one calendar.Event: a one-off,
 // a recurring master (UID its id), or an exception (UID its
 // recurringEventId, RecurrenceID its originalStartTime), cancelled ones
-// included. A dateTime is read in its timeZone, else in Options.Zone, else
+// included. The iCalUID, which is what a CalDAV copy of the event has as
+// its UID, is kept in ICalUID: not as UID, since an exception names its
+// master by id, and series ids and stored history are keyed by it. A dateTime is read in its timeZone, else in Options.Zone, else
 // at its offset; a date is a midnight in Options.Zone (UTC when nil). The
 // recurrence lines of a master are read by recur.ReadLines against its
 // start, so that Google's rules mean what CalDAV's do.
@@ -122,6 +125,9 @@ func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, 
 		ev.ETag = j.ETag
 	}
 	ev.UID = uid
+	if u := strings.TrimSpace(j.ICalUID); u != uid {
+		ev.ICalUID = u
+	}
 	ev.Summary = j.Summary
 	ev.Description = j.Description
 	ev.Status = eventStatus(j.Status)

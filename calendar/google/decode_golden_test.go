@@ -229,6 +229,7 @@ type goldenRecurrence struct {
 
 type goldenEvent struct {
 	Source, Calendar, Href, ETag, UID string
+	ICalUID                           string `json:",omitempty"`
 	Summary, Description              string
 	AltDescription                    string
 	Status                            string
@@ -251,7 +252,7 @@ type goldenEntry struct {
 
 func goldenOf(ev calendar.Event) goldenEvent {
 	g := goldenEvent{
-		Source: ev.Source, Calendar: ev.Calendar, Href: ev.Href, ETag: ev.ETag, UID: ev.UID,
+		Source: ev.Source, Calendar: ev.Calendar, Href: ev.Href, ETag: ev.ETag, UID: ev.UID, ICalUID: ev.ICalUID,
 		Summary: ev.Summary, Description: ev.Description, AltDescription: ev.AltDescription, Status: ev.Status,
 		Start: goldenTime(ev.Start), End: goldenTime(ev.End), AllDay: ev.AllDay, Floating: ev.Floating,
 		Organizer: ev.Organizer, Attendees: ev.Attendees,
@@ -276,7 +277,7 @@ func goldenOf(ev calendar.Event) goldenEvent {
 // decode_errors.golden.txt. go test -run TestDecodeGolden -update rewrites
 // both (with the corpus set, so that its entries are kept).
 func TestDecodeGolden(t *testing.T) {
-	if n := reflect.TypeOf(calendar.Event{}).NumField(); n != 19 {
+	if n := reflect.TypeOf(calendar.Event{}).NumField(); n != 20 {
 		t.Fatalf("calendar.Event has %d fields: make goldenEvent record the new ones, then -update", n)
 	}
 	if n := reflect.TypeOf(calendar.Recurrence{}).NumField(); n != 4 {

@@ -328,6 +328,7 @@ func diffEvent(a, b calendar.Event, skipDesc bool) []string {
 	str("Href", a.Href, b.Href)
 	str("ETag", a.ETag, b.ETag)
 	str("UID", a.UID, b.UID)
+	str("ICalUID", a.ICalUID, b.ICalUID)
 	str("Summary", a.Summary, b.Summary)
 	if !skipDesc {
 		str("Description", a.Description, b.Description)
@@ -365,8 +366,8 @@ func diffEvent(a, b calendar.Event, skipDesc bool) []string {
 
 func TestDiffEventKnowsEveryField(t *testing.T) {
 	// diffEvent names Event's fields one by one: a new field must be added there.
-	if n := reflect.TypeFor[calendar.Event]().NumField(); n != 19 {
-		t.Errorf("Event has %d fields, diffEvent knows 19", n)
+	if n := reflect.TypeFor[calendar.Event]().NumField(); n != 20 {
+		t.Errorf("Event has %d fields, diffEvent knows 20", n)
 	}
 	if n := reflect.TypeFor[calendar.Recurrence]().NumField(); n != 4 {
 		t.Errorf("Recurrence has %d fields, diffEvent knows 4", n)
