@@ -179,7 +179,9 @@ func TestActionsListJSONAsTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Options{Store: st, Me: agendatest.Me, Location: berlin,
-		Actions: func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) { return acts(st).Open(ctx, p, docPath) }})
+		Actions: func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
+			return acts(st).Open(ctx, p, docPath)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
