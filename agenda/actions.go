@@ -89,7 +89,21 @@ func docAction(pair calendar.Pair, it DocItem, doc string) (Action, bool) {
 		Text:    truncateText(it.Text),
 		Origin:  doc,
 	})
+	act.ID = DocItemID(pair, it)
 	return act, err == nil
+}
+
+// DocItemPrefix begins the ID of every item of an agenda document, so that
+// it is never taken for a stored action's (a decimal number).
+const DocItemPrefix = "doc-"
+
+// DocItemID is the stable ID of an item of the pair's agenda document:
+// DocItemPrefix and a short hash of the pair, the owner and the text, as
+// firstSeen keys the item. It stays as long as the item reads the same;
+// an item whose text is edited is a new item.
+func DocItemID(pair calendar.Pair, it DocItem) string {
+	sum := sha256.Sum256([]byte(pair.String() + "\x00" + it.Owner + "\x00" + it.Text))
+	return DocItemPrefix + hex.EncodeToString(sum[:6])
 }
 
 // firstSeen returns when a document item was first seen, recording now

@@ -23,14 +23,28 @@ var taskItem = regexp.MustCompile(`^\s{0,12}(?:[-*+]|\d{1,9}[.)])\s+\[([ xX])\]\
 // ownerPrefix matches an item's owner: "bob@example.com: …" or "@bob: …".
 var ownerPrefix = regexp.MustCompile(`^(@?[^\s:@]+(?:@[^\s:]+)?):\s+(.*)$`)
 
+// listItem matches any list item, task or not, and captures its indent.
+var listItem = regexp.MustCompile(`^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:\s|$)`)
+
 // ParseDoc reads the task list items of a Markdown document: "- [ ] …"
 // items are open, "- [x] …" done; everything else is left alone. An item
+// nested under a done item (more indented than it, in the same list,
+// at any depth) is done too: ticking an item ticks what it is made of, as
+// a reader of the document takes it. A list ends at a line that is not
+// blank and not indented and not a list item (a heading, a paragraph). An item
 // that starts with the address of one of the pair, or with "@name" where
 // name is the local part of one of them, followed by a colon, belongs to
 // that person. Items in fenced code blocks do not count.
 func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 	var out []DocItem
 	fence := ""
+	// parents are the list items that enclose the next one: their indent
+	// and whether they are done.
+	type parent struct {
+		indent int
+		done   bool
+	}
+	var parents []parent
 	for raw := range lines(data) {
 		line := strings.TrimRight(raw, "\r")
 		trimmed := strings.TrimSpace(line)
@@ -46,11 +60,28 @@ func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 		if fence != "" {
 			continue
 		}
-		m := taskItem.FindStringSubmatch(line)
-		if m == nil {
+		li := listItem.FindStringSubmatch(line)
+		if li == nil {
+			if trimmed != "" && !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
+				parents = parents[:0]
+			}
 			continue
 		}
-		item := DocItem{Text: strings.TrimSpace(m[2]), Done: m[1] != " "}
+		indent := indentWidth(li[1])
+		underDone := false
+		for len(parents) > 0 && parents[len(parents)-1].indent >= indent {
+			parents = parents[:len(parents)-1]
+		}
+		for _, p := range parents {
+			underDone = underDone || p.done
+		}
+		m := taskItem.FindStringSubmatch(line)
+		if m == nil {
+			parents = append(parents, parent{indent, underDone})
+			continue
+		}
+		item := DocItem{Text: strings.TrimSpace(m[2]), Done: m[1] != " " || underDone}
+		parents = append(parents, parent{indent, item.Done})
 		if o := ownerPrefix.FindStringSubmatch(item.Text); o != nil {
 			if owner, ok := ownerOf(o[1], pair); ok {
 				item.Owner, item.Text = owner, strings.TrimSpace(o[2])
@@ -61,6 +92,20 @@ func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 		}
 	}
 	return out
+}
+
+// indentWidth is the width of a line's indent, a tab counting as four
+// spaces.
+func indentWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if r == '\t' {
+			n += 4 - n%4
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // maxDocLine is how much of a document's line is read: more than an

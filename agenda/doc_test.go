@@ -31,7 +31,7 @@ func TestParseDoc(t *testing.T) {
 	want := []DocItem{
 		{Owner: "bob@example.com", Text: "send the draft"},
 		{Owner: "anna@example.com", Text: "book the offsite", Done: true},
-		{Owner: "bob@example.com", Text: "read the RFC ☕"},
+		{Owner: "bob@example.com", Text: "read the RFC ☕", Done: true}, // under a done item
 		{Text: "done numbered", Done: true},
 		{Text: "@carol: not one of the pair"},
 		{Text: "carol@example.com: not one of the pair either"},
@@ -39,6 +39,69 @@ func TestParseDoc(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ParseDoc =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestParseDocNestedUnderDone: an item nested under a done item, at any
+// depth and through plain list items, is done; a sibling or an item of a
+// later list is not.
+func TestParseDocNestedUnderDone(t *testing.T) {
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	doc := "- [x] ship the release\n" +
+		"  - [ ] write the notes\n" +
+		"    - [ ] proof-read them\n" +
+		"  - plain sub-item\n" +
+		"      - [ ] deep under a plain one\n" +
+		"\n" +
+		"  - [ ] after a blank line, still nested\n" +
+		"\t- [ ] nested by a tab\n" +
+		"- [ ] a sibling of the done item\n" +
+		"  - [ ] under an open item\n" +
+		"- [x] done again\n" +
+		"## next\n" +
+		"  - [ ] indented, but a new list after the heading\n" +
+		"* [ ] other marker\n" +
+		"1. [x] numbered done\n" +
+		"   1. [ ] numbered under it\n"
+	var open []string
+	for _, it := range ParseDoc([]byte(doc), pair) {
+		if !it.Done {
+			open = append(open, it.Text)
+		}
+	}
+	want := []string{"a sibling of the done item", "under an open item", "indented, but a new list after the heading", "other marker"}
+	if !reflect.DeepEqual(open, want) {
+		t.Fatalf("open items %q, want %q", open, want)
+	}
+}
+
+// TestDocItemIDs: an item of the document has an ID, the same on every
+// read and in the pair only; two items have two.
+func TestDocItemIDs(t *testing.T) {
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	path := filepath.Join(t.TempDir(), "bob.md")
+	if err := os.WriteFile(path, []byte("- [ ] @bob: send the draft\n- [ ] book the room\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := func(p calendar.Pair) []Action {
+		t.Helper()
+		open, err := Actions{Store: &memStore{}}.Open(context.Background(), p, path)
+		if err != nil || len(open) != 2 {
+			t.Fatalf("open %+v, %v", open, err)
+		}
+		return open
+	}
+	first, again := read(pair), read(pair)
+	for i := range first {
+		if !strings.HasPrefix(first[i].ID, DocItemPrefix) || len(first[i].ID) != len(DocItemPrefix)+12 || first[i].ID != again[i].ID {
+			t.Errorf("item %d: id %q, then %q", i, first[i].ID, again[i].ID)
+		}
+	}
+	if first[0].ID == first[1].ID {
+		t.Errorf("two items, one id %q", first[0].ID)
+	}
+	if other := read(calendar.NewPair("anna@example.com", "chen@example.com")); other[1].ID == first[1].ID {
+		t.Errorf("the same item of two pairs has one id %q", other[1].ID)
 	}
 }
 
@@ -109,7 +172,7 @@ func TestOpenDocItemsByTheRules(t *testing.T) {
 	var texts []string
 	for _, a := range open {
 		texts = append(texts, a.Text)
-		if a.Pair != pair || a.Origin != path || !a.Since.Equal(now) || a.ID != "" {
+		if a.Pair != pair || a.Origin != path || !a.Since.Equal(now) || !strings.HasPrefix(a.ID, DocItemPrefix) {
 			t.Errorf("action %+v", a)
 		}
 	}

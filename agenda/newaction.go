@@ -36,9 +36,19 @@ const (
 type FieldError struct {
 	Field string // FieldWith, FieldOwner, FieldText or FieldDue
 	Msg   string // what is wrong, without the field's name
+	Err   error  // a sentinel the refusal is, such as ErrNoOneOnOne; nil for none
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Unwrap returns the sentinel the refusal is, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ErrNoOneOnOne is what the FieldError of FieldWith wraps when no 1:1 with
+// the counterpart is known (ActionInput.Known) and the action is not
+// forced: its Msg says so and how to keep the action anyway, in the
+// command line's words ("--force"); the web API says "force".
+var ErrNoOneOnOne = errors.New("no 1:1 with the counterpart is known")
 
 func fieldError(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -70,6 +80,12 @@ type ActionInput struct {
 	// Origin is where the action is kept: "" or OriginStore for the
 	// store, else the agenda document's path or URL.
 	Origin string
+	// Known says whether a 1:1 with the counterpart (its normalized
+	// address) is known: a series of the store (store.Store.KnowsCounterpart).
+	// nil skips the check (an agenda document's item, an edit).
+	Known func(with string) (bool, error)
+	// Force keeps an action with a counterpart Known does not know.
+	Force bool
 }
 
 // NewAction validates a new action and returns it: the one place that says
@@ -85,6 +101,11 @@ type ActionInput struct {
 //     block folds white space onto one line; it cannot show a NUL or an
 //     escape), and at most MaxActionText characters.
 //   - Due, when given, is YYYY-MM-DD, midnight of that day in Location.
+//   - Last, once every field is valid: when Known is set, a 1:1 with With
+//     is known, unless Force is set; else the refusal is a FieldError of
+//     FieldWith that wraps ErrNoOneOnOne. An action of a pair that never
+//     meets would never reach a block: it is a mistyped address more
+//     often than not.
 func NewAction(in ActionInput) (Action, error) {
 	pair, err := PairWith(in.Me, in.With)
 	if err != nil {
@@ -116,6 +137,17 @@ func NewAction(in ActionInput) (Action, error) {
 		}
 		if a.Due, err = time.ParseInLocation(time.DateOnly, in.Due, loc); err != nil {
 			return Action{}, fieldError(FieldDue, "want YYYY-MM-DD, got %q", in.Due)
+		}
+	}
+	if in.Known != nil && !in.Force {
+		with := pair.Other(me)
+		known, err := in.Known(with)
+		if err != nil {
+			return Action{}, err
+		}
+		if !known {
+			return Action{}, &FieldError{Field: FieldWith, Err: ErrNoOneOnOne,
+				Msg: fmt.Sprintf("no 1:1 with %s is known (see oneonone series); --force to keep the action anyway", with)}
 		}
 	}
 	return a, nil

@@ -93,6 +93,66 @@ func (s *Store) SetActionDone(id string, t time.Time) (a agenda.Action, ok bool,
 	return a, ok, nil
 }
 
+// UpdateAction replaces the stored action of a.ID with a (an edit, made by
+// agenda.EditAction). ok is false when there is no action with that ID:
+// nothing is stored then.
+func (s *Store) UpdateAction(a agenda.Action) (ok bool, err error) {
+	err = s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketActions)
+		if b.Get([]byte(a.ID)) == nil {
+			return nil
+		}
+		ok = true
+		return putJSON(b, []byte(a.ID), a)
+	})
+	if err != nil {
+		return false, fmt.Errorf("update action %s: %w", a.ID, err)
+	}
+	return ok, nil
+}
+
+// DeleteAction deletes an action and returns it. ok is false when there
+// is no action with that ID.
+func (s *Store) DeleteAction(id string) (a agenda.Action, ok bool, err error) {
+	err = s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketActions)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		// A record that does not decode is deleted all the same: it is
+		// what a user deletes it for.
+		_ = json.Unmarshal(v, &a)
+		a.ID = id
+		return b.Delete([]byte(id))
+	})
+	if err != nil {
+		return agenda.Action{}, false, fmt.Errorf("delete action %s: %w", id, err)
+	}
+	return a, ok, nil
+}
+
+// KnowsCounterpart says whether a stored series is a 1:1 with the
+// counterpart addr, ended or deleted ones too (agenda.ActionInput.Known:
+// an action of a pair that never met is refused unless forced).
+func (s *Store) KnowsCounterpart(addr string) (bool, error) {
+	addr = calendar.NormalizeEmail(addr)
+	if addr == "" {
+		return false, nil
+	}
+	series, err := s.Series()
+	if err != nil {
+		return false, err
+	}
+	for _, se := range series {
+		if calendar.NormalizeEmail(se.Counterpart) == addr || (se.Pair.Has(addr) && calendar.NormalizeEmail(se.Me) != addr) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // compareIDs orders decimal IDs numerically.
 func compareIDs(a, b string) int {
 	if len(a) != len(b) {

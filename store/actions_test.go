@@ -97,3 +97,68 @@ func TestDocItemSeen(t *testing.T) {
 		t.Errorf("DocItemSeen(malformed) = %v, %v; want not seen, no error", ok, err)
 	}
 }
+
+// TestUpdateDeleteAction: an edit replaces the stored action; a delete
+// removes it for good; an unknown ID is neither.
+func TestUpdateDeleteAction(t *testing.T) {
+	s := openTemp(t)
+	bob := calendar.NewPair("anna@example.com", "bob@example.com")
+	t0 := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+	a, err := s.AddAction(agenda.Action{Pair: bob, Owner: "anna@example.com", Text: "draft", Since: t0, Origin: "store"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.AddAction(agenda.Action{Pair: bob, Owner: "bob@example.com", Text: "read", Since: t0, Origin: "store"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Text, a.Due = "send the draft", t0.AddDate(0, 0, 3)
+	if ok, err := s.UpdateAction(a); !ok || err != nil {
+		t.Fatalf("update: %v %v", ok, err)
+	}
+	if got, ok, err := s.Action(a.ID); !ok || err != nil || got.Text != "send the draft" || !got.Due.Equal(a.Due) {
+		t.Errorf("after update: %+v %v %v", got, ok, err)
+	}
+	if ok, err := s.UpdateAction(agenda.Action{ID: "999", Pair: bob, Text: "x"}); ok || err != nil {
+		t.Errorf("update of an unknown id: %v %v", ok, err)
+	}
+	if _, ok, _ := s.Action("999"); ok {
+		t.Error("an update of an unknown id stored it")
+	}
+	got, ok, err := s.DeleteAction(a.ID)
+	if !ok || err != nil || got.ID != a.ID || got.Text != "send the draft" {
+		t.Fatalf("delete: %+v %v %v", got, ok, err)
+	}
+	if _, ok, _ := s.Action(a.ID); ok {
+		t.Error("deleted action still there")
+	}
+	if list, _ := s.Actions(bob); len(list) != 1 || list[0].ID != b.ID {
+		t.Errorf("after delete: %+v", list)
+	}
+	if _, ok, err := s.DeleteAction(a.ID); ok || err != nil {
+		t.Errorf("delete twice: %v %v", ok, err)
+	}
+	// The next action does not take the deleted one's ID.
+	if c, _ := s.AddAction(agenda.Action{Pair: bob, Text: "x", Since: t0}); c.ID == a.ID {
+		t.Errorf("id %s reused", c.ID)
+	}
+}
+
+// TestKnowsCounterpart: a counterpart is known when a stored series is a
+// 1:1 with them, in any case; the user's own address is no counterpart.
+func TestKnowsCounterpart(t *testing.T) {
+	s := openTemp(t)
+	for _, addr := range []string{"bob@example.com", "anna@example.com"} {
+		if ok, err := s.KnowsCounterpart(addr); ok || err != nil {
+			t.Errorf("empty store knows %s: %v %v", addr, ok, err)
+		}
+	}
+	if err := s.SaveHistory("team", []calendar.Series{series("team/cal/a")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]bool{"bob@example.com": true, "BOB@Example.COM": true, "anna@example.com": false, "chen@example.com": false, "": false} {
+		if ok, err := s.KnowsCounterpart(addr); ok != want || err != nil {
+			t.Errorf("KnowsCounterpart(%q) = %v, %v; want %v", addr, ok, err, want)
+		}
+	}
+}

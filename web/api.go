@@ -109,9 +109,16 @@ func writeFieldError(w http.ResponseWriter, field, msg string) {
 }
 
 // actionError answers agenda's refusal of an action's field with that
-// field's error (400), and any other error as internal.
+// field's error (400; 422 for a counterpart of no known 1:1, which the
+// same request with "force" takes), and any other error as internal.
 func (s *Server) actionError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *agenda.FieldError
+	if errors.As(err, &fe) && errors.Is(err, agenda.ErrNoOneOnOne) {
+		// agenda says it in the command line's words.
+		msg := strings.Replace(fe.Msg, "--force", `"force": true`, 1)
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: fe.Field + ": " + msg, Field: fe.Field})
+		return
+	}
 	if errors.As(err, &fe) {
 		writeFieldError(w, fe.Field, fe.Msg)
 		return
@@ -209,32 +216,10 @@ func (s *Server) apiSeries(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// action is an action as the API shows it.
-type action struct {
-	ID     string    `json:"id,omitempty"` // absent for an item of the agenda document
-	Pair   string    `json:"pair"`
-	With   string    `json:"with"` // the counterpart
-	Owner  string    `json:"owner"`
-	Text   string    `json:"text"`
-	Since  time.Time `json:"since"`
-	Due    string    `json:"due,omitempty"` // YYYY-MM-DD
-	Done   time.Time `json:"done,omitzero"` // absent while open
-	Origin string    `json:"origin"`        // "store", or the agenda document it was read from
-}
-
-func (s *Server) actionOf(a agenda.Action) action {
-	loc := s.opt.Location
-	out := action{
-		ID: a.ID, Pair: a.Pair.String(), With: a.Pair.Other(s.opt.Me[0]), Owner: a.Owner, Text: a.Text,
-		Since: a.Since.In(loc), Origin: a.Origin,
-	}
-	if !a.Due.IsZero() {
-		out.Due = a.Due.In(loc).Format(time.DateOnly)
-	}
-	if !a.Done.IsZero() {
-		out.Done = a.Done.In(loc)
-	}
-	return out
+// actionOf is an action as the API shows it: agenda's one JSON shape of
+// an action, which oneonone actions list --format json prints too.
+func (s *Server) actionOf(a agenda.Action) agenda.ActionView {
+	return a.View(s.opt.Me[0], s.opt.Location)
 }
 
 // apiActions is GET /api/actions?with=EMAIL&all=1: the stored actions (open
@@ -274,11 +259,7 @@ func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	out := make([]action, 0, len(list))
-	for _, a := range list {
-		out = append(out, s.actionOf(a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, agenda.Views(list, s.opt.Me[0], s.opt.Location))
 }
 
 // newAction is the body of POST /api/actions.
@@ -287,6 +268,8 @@ type newAction struct {
 	Owner string `json:"owner"` // one of the pair; default: me
 	Text  string `json:"text"`  // required
 	Due   string `json:"due"`   // YYYY-MM-DD, optional
+	// Force keeps an action with a counterpart of no known 1:1.
+	Force bool `json:"force"`
 }
 
 // apiAddAction is POST /api/actions: adds an action of Me[0]'s pair with
@@ -301,6 +284,7 @@ func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) {
 	a, err := agenda.NewAction(agenda.ActionInput{
 		Me: s.opt.Me, With: req.With, Owner: req.Owner, Text: req.Text,
 		Due: req.Due, Location: s.opt.Location, Now: s.now(),
+		Known: s.opt.Store.KnowsCounterpart, Force: req.Force,
 	})
 	if err != nil {
 		s.actionError(w, r, err)
@@ -314,46 +298,91 @@ func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, s.actionOf(a))
 }
 
-// doneBody is the body of PATCH /api/actions/{id}.
-type doneBody struct {
-	Done *bool `json:"done"`
+// patchBody is the body of PATCH /api/actions/{id}: each field given
+// changes the action; at least one is.
+type patchBody struct {
+	Done  *bool   `json:"done"`  // true: done now (a done one keeps when); false: open again
+	Text  *string `json:"text"`  // by NewAction's rules
+	Due   *string `json:"due"`   // YYYY-MM-DD; "" takes the due date away
+	Owner *string `json:"owner"` // one of the pair; "" is the user
 }
 
-// apiSetActionDone is PATCH /api/actions/{id} {"done": true|false}: marks a
-// stored action done, or open again.
-func (s *Server) apiSetActionDone(w http.ResponseWriter, r *http.Request) {
-	var req doneBody
-	if field, msg := decodeBody(r.Body, &req); msg != "" {
-		writeFieldError(w, field, msg)
-		return
-	}
-	if req.Done == nil {
-		writeFieldError(w, "done", "required: true or false")
-		return
-	}
+// docItemRefusal is what an ID of an agenda document's item is answered
+// with when it is to be changed: the document is where it changes.
+const docItemRefusal = "items of an agenda document are ticked, edited and deleted in the document"
+
+// storedAction returns the stored action of the request's {id}, or
+// answers 404 and returns false.
+func (s *Server) storedAction(w http.ResponseWriter, r *http.Request) (agenda.Action, bool) {
 	id := r.PathValue("id")
 	a, ok, err := s.opt.Store.Action(id)
 	if err != nil {
 		s.internalError(w, r, err)
-		return
+		return agenda.Action{}, false
 	}
 	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no action %q (items of an agenda document are ticked in the document)", id))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no action %q (%s)", id, docItemRefusal))
+		return agenda.Action{}, false
+	}
+	return a, true
+}
+
+// apiPatchAction is PATCH /api/actions/{id} {"done","text","due","owner"}:
+// marks a stored action done or open again, and edits its fields by
+// agenda.EditAction (NewAction's rules, its field errors the answer's).
+// Nothing is stored unless every field given is taken.
+func (s *Server) apiPatchAction(w http.ResponseWriter, r *http.Request) {
+	var req patchBody
+	if field, msg := decodeBody(r.Body, &req); msg != "" {
+		writeFieldError(w, field, msg)
 		return
 	}
-	// Marking a done action done again keeps when it was done.
-	if *req.Done != !a.Done.IsZero() {
-		var when time.Time
-		if *req.Done {
-			when = s.now()
-		}
-		if a, ok, err = s.opt.Store.SetActionDone(id, when); err != nil || !ok {
-			if err == nil {
-				err = fmt.Errorf("action %s vanished", id)
-			}
-			s.internalError(w, r, err)
+	edit := agenda.ActionEdit{Text: req.Text, Due: req.Due, Owner: req.Owner, Location: s.opt.Location}
+	if req.Done == nil && edit.IsZero() {
+		writeFieldError(w, "body", "want at least one of done, text, due, owner")
+		return
+	}
+	a, ok := s.storedAction(w, r)
+	if !ok {
+		return
+	}
+	if !edit.IsZero() {
+		var err error
+		if a, err = agenda.EditAction(a, s.opt.Me, edit); err != nil {
+			s.actionError(w, r, err)
 			return
 		}
+	}
+	// Marking a done action done again keeps when it was done.
+	if req.Done != nil && *req.Done != !a.Done.IsZero() {
+		a.Done = time.Time{}
+		if *req.Done {
+			a.Done = s.now()
+		}
+	}
+	if ok, err := s.opt.Store.UpdateAction(a); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("action %s vanished", a.ID)
+		}
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.actionOf(a))
+}
+
+// apiDeleteAction is DELETE /api/actions/{id}: deletes a stored action
+// for good and answers with what it was.
+func (s *Server) apiDeleteAction(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.storedAction(w, r); !ok {
+		return
+	}
+	a, ok, err := s.opt.Store.DeleteAction(r.PathValue("id"))
+	if err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("action %s vanished", r.PathValue("id"))
+		}
+		s.internalError(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, s.actionOf(a))
 }

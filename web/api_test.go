@@ -289,7 +289,7 @@ func TestActionsValidation(t *testing.T) {
 		{"not json", "POST", "/api/actions", `with=bob`, "body"},
 		{"empty", "POST", "/api/actions", ` `, "body"},
 		{"two objects", "POST", "/api/actions", `{"with":"bob@example.com","text":"x"}{}`, "body"},
-		{"no done", "PATCH", "/api/actions/1", `{}`, "done"},
+		{"no change", "PATCH", "/api/actions/1", `{}`, "body"},
 		{"done not bool", "PATCH", "/api/actions/1", `{"done":"yes"}`, "done"},
 		{"bad with in list", "GET", "/api/actions?with=nobody", "", "with"},
 		{"bad all", "GET", "/api/actions?all=yes", "", "all"},

@@ -10,8 +10,9 @@
 //	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON"); &format=text|markdown|html renders it
 //	GET   /api/series         report.Summaries; ?format=text as "oneonone series" prints them
 //	GET   /api/actions        ?with=EMAIL (adds the agenda document's items), &all=1 (done ones too)
-//	POST  /api/actions        {"with","owner","text","due"} → 201 with the action
-//	PATCH /api/actions/{id}   {"done": true|false}
+//	POST  /api/actions        {"with","owner","text","due","force"} → 201 with the action; 422 when no 1:1 with "with" is known
+//	PATCH /api/actions/{id}   {"done": true|false, "text", "due", "owner"}: any of them
+//	DELETE /api/actions/{id}  → 200 with the deleted action
 //	POST  /api/sync           one cycle now; the summaries
 //	GET   /healthz            the sources' health; 503 when all are stale or there is none
 //	GET   /metrics            Options.Registry for Prometheus
@@ -155,7 +156,8 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("GET /api/series", s.apiSeries)
 	mux.HandleFunc("GET /api/actions", s.apiActions)
 	mux.HandleFunc("POST /api/actions", s.apiAddAction)
-	mux.HandleFunc("PATCH /api/actions/{id}", s.apiSetActionDone)
+	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)
+	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
 	mux.HandleFunc("POST /api/sync", s.apiSync)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	if opt.Registry != nil {
@@ -176,7 +178,7 @@ func (s *Server) now() time.Time { return s.opt.Now() }
 func (s *Server) notFound(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 			other := r.Clone(r.Context())
 			other.Method = m
 			if _, pattern := mux.Handler(other); pattern != "/" {

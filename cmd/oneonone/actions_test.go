@@ -72,12 +72,12 @@ func TestActionsAddRefusedAsByTheAPI(t *testing.T) {
 	}
 
 	// The counterpart, owned by the user's other address: the user.
-	mustRun(t, "actions", "add", "--config", cfg, "--with", agendatest.With, "--owner", agendatest.Me[1], "  send", "the draft  ")
-	var list []agenda.Action
+	mustRun(t, "actions", "add", "--config", cfg, "--with", agendatest.With, "--force", "--owner", agendatest.Me[1], "  send", "the draft  ")
+	var list []agenda.ActionView
 	if err := json.Unmarshal([]byte(mustRun(t, "actions", "list", "--config", cfg, "--with", agendatest.With, "--format", "json")), &list); err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 1 || list[0].Owner != agendatest.Me[0] || list[0].Text != "send the draft" || !list[0].Pair.Has(agendatest.With) {
+	if len(list) != 1 || list[0].Owner != agendatest.Me[0] || list[0].Text != "send the draft" || list[0].With != agendatest.With {
 		t.Errorf("added %+v", list)
 	}
 	// Listing with one of the user's own addresses is refused too.

@@ -38,7 +38,7 @@ func commands() []command {
 		{"report", "the weekly report of held, skipped and postponed 1:1s", cmdReport},
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
 		{"history", "--with EMAIL: every occurrence of a pair's 1:1s (text, JSON or CSV)", cmdHistory},
-		{"actions", "add|list|done|reopen: the open actions of a pair", cmdActions},
+		{"actions", "add|list|edit|delete|done|reopen: the open actions of a pair", cmdActions},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
@@ -54,8 +54,10 @@ type subcommand struct{ name, summary string }
 // "oneonone actions --help" and the like; each subcommand has its own --help.
 var subcommands = map[string][]subcommand{
 	"actions": {
-		{"add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] TEXT: a new action of the pair"},
+		{"add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] [--force] TEXT: a new action of the pair"},
 		{"list", "[--with EMAIL] [--all] [--format text|json]: the open (or all) actions"},
+		{"edit", "ID [--text TEXT] [--due YYYY-MM-DD] [--owner EMAIL]: change a stored action"},
+		{"delete", "ID: delete a stored action"},
 		{"done", "ID: mark an action done"},
 		{"reopen", "ID: open a done action again"},
 	},

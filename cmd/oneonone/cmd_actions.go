@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,10 +20,11 @@ import (
 	"oneonone/store"
 )
 
-// cmdActions is "actions add|list|done|reopen": the open actions of a pair.
+// cmdActions is "actions add|list|edit|delete|done|reopen": the open
+// actions of a pair.
 func cmdActions(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"want actions add, list, done or reopen"}
+		return usageError{"want actions add, list, edit, delete, done or reopen"}
 	}
 	switch args[0] {
 	case "add":
@@ -33,16 +35,21 @@ func cmdActions(ctx context.Context, e *env, args []string) error {
 		return actionsSetDone(ctx, e, "done", args[1:], time.Now())
 	case "reopen":
 		return actionsSetDone(ctx, e, "reopen", args[1:], time.Time{})
+	case "edit":
+		return actionsEdit(e, args[1:])
+	case "delete":
+		return actionsDelete(e, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown actions command %q (want add, list, done or reopen)", args[0])}
+	return usageError{fmt.Sprintf("unknown actions command %q (want add, list, edit, delete, done or reopen)", args[0])}
 }
 
 func actionsAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "actions add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] TEXT")
+	fs := newFlags(e, "actions add", "--with EMAIL [--owner EMAIL] [--due YYYY-MM-DD] [--force] TEXT")
 	cfgPath := fs.String("config", "", "config file")
 	with := fs.String("with", "", "the counterpart's address (required)")
 	owner := fs.String("owner", "", "who owns the action (default: you)")
 	due := fs.String("due", "", "due date, YYYY-MM-DD")
+	force := fs.Bool("force", false, "keep the action even when no 1:1 with --with is known")
 	if err := fs.parse(args, true); err != nil {
 		return err
 	}
@@ -51,12 +58,14 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	a, err := agenda.NewAction(agenda.ActionInput{
+	in := agenda.ActionInput{
 		Me: cfg.Identity.Me, With: *with, Owner: *owner, Text: strings.Join(fs.Args(), " "),
-		Due: *due, Location: cfg.Location(), Now: time.Now(),
-	})
-	if err != nil {
-		return actionUsageError(err)
+		Due: *due, Location: cfg.Location(), Now: time.Now(), Force: *force,
+	}
+	// The fields first, so that a mistake on the command line is told
+	// without the state file; then, with it, whether the 1:1 is known.
+	if _, err := agenda.NewAction(in); err != nil {
+		return actionUsageError(err, actionArgs)
 	}
 	st, err := openStore(cfg.State, readWrite, e.warnRecord)
 	if inUse(cfg, err) {
@@ -64,7 +73,7 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 		// same agenda.NewAction.
 		var got struct{ ID, With, Text string }
 		err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/actions",
-			map[string]string{"with": *with, "owner": *owner, "text": strings.Join(fs.Args(), " "), "due": *due}, &got)
+			map[string]any{"with": *with, "owner": *owner, "text": strings.Join(fs.Args(), " "), "due": *due, "force": *force}, &got)
 		if err != nil {
 			return daemonActionError(err)
 		}
@@ -75,6 +84,11 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	in.Known = st.KnowsCounterpart
+	a, err := agenda.NewAction(in)
+	if err != nil {
+		return actionUsageError(err, actionArgs)
+	}
 	if a, err = st.AddAction(a); err != nil {
 		return err
 	}
@@ -86,9 +100,9 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 // field of an action.
 func daemonActionError(err error) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.Code == http.StatusBadRequest && ae.Field != "" {
+	if errors.As(err, &ae) && (ae.Code == http.StatusBadRequest || ae.Code == http.StatusUnprocessableEntity) && ae.Field != "" {
 		msg := strings.TrimPrefix(ae.Msg, "daemon: "+ae.Field+": ")
-		return actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg})
+		return actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg}, actionArgs)
 	}
 	return err
 }
@@ -102,14 +116,25 @@ var actionArgs = map[string]string{
 	agenda.FieldText:  "TEXT",
 }
 
+// editArgs are the flags of actions edit for the fields it changes.
+var editArgs = map[string]string{
+	agenda.FieldOwner: "--owner",
+	agenda.FieldDue:   "--due",
+	agenda.FieldText:  "--text",
+}
+
 // actionUsageError turns agenda's refusal of a field into a usage error
-// that names the flag (or TEXT) it came from.
-func actionUsageError(err error) error {
+// that names the flag (or TEXT) it came from, by names. A counterpart of
+// no known 1:1 is agenda's sentence as it stands: it names --force.
+func actionUsageError(err error, names map[string]string) error {
 	var fe *agenda.FieldError
 	if !errors.As(err, &fe) {
 		return err
 	}
-	name, ok := actionArgs[fe.Field]
+	if errors.Is(err, agenda.ErrNoOneOnOne) {
+		return usageError{fe.Msg}
+	}
+	name, ok := names[fe.Field]
 	if !ok {
 		name = fe.Field
 	}
@@ -138,7 +163,7 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 	var pair calendar.Pair
 	if *with != "" {
 		if pair, err = agenda.PairWith(cfg.Identity.Me, *with); err != nil {
-			return actionUsageError(err)
+			return actionUsageError(err, actionArgs)
 		}
 	}
 	var list []agenda.Action
@@ -154,9 +179,10 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 		list = []agenda.Action{}
 	}
 	if *format == "json" {
+		// The web API's shape (GET /api/actions), by the same code.
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return enc.Encode(agenda.Views(list, me, cfg.Location()))
 	}
 	return writeActionsText(e.stdout, list, me, cfg.Location())
 }
@@ -262,9 +288,6 @@ func writeActionsText(w io.Writer, list []agenda.Action, me string, loc *time.Lo
 	fmt.Fprintln(tw, "ID\tWITH\tOWNER\tACTION\tSINCE\tDUE\tSTATE")
 	for _, a := range list {
 		id, state, due := a.ID, "open", "-"
-		if id == "" {
-			id = "doc"
-		}
 		if !a.Done.IsZero() {
 			state = "done " + a.Done.In(loc).Format(time.DateOnly)
 		}
@@ -317,8 +340,101 @@ func actionsSetDone(ctx context.Context, e *env, verb string, args []string, whe
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("no action %s (see actions list; items of an agenda document are ticked in the document)", id)
+		return noAction(id)
 	}
 	fmt.Fprintf(e.stdout, "action %s %s: %s\n", a.ID, map[bool]string{true: "reopened", false: "done"}[when.IsZero()], a.Text)
+	return nil
+}
+
+// noAction is the error of an ID that is no stored action.
+func noAction(id string) error {
+	if strings.HasPrefix(id, agenda.DocItemPrefix) {
+		return fmt.Errorf("%s is an item of an agenda document: it is ticked, edited and deleted in the document", id)
+	}
+	return fmt.Errorf("no action %s (see actions list; items of an agenda document are ticked, edited and deleted in the document)", id)
+}
+
+// actionsEdit is "actions edit ID [--text TEXT] [--due YYYY-MM-DD]
+// [--owner EMAIL]": changes a stored action by agenda.EditAction, the
+// rules of a new one.
+func actionsEdit(e *env, args []string) error {
+	fs := newFlags(e, "actions edit", "ID [--text TEXT] [--due YYYY-MM-DD|\"\"] [--owner EMAIL]")
+	cfgPath := fs.String("config", "", "config file")
+	text := fs.String("text", "", "the new text")
+	due := fs.String("due", "", "the new due date, YYYY-MM-DD; \"\" for none")
+	owner := fs.String("owner", "", "the new owner, one of the pair; \"\" for you")
+	if err := fs.parse(args, true); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"want exactly one action ID (see actions list)"}
+	}
+	edit := agenda.ActionEdit{}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "text":
+			edit.Text = text
+		case "due":
+			edit.Due = due
+		case "owner":
+			edit.Owner = owner
+		}
+	})
+	if edit.IsZero() {
+		return usageError{"want at least one of --text, --due, --owner"}
+	}
+	id := fs.Arg(0)
+	cfg, st, err := openState(e, *cfgPath, readWrite)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+	a, ok, err := st.Action(id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return noAction(id)
+	}
+	edit.Location = cfg.Location()
+	if a, err = agenda.EditAction(a, cfg.Identity.Me, edit); err != nil {
+		return actionUsageError(err, editArgs)
+	}
+	if ok, err = st.UpdateAction(a); err != nil {
+		return err
+	}
+	if !ok {
+		return noAction(id)
+	}
+	fmt.Fprintf(e.stdout, "edited action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
+	return nil
+}
+
+// actionsDelete is "actions delete ID": deletes a stored action for good.
+func actionsDelete(e *env, args []string) error {
+	fs := newFlags(e, "actions delete", "ID")
+	cfgPath := fs.String("config", "", "config file")
+	if err := fs.parse(args, true); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"want exactly one action ID (see actions list)"}
+	}
+	id := fs.Arg(0)
+	cfg, st, err := openState(e, *cfgPath, readWrite)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
+	a, ok, err := st.DeleteAction(id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return noAction(id)
+	}
+	fmt.Fprintf(e.stdout, "deleted action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
 	return nil
 }

@@ -28,7 +28,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	pair, err := agenda.PairWith(cfg.Identity.Me, *with)
 	if err != nil {
-		return actionUsageError(err)
+		return actionUsageError(err, actionArgs)
 	}
 	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks}
 	if in, err = report.Load(ctx, in, st, nil); err != nil {

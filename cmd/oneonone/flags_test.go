@@ -20,10 +20,10 @@ func TestFlagsAnywhere(t *testing.T) {
 		code int
 		out  string // in stdout (exit 0) or stderr (otherwise)
 	}{
-		{"add: flags after the text", []string{"actions", "add", "send the draft", "--with", with, "--config", cfg}, 0, "added action 1 for " + with + ": send the draft"},
-		{"add: flags between the words", []string{"actions", "add", "--config", cfg, "book", "--with", with, "the", "--owner", other, "room"}, 0, "added action 2 for " + with + ": book the room"},
-		{"add: -- ends the flags", []string{"actions", "add", "--config", cfg, "--with", with, "--", "--with", "-x"}, 0, "added action 3 for " + with + ": --with -x"},
-		{"add: --flag=value after the text", []string{"actions", "add", "call", "--with=" + with, "--config=" + cfg}, 0, "added action 4 for " + with + ": call"},
+		{"add: flags after the text", []string{"actions", "add", "send the draft", "--with", with, "--force", "--config", cfg}, 0, "added action 1 for " + with + ": send the draft"},
+		{"add: flags between the words", []string{"actions", "add", "--config", cfg, "book", "--with", with, "the", "--force", "--owner", other, "room"}, 0, "added action 2 for " + with + ": book the room"},
+		{"add: -- ends the flags", []string{"actions", "add", "--config", cfg, "--with", with, "--force", "--", "--with", "-x"}, 0, "added action 3 for " + with + ": --with -x"},
+		{"add: --flag=value after the text", []string{"actions", "add", "call", "--with=" + with, "--force=true", "--config=" + cfg}, 0, "added action 4 for " + with + ": call"},
 		{"add: unknown flag after the text", []string{"actions", "add", "call", "--with", with, "--nope", "--config", cfg}, 2, "flag provided but not defined: -nope"},
 		{"add: flag without its value at the end", []string{"actions", "add", "--config", cfg, "call", "--with"}, 2, "flag needs an argument: -with"},
 		{"done: flags after the ID", []string{"actions", "done", "2", "--config", cfg}, 0, "action 2 done: book the room"},

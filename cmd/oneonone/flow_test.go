@@ -74,11 +74,17 @@ func TestUserFlow(t *testing.T) {
 	if !strings.Contains(out, "ok") {
 		t.Errorf("config check: %s", out)
 	}
-	out = mustRun(t, "actions", "add", "--config", cfg, "--with", bob, "--owner", bob, "--due", "2030-01-15", "send the draft")
+	// Before the first sync no 1:1 is known: an action is kept only when
+	// forced.
+	code, _, errs := runCmd(t, "actions", "add", "--config", cfg, "--with", bob, "send the draft")
+	if want := "oneonone actions: no 1:1 with " + bob + " is known (see oneonone series); --force to keep the action anyway\n"; code != 2 || errs != want {
+		t.Errorf("add before any sync: exit %d, %q; want 2, %q", code, errs, want)
+	}
+	out = mustRun(t, "actions", "add", "--config", cfg, "--with", bob, "--owner", bob, "--due", "2030-01-15", "--force", "send the draft")
 	if !strings.Contains(out, "added action 1") {
 		t.Fatalf("actions add: %s", out)
 	}
-	mustRun(t, "actions", "add", "--config", cfg, "--with", bob, "book", "the", "room")
+	mustRun(t, "actions", "add", "--config", cfg, "--with", bob, "--force", "book", "the", "room")
 	mustRun(t, "actions", "done", "--config", cfg, "2")
 	var list []struct {
 		ID, Owner, Text, Origin string
@@ -138,6 +144,12 @@ func TestUserFlow(t *testing.T) {
 	out = mustRun(t, "series", "--config", cfg)
 	if !strings.Contains(out, bob) {
 		t.Errorf("series does not list bob:\n%s", out)
+	}
+	// Once synced, bob's 1:1 is known; nobody's is not.
+	mustRun(t, "actions", "add", "--config", cfg, "--with", bob, "bring the figures")
+	code, out, errs = runCmd(t, "actions", "add", "--config", cfg, "--with", "nobody@example.com", "x")
+	if want := "oneonone actions: no 1:1 with nobody@example.com is known (see oneonone series); --force to keep the action anyway\n"; code != 2 || out != "" || errs != want {
+		t.Errorf("add with nobody: exit %d, %q; want 2, %q", code, errs, want)
 	}
 }
 
