@@ -234,7 +234,7 @@ func pastedAnswer(line, state string) (callbackResult, error) {
 	raw, _, _ = strings.Cut(raw, "#")
 	q, err := url.ParseQuery(raw)
 	if err != nil || (!q.Has("state") && !q.Has("code") && !q.Has("error")) {
-		return callbackResult{}, errors.New("that is not the redirected address: it has no state and no code; copy the whole address from the browser's address bar, which starts with http://127.0.0.1:")
+		return callbackResult{}, errors.New("that is not the redirected address: it has no state and no code; copy the whole address from the browser's address bar, which starts with http://127.0.0.1 and the port")
 	}
 	res, ok := answerOf(q, state)
 	if !ok {
