@@ -25,6 +25,7 @@ func (s *Server) ControlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/report", s.apiReport)
 	mux.HandleFunc("GET /api/series", s.apiSeries)
+	mux.HandleFunc("GET /api/history", s.apiHistory)
 	mux.HandleFunc("GET /api/actions", s.apiActions)
 	mux.HandleFunc("POST /api/actions", s.apiAddAction)
 	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)

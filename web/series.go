@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"oneonone/agenda"
 	"slices"
 	"strconv"
 	"strings"
@@ -272,4 +273,57 @@ func historyFilename(p calendar.Pair, me []string) string {
 		}
 	}
 	return "history-" + string(safe) + ".csv"
+}
+
+// apiHistory is GET /api/history?with=EMAIL&format=json|csv|text: every
+// occurrence of the pair of the user and EMAIL (report.PairHistory), as
+// `oneonone history` prints it; JSON by default.
+func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "json"
+	}
+	if format != "json" && format != "csv" && format != "text" {
+		writeFieldError(w, "format", "want json, csv or text")
+		return
+	}
+	with := r.URL.Query().Get("with")
+	pair, err := agenda.PairWith(s.opt.Me, with)
+	if err != nil {
+		s.actionError(w, r, err)
+		return
+	}
+	in, err := s.input(r.Context(), report.Week{}, false)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	rows, ok := report.PairHistory(in, pair)
+	// The pair may be with another of identity.me's addresses.
+	for _, m := range s.opt.Me {
+		if ok {
+			break
+		}
+		if p := calendar.NewPair(m, with); p.A != p.B {
+			rows, ok = report.PairHistory(in, p)
+		}
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "no 1:1 series with "+calendar.NormalizeEmail(with))
+		return
+	}
+	var b bytes.Buffer
+	if err := report.WriteHistory(&b, rows, format); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	switch format {
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	default:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	w.Write(b.Bytes())
 }

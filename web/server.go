@@ -5,6 +5,7 @@
 //	GET   /                   the weekly report (?week=2026-W47; default the last full week)
 //	GET   /pair/{pair}        one pair's history; {pair} is the path-escaped key "a@x|b@y"
 //	GET   /pair/{pair}/history.csv  every occurrence of the pair (report.PairHistory), as CSV
+//	GET   /api/history?with=&format=  the same rows as JSON (default), CSV or text
 //	GET   /series             every pair and its metrics (report.Summaries); ?sort=COLUMN&dir=asc|desc
 //	GET   /login?code=        a one-time login link (LoginURL) sets the session cookie
 //	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON"); &format=text|markdown|html renders it
@@ -150,6 +151,7 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("GET /{$}", s.reportPage)
 	mux.HandleFunc("GET /pair/{pair}", s.pairPage)
 	mux.HandleFunc("GET /pair/{pair}/history.csv", s.pairHistoryCSV)
+	mux.HandleFunc("GET /api/history", s.apiHistory)
 	mux.HandleFunc("GET /series", s.seriesPage)
 	mux.HandleFunc("GET /login", s.login)
 	mux.HandleFunc("GET /api/report", s.apiReport)

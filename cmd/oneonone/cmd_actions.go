@@ -36,9 +36,9 @@ func cmdActions(ctx context.Context, e *env, args []string) error {
 	case "reopen":
 		return actionsSetDone(ctx, e, "reopen", args[1:], time.Time{})
 	case "edit":
-		return actionsEdit(e, args[1:])
+		return actionsEdit(ctx, e, args[1:])
 	case "delete":
-		return actionsDelete(e, args[1:])
+		return actionsDelete(ctx, e, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown actions command %q (want add, list, edit, delete, done or reopen)", args[0])}
 }
@@ -357,7 +357,7 @@ func noAction(id string) error {
 // actionsEdit is "actions edit ID [--text TEXT] [--due YYYY-MM-DD]
 // [--owner EMAIL]": changes a stored action by agenda.EditAction, the
 // rules of a new one.
-func actionsEdit(e *env, args []string) error {
+func actionsEdit(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "actions edit", "ID [--text TEXT] [--due YYYY-MM-DD|\"\"] [--owner EMAIL]")
 	cfgPath := fs.String("config", "", "config file")
 	text := fs.String("text", "", "the new text")
@@ -385,6 +385,22 @@ func actionsEdit(e *env, args []string) error {
 	}
 	id := fs.Arg(0)
 	cfg, st, err := openState(e, *cfgPath, readWrite)
+	if inUse(cfg, err) {
+		// The daemon holds the file: PATCH /api/actions/{id}, checked by
+		// the same agenda.EditAction.
+		body := map[string]string{}
+		for k, v := range map[string]*string{"text": edit.Text, "due": edit.Due, "owner": edit.Owner} {
+			if v != nil {
+				body[k] = *v
+			}
+		}
+		var got struct{ ID, With, Text string }
+		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPatch, "/api/actions/"+url.PathEscape(id), body, &got); err != nil {
+			return daemonEditError(err, id)
+		}
+		fmt.Fprintf(e.stdout, "edited action %s for %s: %s\n", got.ID, got.With, got.Text)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -412,7 +428,7 @@ func actionsEdit(e *env, args []string) error {
 }
 
 // actionsDelete is "actions delete ID": deletes a stored action for good.
-func actionsDelete(e *env, args []string) error {
+func actionsDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "actions delete", "ID")
 	cfgPath := fs.String("config", "", "config file")
 	if err := fs.parse(args, true); err != nil {
@@ -423,6 +439,14 @@ func actionsDelete(e *env, args []string) error {
 	}
 	id := fs.Arg(0)
 	cfg, st, err := openState(e, *cfgPath, readWrite)
+	if inUse(cfg, err) {
+		var got struct{ ID, With, Text string }
+		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodDelete, "/api/actions/"+url.PathEscape(id), nil, &got); err != nil {
+			return daemonEditError(err, id)
+		}
+		fmt.Fprintf(e.stdout, "deleted action %s for %s: %s\n", got.ID, got.With, got.Text)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -437,4 +461,19 @@ func actionsDelete(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "deleted action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
 	return nil
+}
+
+// daemonEditError is what the daemon's refusal of an edit or a delete
+// says on the command line: a field as its flag, an unknown ID as
+// noAction.
+func daemonEditError(err error, id string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code == http.StatusNotFound {
+		return noAction(id)
+	}
+	if errors.As(err, &ae) && ae.Field != "" && ae.Code < 500 {
+		msg := strings.TrimPrefix(ae.Msg, "daemon: "+ae.Field+": ")
+		return actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg}, editArgs)
+	}
+	return err
 }

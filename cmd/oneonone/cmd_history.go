@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"oneonone/agenda"
@@ -21,6 +22,10 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg, st, err := openState(e, *cfgPath, readOnly)
+	if inUse(cfg, err) {
+		// The daemon holds the file: it builds the same rows.
+		return daemonCopy(ctx, e, cfg, "/api/history?"+url.Values{"with": {*with}, "format": {*format}}.Encode())
+	}
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,21 @@ func TestCLIThroughDaemon(t *testing.T) {
 		t.Errorf("a done action is listed:\n%s", got)
 	}
 
+	// Edit and delete go through the daemon too, as does history.
+	cli("actions", "add", "--with", bob, "book", "the", "room")
+	if got := cli("actions", "edit", "2", "--text", "book the big room"); got != "edited action 2 for "+bob+": book the big room\n" {
+		t.Errorf("actions edit: %q", got)
+	}
+	if got := cli("actions", "delete", "2"); got != "deleted action 2 for "+bob+": book the big room\n" {
+		t.Errorf("actions delete: %q", got)
+	}
+	if got := cli("actions", "list"); strings.Contains(got, "big room") {
+		t.Errorf("a deleted action is listed:\n%s", got)
+	}
+	if got := cli("history", "--with", bob, "--format", "csv"); !strings.HasPrefix(got, "series_id,") || strings.Count(got, "\n") < 3 {
+		t.Errorf("history --format csv:\n%s", got)
+	}
+
 	// A refused field names the flag, as without a daemon; exit 2.
 	c := exec.Command(bin, "actions", "add", "--config", cfg, "--with", "nobody@example.com", "--due", "tomorrow", "x")
 	var stderr bytes.Buffer
