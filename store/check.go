@@ -52,7 +52,7 @@ func Check(path string) (CheckReport, error) {
 	// recovered, and not in the goroutine of tx.Check, where it could not be.
 	db, err := openDB(path, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: openTimeout, FreelistType: bbolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return rep, fmt.Errorf("check %s: %s is in use by another oneonone process", path, filepath.Base(path))
+		return rep, fmt.Errorf("check %s: %s is %w", path, filepath.Base(path), ErrInUse)
 	}
 	var de *DamagedError
 	if errors.As(err, &de) {
@@ -62,13 +62,20 @@ func Check(path string) (CheckReport, error) {
 		return rep, fmt.Errorf("check %s: %w", path, err)
 	}
 	defer db.Close()
-	s := &Store{db: db, path: path, readOnly: true}
+	return (&Store{db: db, path: path, readOnly: true}).Check()
+}
+
+// Check is Check(path) on an open store, for the process that holds the
+// file (the daemon, asked through its control socket).
+func (s *Store) Check() (CheckReport, error) {
+	path := s.path
+	rep := CheckReport{Path: path}
 	problem := func(format string, args ...any) {
 		if len(rep.Problems) < maxCheckProblems {
 			rep.Problems = append(rep.Problems, oneLine(fmt.Sprintf(format, args...)))
 		}
 	}
-	err = s.view(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		if err := checkSize(tx, path); err != nil {
 			return err
 		}

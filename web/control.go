@@ -31,6 +31,8 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)
 	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
 	mux.HandleFunc("POST /api/sync", s.apiSync)
+	mux.HandleFunc("GET /api/state/check", s.apiStateCheck)
+	mux.HandleFunc("POST /api/state/backup", s.apiStateBackup)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", s.notFound(mux))
 	return s.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -114,4 +116,30 @@ func (l sameUser) Accept() (net.Conn, error) {
 		}
 		return c, nil
 	}
+}
+
+// apiStateCheck is GET /api/state/check, on the control socket only: the
+// daemon checks the state file it holds (store.Store.Check), for
+// `oneonone state check`.
+func (s *Server) apiStateCheck(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.opt.Store.Check()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if rep.Problems == nil {
+		rep.Problems = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"path": rep.Path, "schema": rep.Schema, "records": rep.Records, "problems": rep.Problems})
+}
+
+// apiStateBackup is POST /api/state/backup, on the control socket only:
+// today's backup now (store.Store.Backup), for `oneonone state backup`.
+func (s *Server) apiStateBackup(w http.ResponseWriter, r *http.Request) {
+	path, err := s.opt.Store.Backup()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"path": path})
 }

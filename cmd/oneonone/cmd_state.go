@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,9 +19,9 @@ func cmdState(ctx context.Context, e *env, args []string) error {
 	}
 	switch args[0] {
 	case "check":
-		return stateCheck(e, args[1:])
+		return stateCheck(ctx, e, args[1:])
 	case "backup":
-		return stateBackup(e, args[1:])
+		return stateBackup(ctx, e, args[1:])
 	case "restore":
 		return stateRestore(e, args[1:])
 	}
@@ -29,7 +30,7 @@ func cmdState(ctx context.Context, e *env, args []string) error {
 
 // stateCheck runs bbolt's consistency check and ours (schema version,
 // every record decodes), reading only.
-func stateCheck(e *env, args []string) error {
+func stateCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "state check", "[--config PATH]")
 	cfgPath := fs.String("config", "", "config file")
 	if err := fs.parse(args, false); err != nil {
@@ -40,6 +41,19 @@ func stateCheck(e *env, args []string) error {
 		return err
 	}
 	rep, err := store.Check(cfg.State)
+	if inUse(cfg, err) {
+		// The daemon holds the file: it checks it.
+		var got struct {
+			Path     string
+			Schema   int
+			Records  int
+			Problems []string
+		}
+		if err := newDaemonClient(cfg).getJSON(ctx, "/api/state/check", &got); err != nil {
+			return err
+		}
+		rep, err = store.CheckReport{Path: got.Path, Schema: got.Schema, Records: got.Records, Problems: got.Problems}, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -77,13 +91,22 @@ func backupsLine(state string, backups []string) string {
 
 // stateBackup writes today's backup now (replacing one taken earlier
 // today) and prints its path.
-func stateBackup(e *env, args []string) error {
+func stateBackup(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "state backup", "[--config PATH]")
 	cfgPath := fs.String("config", "", "config file")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	_, st, err := openState(e, *cfgPath, readOnly)
+	cfg, st, err := openState(e, *cfgPath, readOnly)
+	if inUse(cfg, err) {
+		// The daemon holds the file: it writes the backup.
+		var got struct{ Path string }
+		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/state/backup", struct{}{}, &got); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, got.Path)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

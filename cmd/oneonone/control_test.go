@@ -149,6 +149,16 @@ func TestCLIThroughDaemon(t *testing.T) {
 		t.Errorf("history --format csv:\n%s", got)
 	}
 
+	// The daemon checks and backs up the file it holds.
+	if got := cli("state", "check"); !strings.Contains(got, "is sound") {
+		t.Errorf("state check:\n%s", got)
+	}
+	if got := strings.TrimSpace(cli("state", "backup")); !strings.HasSuffix(got, ".db") {
+		t.Errorf("state backup: %q", got)
+	} else if fi, err := os.Stat(got); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state backup %s: %v %v", got, fi, err)
+	}
+
 	// A refused field names the flag, as without a daemon; exit 2.
 	c := exec.Command(bin, "actions", "add", "--config", cfg, "--with", "nobody@example.com", "--due", "tomorrow", "x")
 	var stderr bytes.Buffer
