@@ -200,6 +200,35 @@ func (d *Daemon) SyncNow(ctx context.Context) ([]Summary, error) {
 	return sums, errors.Join(errs...)
 }
 
+// PlanNow is SyncNow as a dry run (`oneonone sync --dry-run` while the
+// daemon holds the state): a cycle of every source that pulls and
+// rebuilds as usual but writes no block, handing each write it would make
+// to the returned plan. It takes each source's lock as a cycle does, and
+// records no status: the daemon's own cycles stay what /healthz reports.
+func (d *Daemon) PlanNow(ctx context.Context) ([]Summary, []Planned, error) {
+	d.init()
+	e := d.Engine
+	var plan []Planned
+	dry := &Engine{
+		Store: e.Store, Sources: e.Sources, Rules: e.Rules, Relationship: e.Relationship,
+		Horizon: e.Horizon, History: e.History, Now: e.Now, Log: e.Log, Agenda: e.Agenda,
+		DryRun: true, Plan: func(p Planned) { plan = append(plan, p) },
+	}
+	var sums []Summary
+	var errs []error
+	for _, ns := range e.Sources {
+		lock := d.locks[ns.Name]
+		lock.Lock()
+		sum := dry.SyncSource(ctx, ns)
+		lock.Unlock()
+		sums = append(sums, sum)
+		if sum.Err != nil {
+			errs = append(errs, sum.Err)
+		}
+	}
+	return sums, plan, errors.Join(errs...)
+}
+
 // loop waits and runs one source's cycles until ctx ends.
 func (d *Daemon) loop(ctx, work context.Context, ns NamedSource) {
 	wait := d.firstWait(ns.Name)

@@ -16,6 +16,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/report"
+	"oneonone/sync"
 )
 
 // input reads what a report of week (zero: the last full week) needs; with
@@ -459,7 +460,19 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	sums, err := s.opt.SyncNow(r.Context())
+	dry := r.URL.Query().Get("dry_run") == "1"
+	var sums []sync.Summary
+	var plan []sync.Planned
+	var err error
+	if dry {
+		if s.opt.PlanNow == nil {
+			writeError(w, http.StatusServiceUnavailable, "a dry run is not available here")
+			return
+		}
+		sums, plan, err = s.opt.PlanNow(r.Context())
+	} else {
+		sums, err = s.opt.SyncNow(r.Context())
+	}
 	if err != nil && len(sums) == 0 {
 		s.opt.Log.Warn("sync now failed", slog.String("error", err.Error()))
 		writeError(w, http.StatusBadGateway, "sync: "+err.Error())
@@ -481,7 +494,32 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, ss)
 	}
+	if dry {
+		planned := make([]plannedWrite, 0, len(plan))
+		for _, p := range plan {
+			planned = append(planned, plannedWrite{Source: p.Source, Href: p.Href, Title: p.Title, Start: p.Start, Override: p.Override, Old: p.Old, New: p.New})
+		}
+		writeJSON(w, http.StatusOK, dryRun{Summaries: out, Planned: planned})
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// dryRun is the answer to POST /api/sync?dry_run=1.
+type dryRun struct {
+	Summaries []syncSummary  `json:"summaries"`
+	Planned   []plannedWrite `json:"planned"`
+}
+
+// plannedWrite is a block write a dry run would make (sync.Planned).
+type plannedWrite struct {
+	Source   string    `json:"source"`
+	Href     string    `json:"href"`
+	Title    string    `json:"title"`
+	Start    time.Time `json:"start"`
+	Override bool      `json:"override"`
+	Old      string    `json:"old"`
+	New      string    `json:"new"`
 }
 
 // health is the body of /healthz.

@@ -80,6 +80,10 @@ type Options struct {
 	// SyncNow runs a cycle of every source now (POST /api/sync); nil means
 	// the API answers 503.
 	SyncNow func(ctx context.Context) ([]sync.Summary, error)
+	// PlanNow is SyncNow as a dry run (POST /api/sync?dry_run=1): no
+	// block is written; the writes it would make come back. nil: not
+	// offered.
+	PlanNow func(ctx context.Context) ([]sync.Summary, []sync.Planned, error)
 	// Health returns the state of every source (GET /healthz).
 	Health func() []SourceHealth
 	// Registry is served at /metrics; nil means no /metrics.

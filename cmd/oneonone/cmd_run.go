@@ -232,6 +232,7 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 		Token:         token,
 		Actions:       pairActions(cfg, st),
 		SyncNow:       d.SyncNow,
+		PlanNow:       d.PlanNow,
 		SessionKey:    sessionKey,
 		Health: func() []web.SourceHealth {
 			var out []web.SourceHealth

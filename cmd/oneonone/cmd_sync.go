@@ -28,10 +28,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	cfg, st, err := openState(e, *cfgPath, readWrite)
 	if inUse(cfg, err) {
 		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-		if *dryRun {
-			return fmt.Errorf("%w: a dry run needs the state file to itself; stop the daemon first", err)
-		}
-		return daemonSync(ctx, e, cfg)
+		return daemonSync(ctx, e, cfg, *dryRun)
 	}
 	if err != nil {
 		return err
@@ -65,9 +62,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 }
 
 // daemonSync asks the running daemon for a cycle of every source now
-// (POST /api/sync) and prints its summaries as a cycle of our own would.
-func daemonSync(ctx context.Context, e *env, cfg *config.Config) error {
-	var got []struct {
+// (POST /api/sync, with dry_run=1 for --dry-run) and prints its plan and
+// summaries as a cycle of our own would.
+func daemonSync(ctx context.Context, e *env, cfg *config.Config, dryRun bool) error {
+	type summary struct {
 		Source    string `json:"source"`
 		Calendars int    `json:"calendars"`
 		Objects   int    `json:"objects"`
@@ -86,7 +84,20 @@ func daemonSync(ctx context.Context, e *env, cfg *config.Config) error {
 		} `json:"blocks"`
 		Error string `json:"error"`
 	}
-	if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/sync", nil, &got); err != nil {
+	var got []summary
+	if dryRun {
+		var dry struct {
+			Summaries []summary
+			Planned   []sync.Planned
+		}
+		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/sync?dry_run=1", nil, &dry); err != nil {
+			return err
+		}
+		for _, p := range dry.Planned {
+			printPlan(e.stdout, p, cfg.Location())
+		}
+		got = dry.Summaries
+	} else if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/sync", nil, &got); err != nil {
 		return err
 	}
 	var sums []sync.Summary
@@ -94,7 +105,7 @@ func daemonSync(ctx context.Context, e *env, cfg *config.Config) error {
 	for _, g := range got {
 		s := sync.Summary{
 			Source: g.Source, Calendars: g.Calendars, Objects: g.Objects, Changed: g.Changed, Series: g.Series,
-			Requests: g.Requests, Problems: make([]error, g.Problems),
+			Requests: g.Requests, Problems: make([]error, g.Problems), DryRun: dryRun,
 			Blocks: sync.Blocks{
 				Written: g.Blocks.Written, Writes: g.Blocks.Writes, AlreadyRight: g.Blocks.AlreadyRight,
 				Conflicts: g.Blocks.Conflicts, Refused: g.Blocks.Refused, WouldNotify: g.Blocks.WouldNotify, Deferred: g.Blocks.Deferred,

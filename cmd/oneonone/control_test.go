@@ -116,6 +116,14 @@ func TestCLIThroughDaemon(t *testing.T) {
 	if !strings.HasPrefix(got, "added action 1 for "+bob+": send the draft") {
 		t.Errorf("actions add: %q", got)
 	}
+	// A dry run through the daemon shows the block the new action
+	// changes, and writes nothing: a second dry run shows it again.
+	for range 2 {
+		got = cli("sync", "--dry-run")
+		if !strings.Contains(got, "would write team:") || !strings.Contains(got, "send the draft") || !strings.Contains(got, "would write, ") {
+			t.Errorf("sync --dry-run through the daemon:\n%s", got)
+		}
+	}
 	got = cli("actions", "list", "--with", bob, "--format", "json")
 	var list []struct{ ID, Text, Origin string }
 	if err := json.Unmarshal([]byte(got), &list); err != nil {
