@@ -85,16 +85,7 @@ func ListenUnix(path string, h http.Handler, lim Limits, log *slog.Logger) (*htt
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: lim.ReadHeaderTimeout,
-		ReadTimeout:       lim.ReadTimeout,
-		WriteTimeout:      lim.WriteTimeout,
-		IdleTimeout:       lim.IdleTimeout,
-		MaxHeaderBytes:    lim.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
-	}
-	return srv, netutil.LimitListener(sameUser{ln, log}, lim.MaxConns), nil
+	return newServer(h, lim, log), netutil.LimitListener(sameUser{ln, log}, lim.MaxConns), nil
 }
 
 // sameUser closes, unserved, each connection whose peer is another user.

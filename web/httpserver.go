@@ -81,10 +81,16 @@ func Listen(addr string, h http.Handler, lim Limits, log *slog.Logger) (*http.Se
 	if err != nil {
 		return nil, nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return newServer(h, lim, log), netutil.LimitListener(ln, lim.MaxConns), nil
+}
+
+// newServer is the http.Server of Listen and ListenUnix: lim's timeouts
+// and header bound, server errors to log at error level (nil discards).
+func newServer(h http.Handler, lim Limits, log *slog.Logger) *http.Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srv := &http.Server{
+	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: lim.ReadHeaderTimeout,
 		ReadTimeout:       lim.ReadTimeout,
@@ -93,5 +99,4 @@ func Listen(addr string, h http.Handler, lim Limits, log *slog.Logger) (*http.Se
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}
-	return srv, netutil.LimitListener(ln, lim.MaxConns), nil
 }
