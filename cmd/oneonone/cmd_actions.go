@@ -318,12 +318,7 @@ func actionsSetDone(ctx context.Context, e *env, verb string, args []string, whe
 	if inUse(cfg, err) {
 		// The daemon holds the file: PATCH /api/actions/{id}.
 		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-		var got struct{ ID, Text string }
-		err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPatch, "/api/actions/"+url.PathEscape(id), map[string]bool{"done": !when.IsZero()}, &got)
-		var ae *apiError
-		if errors.As(err, &ae) && ae.Code == http.StatusNotFound {
-			return fmt.Errorf("no action %s (see actions list; items of an agenda document are ticked in the document)", id)
-		}
+		got, err := daemonAction(ctx, cfg, http.MethodPatch, id, map[string]bool{"done": !when.IsZero()})
 		if err != nil {
 			return err
 		}
@@ -394,9 +389,9 @@ func actionsEdit(ctx context.Context, e *env, args []string) error {
 				body[k] = *v
 			}
 		}
-		var got struct{ ID, With, Text string }
-		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPatch, "/api/actions/"+url.PathEscape(id), body, &got); err != nil {
-			return daemonEditError(err, id)
+		got, err := daemonAction(ctx, cfg, http.MethodPatch, id, body)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(e.stdout, "edited action %s for %s: %s\n", got.ID, got.With, got.Text)
 		return nil
@@ -440,9 +435,9 @@ func actionsDelete(ctx context.Context, e *env, args []string) error {
 	id := fs.Arg(0)
 	cfg, st, err := openState(e, *cfgPath, readWrite)
 	if inUse(cfg, err) {
-		var got struct{ ID, With, Text string }
-		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodDelete, "/api/actions/"+url.PathEscape(id), nil, &got); err != nil {
-			return daemonEditError(err, id)
+		got, err := daemonAction(ctx, cfg, http.MethodDelete, id, nil)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(e.stdout, "deleted action %s for %s: %s\n", got.ID, got.With, got.Text)
 		return nil
@@ -463,17 +458,21 @@ func actionsDelete(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// daemonEditError is what the daemon's refusal of an edit or a delete
-// says on the command line: a field as its flag, an unknown ID as
-// noAction.
-func daemonEditError(err error, id string) error {
+// daemonAction sends method /api/actions/{id} (with body, when not nil)
+// to the daemon, for done, reopen, edit and delete while it holds the
+// state file, and returns the action it answers with. Its refusals say
+// what the command says without a daemon: an unknown ID as noAction, a
+// field as its flag.
+func daemonAction(ctx context.Context, cfg *config.Config, method, id string, body any) (struct{ ID, With, Text string }, error) {
+	var got struct{ ID, With, Text string }
+	err := newDaemonClient(cfg).sendJSON(ctx, method, "/api/actions/"+url.PathEscape(id), body, &got)
 	var ae *apiError
-	if errors.As(err, &ae) && ae.Code == http.StatusNotFound {
-		return noAction(id)
-	}
-	if errors.As(err, &ae) && ae.Field != "" && ae.Code < 500 {
+	switch {
+	case errors.As(err, &ae) && ae.Code == http.StatusNotFound:
+		return got, noAction(id)
+	case errors.As(err, &ae) && ae.Field != "" && ae.Code < 500:
 		msg := strings.TrimPrefix(ae.Msg, "daemon: "+ae.Field+": ")
-		return actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg}, editArgs)
+		return got, actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg}, editArgs)
 	}
-	return err
+	return got, err
 }
