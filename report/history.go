@@ -16,14 +16,9 @@ import (
 // HistoryRow is one occurrence of a pair's history, as the history
 // exports (CSV, JSON, text) show it. Times are in Input.Location.
 type HistoryRow struct {
-	SeriesID      string         `json:"series_id"`
-	Title         string         `json:"title"`
-	OriginalStart time.Time      `json:"original_start"`
-	Start         time.Time      `json:"start"`
-	State         calendar.State `json:"state"`
-	ShiftMinutes  int            `json:"shift_minutes"`
-	MadeUpBy      string         `json:"made_up_by,omitempty"` // UID of the one-off that made up a cancelled slot
-	Vanished      bool           `json:"vanished,omitempty"`
+	Occurrence        // as the weekly report shows it
+	MadeUpBy   string `json:"made_up_by,omitempty"` // UID of the one-off that made up a cancelled slot
+	Vanished   bool   `json:"vanished,omitempty"`
 }
 
 // PairHistory returns every known occurrence of pair p, oldest first (by
@@ -40,16 +35,7 @@ func PairHistory(in Input, p calendar.Pair) ([]HistoryRow, bool) {
 		}
 		rows := make([]HistoryRow, 0, len(g.occ))
 		for _, o := range g.occ {
-			rows = append(rows, HistoryRow{
-				SeriesID:      o.SeriesID,
-				Title:         g.titleOf(o.SeriesID),
-				OriginalStart: o.OriginalStart.In(in.Location),
-				Start:         o.Start.In(in.Location),
-				State:         o.State,
-				ShiftMinutes:  o.ShiftMinutes(),
-				MadeUpBy:      o.MadeUpBy,
-				Vanished:      o.Vanished,
-			})
+			rows = append(rows, HistoryRow{Occurrence: g.occurrence(o, in.Location), MadeUpBy: o.MadeUpBy, Vanished: o.Vanished})
 		}
 		return rows, true
 	}

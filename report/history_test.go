@@ -69,7 +69,7 @@ func TestHistoryRowsAndCSV(t *testing.T) {
 // A title from a hostile invitation must not become a spreadsheet formula.
 func TestHistoryCSVFormulaIsInert(t *testing.T) {
 	var b strings.Builder
-	rows := []HistoryRow{{SeriesID: "s/1", Title: `=HYPERLINK("http://evil.example","x")`, MadeUpBy: "@x"}}
+	rows := []HistoryRow{{Occurrence: Occurrence{SeriesID: "s/1", Title: `=HYPERLINK("http://evil.example","x")`}, MadeUpBy: "@x"}}
 	if err := WriteHistoryCSV(&b, rows); err != nil {
 		t.Fatal(err)
 	}

@@ -134,6 +134,19 @@ type Occurrence struct {
 	ShiftMinutes  int            `json:"shift_minutes"`
 }
 
+// occurrence is o as the report and the history exports show it: with its
+// series' title, its times in loc.
+func (g *group) occurrence(o calendar.Occurrence, loc *time.Location) Occurrence {
+	return Occurrence{
+		SeriesID:      o.SeriesID,
+		Title:         g.titleOf(o.SeriesID),
+		OriginalStart: o.OriginalStart.In(loc),
+		Start:         o.Start.In(loc),
+		State:         o.State,
+		ShiftMinutes:  o.ShiftMinutes(),
+	}
+}
+
 // Build makes the report of in.Week. See metrics.go for the rules.
 func Build(in Input) *Report {
 	in = in.normalized()
@@ -158,14 +171,7 @@ func Build(in Input) *Report {
 				continue
 			}
 			week.add(o.State)
-			occ = append(occ, Occurrence{
-				SeriesID:      o.SeriesID,
-				Title:         g.titleOf(o.SeriesID),
-				OriginalStart: o.OriginalStart.In(in.Location),
-				Start:         o.Start.In(in.Location),
-				State:         o.State,
-				ShiftMinutes:  o.ShiftMinutes(),
-			})
+			occ = append(occ, g.occurrence(o, in.Location))
 		}
 		if week.Planned == 0 && !tr.Overdue {
 			continue
