@@ -477,17 +477,6 @@ func decodeCaret(s string) string {
 	return r.Replace(s)
 }
 
-// splitList splits a multi-valued property value at its commas.
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func (p *parser) calendar(cal *ical.Component, allTZ []*ical.Component) {
 	var own []*ical.Component
 	for _, c := range cal.Children {
@@ -559,7 +548,7 @@ func (p *parser) readDate(zr *zoneResolver, prop *ical.Prop, value string, float
 func (p *parser) readDates(zr *zoneResolver, prop *ical.Prop, floating *time.Location, uid string) ([]dateValue, []time.Time) {
 	var vals []dateValue
 	var ends []time.Time
-	items := splitList(prop.Value)
+	items := recur.SplitList(prop.Value)
 	if len(items) == 0 {
 		p.eventErr(uid, prop.Name, "invalid value %q", prop.Value)
 	}

@@ -569,7 +569,7 @@ func buildVTimezone(id string, vtz *ical.Component) (*time.Location, error) {
 			}
 		}
 		for _, rp := range obs.Props.Values(ical.PropRecurrenceDates) {
-			for _, v := range splitList(rp.Value) {
+			for _, v := range recur.SplitList(rp.Value) {
 				if i := strings.IndexByte(v, '/'); i >= 0 {
 					v = v[:i]
 				}

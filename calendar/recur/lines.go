@@ -189,7 +189,7 @@ func (rd *linesReader) line(set *Set, raw string) {
 	case "EXRULE":
 		rd.errorf("EXRULE is not supported (removed by RFC 5545): ignored")
 	case "RDATE", "EXDATE":
-		items := splitList(l.Value)
+		items := SplitList(l.Value)
 		if len(items) == 0 {
 			rd.errorf("%s: invalid value %q", l.Name, l.Value)
 		}
@@ -258,8 +258,9 @@ func (rd *linesReader) lookup(tzid string) (*time.Location, bool) {
 	return loc, ok && loc != nil
 }
 
-// splitList splits a multi-valued property value at its commas.
-func splitList(v string) []string {
+// SplitList splits a multi-valued property value at its commas, dropping
+// empty items and the blanks around each.
+func SplitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
