@@ -42,6 +42,19 @@ func PairHistory(in Input, p calendar.Pair) ([]HistoryRow, bool) {
 	return nil, false
 }
 
+// PairHistoryWith is PairHistory of the pair of the user and with, under
+// whichever of the user's addresses (identity.me) the pair is known.
+func PairHistoryWith(in Input, me []string, with string) ([]HistoryRow, bool) {
+	for _, m := range me {
+		if p := calendar.NewPair(m, with); p.A != p.B {
+			if rows, ok := PairHistory(in, p); ok {
+				return rows, true
+			}
+		}
+	}
+	return nil, false
+}
+
 // HistoryCSVHeader is the header row of WriteHistoryCSV.
 var HistoryCSVHeader = []string{"series_id", "title", "original_start", "start", "state", "shift_minutes", "made_up_by", "vanished"}
 

@@ -288,8 +288,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	with := r.URL.Query().Get("with")
-	pair, err := agenda.PairWith(s.opt.Me, with)
-	if err != nil {
+	if _, err := agenda.PairWith(s.opt.Me, with); err != nil {
 		s.actionError(w, r, err)
 		return
 	}
@@ -298,16 +297,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	rows, ok := report.PairHistory(in, pair)
-	// The pair may be with another of identity.me's addresses.
-	for _, m := range s.opt.Me {
-		if ok {
-			break
-		}
-		if p := calendar.NewPair(m, with); p.A != p.B {
-			rows, ok = report.PairHistory(in, p)
-		}
-	}
+	rows, ok := report.PairHistoryWith(in, s.opt.Me, with)
 	if !ok {
 		writeError(w, http.StatusNotFound, "no 1:1 series with "+calendar.NormalizeEmail(with))
 		return

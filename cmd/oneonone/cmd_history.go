@@ -31,24 +31,14 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	pair, err := agenda.PairWith(cfg.Identity.Me, *with)
-	if err != nil {
+	if _, err := agenda.PairWith(cfg.Identity.Me, *with); err != nil {
 		return actionUsageError(err, actionArgs)
 	}
 	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks}
 	if in, err = report.Load(ctx, in, st, nil); err != nil {
 		return err
 	}
-	rows, ok := report.PairHistory(in, pair)
-	// The pair may be with another of identity.me's addresses.
-	for _, m := range cfg.Identity.Me[1:] {
-		if ok {
-			break
-		}
-		if p := calendar.NewPair(m, *with); p.A != p.B {
-			rows, ok = report.PairHistory(in, p)
-		}
-	}
+	rows, ok := report.PairHistoryWith(in, cfg.Identity.Me, *with)
 	if !ok {
 		return fmt.Errorf("no 1:1 series with %s", calendar.NormalizeEmail(*with))
 	}
