@@ -25,8 +25,12 @@ import (
 const hangBound = 10 * time.Second
 
 // limitServer is web.Listen's server for h with lim, on 127.0.0.1,
-// counting its connections: opened (StateNew), open now and the most open
-// at once.
+// counting its connections: opened (accepted), open now and the most open
+// at once. The count is kept on web.Listen's listener, not in ConnState: a
+// connection is counted closed before its Close frees the cap's slot, so
+// the next one cannot be counted open before it (net/http runs the
+// StateClosed hook only after the Close, which once raced the next
+// StateNew and counted one connection too many).
 type limitServer struct {
 	srv          *http.Server
 	addr         string
@@ -41,24 +45,43 @@ func startLimitServer(t *testing.T, h http.Handler, lim web.Limits) *limitServer
 		t.Fatal(err)
 	}
 	ls := &limitServer{srv: srv, addr: ln.Addr().String()}
-	srv.ConnState = func(_ net.Conn, st http.ConnState) {
-		switch st {
-		case http.StateNew:
-			ls.opened.Add(1)
-			n := ls.open.Add(1)
-			for {
-				m := ls.mostOpen.Load()
-				if n <= m || ls.mostOpen.CompareAndSwap(m, n) {
-					break
-				}
-			}
-		case http.StateClosed, http.StateHijacked:
-			ls.open.Add(-1)
-		}
-	}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(countingListener{ln, ls}) }()
 	t.Cleanup(func() { srv.Close() })
 	return ls
+}
+
+// countingListener counts the connections its Listener accepts in ls.
+type countingListener struct {
+	net.Listener
+	ls *limitServer
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.ls.opened.Add(1)
+	n := l.ls.open.Add(1)
+	for {
+		m := l.ls.mostOpen.Load()
+		if n <= m || l.ls.mostOpen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return &countedConn{Conn: c, ls: l.ls}, nil
+}
+
+// countedConn counts itself closed, once, before closing.
+type countedConn struct {
+	net.Conn
+	ls   *limitServer
+	once gosync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.ls.open.Add(-1) })
+	return c.Conn.Close()
 }
 
 func (ls *limitServer) dial(t *testing.T) net.Conn {
