@@ -26,12 +26,12 @@ type CheckReport struct {
 const maxCheckProblems = 20
 
 // decoders are, per bucket, how a record of the current schema decodes.
-var decoders = map[string]func(v []byte) error{
-	string(bucketCalendars):   func(v []byte) error { var x CalendarState; return json.Unmarshal(v, &x) },
-	string(bucketObjects):     func(v []byte) error { var x storedObject; return json.Unmarshal(v, &x) },
-	string(bucketSeries):      func(v []byte) error { var x calendar.Series; return json.Unmarshal(v, &x) },
-	string(bucketOccurrences): func(v []byte) error { var x calendar.Occurrence; return json.Unmarshal(v, &x) },
-	string(bucketActions):     func(v []byte) error { var x agenda.Action; return json.Unmarshal(v, &x) },
+var decoders = map[string]func(k, v []byte) error{
+	string(bucketCalendars):   func(_, v []byte) error { var x CalendarState; return json.Unmarshal(v, &x) },
+	string(bucketObjects):     func(_, v []byte) error { _, _, err := decodeObject(v); return err },
+	string(bucketSeries):      func(_, v []byte) error { var x calendar.Series; return json.Unmarshal(v, &x) },
+	string(bucketOccurrences): func(k, v []byte) error { _, err := decodeOccurrence(k, v); return err },
+	string(bucketActions):     func(_, v []byte) error { var x agenda.Action; return json.Unmarshal(v, &x) },
 }
 
 // Check reads the whole state file at path without writing to it: every
@@ -137,7 +137,7 @@ func checkRecords(tx *bbolt.Tx, current bool, problem func(string, ...any)) int 
 					problem("bucket %s: %q is a bucket, not a record", bucket, k)
 					return nil
 				}
-				if err := dec(v); err != nil {
+				if err := dec(k, v); err != nil {
 					problem("bucket %s: record %q does not decode (%v)", bucket, k, err)
 					return nil
 				}

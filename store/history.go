@@ -91,9 +91,9 @@ func (s *Store) saveHistory(source string, series []calendar.Series, occ []calen
 			prefix, _ := seriesPrefix(id) // checked above
 			want := make(map[string][]byte, len(list))
 			for _, i := range list {
-				v, err := json.Marshal(occ[i])
+				v, err := encodeOccurrence(occ[i])
 				if err != nil {
-					return fmt.Errorf("encode occurrence %s of %s: %w", occ[i].Key(), id, err)
+					return err
 				}
 				want[string(prefix)+occ[i].Key()] = v
 			}
@@ -156,8 +156,8 @@ func (s *Store) occurrences(seriesID string, from time.Time) ([]calendar.Occurre
 	var out []calendar.Occurrence
 	err = s.view(func(tx *bbolt.Tx) error {
 		return scanRange(tx.Bucket(bucketOccurrences), prefix, occKeyFrom(prefix, from), func(k, v []byte) error {
-			var o calendar.Occurrence
-			if err := json.Unmarshal(v, &o); err != nil {
+			o, err := decodeOccurrence(k, v)
+			if err != nil {
 				s.badRecord(bucketOccurrences, k, err)
 				return nil
 			}
@@ -201,8 +201,8 @@ func (s *Store) ForEachOccurrence(fn func(calendar.Occurrence) error) error {
 	var fnErr error
 	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketOccurrences).ForEach(func(k, v []byte) error {
-			var o calendar.Occurrence
-			if err := json.Unmarshal(v, &o); err != nil {
+			o, err := decodeOccurrence(k, v)
+			if err != nil {
 				s.badRecord(bucketOccurrences, k, err)
 				return nil
 			}

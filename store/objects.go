@@ -23,12 +23,6 @@ type CalendarState struct {
 	Objects     int       `json:"objects"` // objects stored for the calendar
 }
 
-// storedObject is the value of an object; its href is in the key.
-type storedObject struct {
-	ETag string `json:"etag"`
-	Data []byte `json:"data"`
-}
-
 // CalendarState returns the state of one calendar.
 func (s *Store) CalendarState(source, cal string) (CalendarState, bool, error) {
 	var st CalendarState
@@ -110,7 +104,7 @@ func (s *Store) ApplyChanges(source, cal string, ch calendar.Changes, st Calenda
 		if err != nil {
 			return wrap(err)
 		}
-		v, err := json.Marshal(storedObject{ETag: o.ETag, Data: o.Data})
+		v, err := encodeObject(o.ETag, o.Data)
 		if err != nil {
 			return wrap(fmt.Errorf("encode %s: %w", o.Href, err))
 		}
@@ -170,11 +164,11 @@ func (s *Store) Objects(source, cal string) ([]calendar.Object, error) {
 	var out []calendar.Object
 	err = s.view(func(tx *bbolt.Tx) error {
 		return scanPrefix(tx.Bucket(bucketObjects), prefix, func(k, v []byte) error {
-			var so storedObject
-			if err := json.Unmarshal(v, &so); err != nil {
+			etag, data, err := decodeObject(v)
+			if err != nil {
 				return fmt.Errorf("decode %q: %w", k[len(prefix):], err)
 			}
-			out = append(out, calendar.Object{Href: string(k[len(prefix):]), ETag: so.ETag, Data: so.Data})
+			out = append(out, calendar.Object{Href: string(k[len(prefix):]), ETag: etag, Data: data})
 			return nil
 		})
 	})
@@ -194,10 +188,15 @@ func (s *Store) Object(source, cal, href string) (calendar.Object, bool, error) 
 	if err != nil {
 		return calendar.Object{}, false, fmt.Errorf("get object: %w", err)
 	}
-	var so storedObject
+	var obj calendar.Object
 	var ok bool
 	err = s.view(func(tx *bbolt.Tx) error {
-		ok, err = getJSON(tx.Bucket(bucketObjects), key, &so)
+		v := tx.Bucket(bucketObjects).Get(key)
+		if v == nil {
+			return nil
+		}
+		ok = true
+		obj.ETag, obj.Data, err = decodeObject(v)
 		return err
 	})
 	if err != nil {
@@ -206,7 +205,8 @@ func (s *Store) Object(source, cal, href string) (calendar.Object, bool, error) 
 	if !ok {
 		return calendar.Object{}, false, nil
 	}
-	return calendar.Object{Href: href, ETag: so.ETag, Data: so.Data}, true, nil
+	obj.Href = href
+	return obj, true, nil
 }
 
 // ObjectETags maps the href of every stored object of a calendar to its ETag.
@@ -218,13 +218,11 @@ func (s *Store) ObjectETags(source, cal string) (map[string]string, error) {
 	out := make(map[string]string)
 	err = s.view(func(tx *bbolt.Tx) error {
 		return scanPrefix(tx.Bucket(bucketObjects), prefix, func(k, v []byte) error {
-			var so struct {
-				ETag string `json:"etag"`
-			}
-			if err := json.Unmarshal(v, &so); err != nil {
+			etag, err := decodeObjectETag(v)
+			if err != nil {
 				return fmt.Errorf("decode %q: %w", k[len(prefix):], err)
 			}
-			out[string(k[len(prefix):])] = so.ETag
+			out[string(k[len(prefix):])] = etag
 			return nil
 		})
 	})
@@ -247,7 +245,7 @@ func (s *Store) PutObject(source, cal string, obj calendar.Object) error {
 	if err != nil {
 		return wrap(err)
 	}
-	v, err := json.Marshal(storedObject{ETag: obj.ETag, Data: obj.Data})
+	v, err := encodeObject(obj.ETag, obj.Data)
 	if err != nil {
 		return wrap(err)
 	}

@@ -74,7 +74,11 @@ func (s *Store) update(fn func(*bbolt.Tx) error) (err error) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(s.path, &err)
-	return s.db.Update(fn)
+	if err := s.db.Update(fn); err != nil {
+		return err
+	}
+	s.commits.Add(1)
+	return nil
 }
 
 // openDB is bbolt.Open, guarded: bbolt panics on some damaged freelists.

@@ -89,6 +89,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -142,6 +143,8 @@ type Store struct {
 	sweepMu   sync.Mutex
 	lastSweep time.Time // of the expired facts
 
+	commits atomic.Int64 // write transactions committed
+
 	onBad   func(BadRecord)
 	badMu   sync.Mutex
 	badSeen map[string]bool
@@ -156,6 +159,11 @@ type Option func(*Store)
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
 }
+
+// Commits returns how many write transactions this Store has committed
+// since Open (each one a bbolt commit, with its fsyncs): the count that
+// tests of "nothing changed, nothing written" read.
+func (s *Store) Commits() int64 { return s.commits.Load() }
 
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return len(migrations) }
