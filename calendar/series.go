@@ -115,6 +115,11 @@ type Series struct {
 	Deleted      time.Time `json:"deleted,omitzero"` // when the series was seen gone
 	Zone         string    `json:"zone,omitempty"`
 	Checked      time.Time `json:"checked,omitzero"` // when the series was last rebuilt from the calendar
+	// Next is when a rebuild from the same events could first give
+	// another history (a slot starting, entering the horizon, leaving the
+	// recompute window…): until then a cycle that fetched nothing new
+	// need not rebuild the series. Zero for a series gone or not expanded.
+	Next time.Time `json:"next,omitzero"`
 }
 
 // RuleKey identifies the series' schedule: its start and its rule without

@@ -30,6 +30,11 @@ type Input struct {
 	Now             time.Time
 	Horizon         time.Duration
 	History         time.Duration
+	// Seen is when the caller last saw the source's events as they were
+	// before this build's changes (its previous cycle), zero when
+	// unknown. A series not rebuilt since keeps an older Checked: the
+	// cutoff of an "all events" edit is the later of the two.
+	Seen time.Time
 }
 
 // Result is the new history of one source.
@@ -55,6 +60,12 @@ type Result struct {
 	// after its calendar object and UID: they are left out of Series and
 	// keep their stored history; the others are built as usual.
 	Problems []error
+	// ProblemsByUID holds Problems by the UID of their series.
+	ProblemsByUID map[string][]error
+	// Pairs maps the UID of every group of events recognised as a 1:1
+	// series or as a meeting of two (a possible make-up) to its pair: the
+	// pairs a later partial build must rebuild when those events change.
+	Pairs map[string]calendar.Pair
 	// Err is what failed the build: the stored history could not be read.
 	Err error
 }
@@ -74,6 +85,11 @@ type Target struct {
 // makeUpReach is how far past the window Build expands a series, so that the
 // make-up search for the last slot in the window knows the next slot.
 const makeUpReach = 35 * 24 * time.Hour
+
+// NextCap bounds Series.Next: a series is rebuilt at least this often even
+// when nothing in it changes. Build expands this much further than it
+// classifies, to find the boundaries that lie within it.
+const NextCap = 7 * 24 * time.Hour
 
 // Build recognises the 1:1 series among a source's events, classifies their
 // occurrences and merges them with the stored history (docs/DESIGN.md,
@@ -119,6 +135,7 @@ func Build(in Input) Result {
 	}
 
 	groups := groupsByUID(in.Events)
+	res.Pairs = make(map[string]calendar.Pair)
 	oneOffs := make(map[calendar.Pair][]*calendar.Event)
 	type found struct {
 		series calendar.Series
@@ -129,8 +146,10 @@ func Build(in Input) Result {
 		switch k, v, p := recognise(g, in.Rules); k {
 		case groupMakeUp:
 			oneOffs[p] = append(oneOffs[p], g.Master)
+			res.Pairs[g.UID] = p
 		case groupSeries:
 			live = append(live, found{series: newSeries(in, g, v), group: g})
+			res.Pairs[g.UID] = v.Pair()
 		}
 	}
 	for p := range oneOffs {
@@ -149,13 +168,29 @@ func Build(in Input) Result {
 		if s.Start.After(winFrom) {
 			winFrom = s.Start
 		}
-		inst, err := recur.Expand(f.group, winFrom, to.Add(makeUpReach), recur.ExpandOptions{})
+		reach := to.Add(makeUpReach)
+		ext, err := recur.Expand(f.group, winFrom, reach.Add(NextCap), recur.ExpandOptions{})
 		if err != nil {
 			for _, e := range leaves(err) {
-				res.Problems = append(res.Problems, fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, e))
+				p := fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, e)
+				res.Problems = append(res.Problems, p)
+				if res.ProblemsByUID == nil {
+					res.ProblemsByUID = map[string][]error{}
+				}
+				res.ProblemsByUID[s.UID] = append(res.ProblemsByUID[s.UID], p)
 			}
 			continue
 		}
+		// Classify sees what an expansion up to reach gives; the rest
+		// only tells when the next slot comes within reach.
+		inst := make([]recur.Instance, 0, len(ext))
+		within := func(t time.Time) bool { return !t.Before(winFrom) && t.Before(reach) }
+		for _, x := range ext {
+			if within(x.OriginalStart) || within(x.Start) {
+				inst = append(inst, x)
+			}
+		}
+		s.Next = nextBoundary(in, s, f.group, ext)
 		fresh := Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
 		kept := fresh[:0]
 		for _, o := range fresh {
@@ -187,10 +222,14 @@ func Build(in Input) Result {
 			}
 			fresh = dropBefore(fresh, floor, in.Now)
 		}
+		cutoff := prev.Checked
+		if in.Seen.After(cutoff) && in.Seen.Before(in.Now) {
+			cutoff = in.Seen
+		}
 		merged := merge(mergeInput{
 			series:      s,
 			ruleChanged: existed && prev.RuleKey() != s.RuleKey(),
-			cutoff:      prev.Checked,
+			cutoff:      cutoff,
 			old:         old,
 			fresh:       fresh,
 			from:        winFrom,
@@ -212,6 +251,7 @@ func Build(in Input) Result {
 			continue
 		}
 		s.Deleted = in.Now
+		s.Next = time.Time{}
 		// With OccurrencesFrom only the window is read: a slot still
 		// "upcoming" before it is left from a pause of more than History
 		// between cycles, and stays as stored, as such slots of live
@@ -234,6 +274,52 @@ func Build(in Input) Result {
 		res.Err = fmt.Errorf("build history of %s: %w", in.Source, errors.Join(errs...))
 	}
 	return res
+}
+
+// nextBoundary is the series' Next: the earliest instant, at or after
+// Now, after which a Build from the same events and stored history could
+// give another result. ext is the series' expansion up to NextCap past
+// the make-up reach. What depends on Now:
+//   - an instance is held once its start has passed (Classify);
+//   - an occurrence is kept once its original start is within the horizon;
+//   - an instance is expanded once it comes within the make-up reach, and
+//     a slot leaves the recompute window History after it (freeing a
+//     make-up, changing its neighbour's);
+//   - the targets: a series ended (Until), an override's start passing or
+//     entering the horizon.
+//
+// Make-ups do not depend on Now. Next is at most Now + NextCap.
+func nextBoundary(in Input, s calendar.Series, g recur.Group, ext []recur.Instance) time.Time {
+	next := in.Now.Add(NextCap)
+	at := func(t time.Time) {
+		if !t.IsZero() && !t.Before(in.Now) && t.Before(next) {
+			next = t
+		}
+	}
+	for _, x := range ext {
+		early, late := x.OriginalStart, x.Start
+		if late.Before(early) {
+			early, late = late, early
+		}
+		at(x.Start)
+		at(x.OriginalStart)
+		at(x.OriginalStart.Add(-in.Horizon))
+		at(early.Add(-in.Horizon - makeUpReach))
+		at(late.Add(in.History))
+	}
+	at(s.Until)
+	for _, ov := range g.Overrides {
+		at(ov.Start)
+		at(ov.Start.Add(-in.Horizon))
+	}
+	return next
+}
+
+// Targets lists the events of a live series that should carry its block,
+// as Build would at now: for a caller that knows the series' events
+// changed only in what write-back put in them.
+func Targets(s calendar.Series, g recur.Group, rules DetectRules, now time.Time, horizon time.Duration) []Target {
+	return targets(Input{Rules: rules, Now: now, Horizon: horizon}, s, g, now.Add(horizon))
 }
 
 // targets lists the events of a series that should carry its block.
@@ -484,6 +570,19 @@ func recognise(g recur.Group, rules DetectRules) (k groupKind, v Verdict, pair c
 		return groupCancelled, v, pair
 	}
 	return groupSeries, v, pair
+}
+
+// PairOfGroup returns the pair Build tracks a group of events under: a
+// 1:1 series' pair, or a meeting of two's (a possible make-up of the
+// pair's cancelled slots). ok is false for anything else.
+func PairOfGroup(g recur.Group, rules DetectRules) (p calendar.Pair, ok bool) {
+	switch k, v, mp := recognise(g, rules); k {
+	case groupSeries:
+		return v.Pair(), true
+	case groupMakeUp:
+		return mp, true
+	}
+	return p, false
 }
 
 // leaves lists the errors a joined error holds, each one alone, so that

@@ -21,6 +21,11 @@ type CalendarState struct {
 	LastSuccess time.Time `json:"last_success,omitzero"` // last attempt that succeeded
 	LastError   string    `json:"last_error,omitempty"`
 	Objects     int       `json:"objects"` // objects stored for the calendar
+	// Built names the configuration (sync.Engine's build key) under which
+	// the history was last rebuilt from every stored object of the
+	// calendar; "" when objects changed since. A process that fetches
+	// nothing new for a calendar Built under its own key need not rebuild.
+	Built string `json:"built,omitempty"`
 }
 
 // CalendarState returns the state of one calendar.
