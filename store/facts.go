@@ -33,6 +33,12 @@ const (
 	// such as discovery results (bytes; sync). Expires after
 	// SourceMemoryTTL.
 	FactsSourceMemory = "source-memory"
+	// FactsBuildIndex: source → the engine's index of its stored objects
+	// (which UIDs each holds, the pair of each UID, the write-back targets
+	// of each series), so that a new process need not decode every object
+	// to learn that nothing changed (JSON bytes; sync). Trusted only for
+	// calendars whose CalendarState.Built matches.
+	FactsBuildIndex = "build-index"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

@@ -181,6 +181,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		cancelWork()
 		<-done
 	}
+	// What quiet cycles kept in memory only (their times and cursors).
+	if err := d.Engine.Flush(); err != nil {
+		d.Engine.log().Warn("could not write the sync states at shutdown", slog.String("error", err.Error()))
+	}
 	return nil
 }
 
@@ -212,6 +216,7 @@ func (d *Daemon) PlanNow(ctx context.Context) ([]Summary, []Planned, error) {
 	dry := &Engine{
 		Store: e.Store, Sources: e.Sources, Rules: e.Rules, Relationship: e.Relationship,
 		Horizon: e.Horizon, History: e.History, Now: e.Now, Log: e.Log, Agenda: e.Agenda,
+		ConfigKey: e.ConfigKey, cache: e.caches(),
 		DryRun: true, Plan: func(p Planned) { plan = append(plan, p) },
 	}
 	var sums []Summary

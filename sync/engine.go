@@ -1,11 +1,16 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"oneonone/calendar"
@@ -56,8 +61,18 @@ type Engine struct {
 	DryRun bool
 	Plan   func(Planned)
 
+	// ConfigKey names the rest of the configuration the history depends
+	// on (the relationships of counterparts): when it changes, the next
+	// cycle rebuilds every series.
+	ConfigKey string
+
 	recallMu gosync.Mutex
 	recalled map[string]bool // sources given back what they remembered
+
+	cacheOnce gosync.Once
+	cache     *caches      // what the engine keeps between cycles, per source
+	full      bool         // rebuild everything every cycle (tests: the reference)
+	rebuilt   atomic.Int64 // series built since the engine started (tests)
 }
 
 // Summary is what one cycle did for one source.
@@ -139,8 +154,9 @@ func (e *Engine) SyncAll(ctx context.Context) ([]Summary, error) {
 	return sums, errors.Join(errs...)
 }
 
-// SyncSource pulls every calendar of one source, then rebuilds its series
-// and occurrence history from what is stored.
+// SyncSource pulls every calendar of one source, rebuilds the series and
+// occurrence history of what changed or came due, and writes the agenda
+// blocks.
 func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	sum.Source = ns.Name
 	sum.DryRun = e.DryRun
@@ -162,33 +178,75 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 			sum.Err = errors.Join(sum.Err, err)
 		}
 	}()
+	c := e.cacheFor(ns.Name)
+	defer func() {
+		if err := e.persistStates(c, false); err != nil {
+			sum.Err = errors.Join(sum.Err, err)
+		}
+	}()
 	cals, err := ns.Source.Calendars(ctx)
 	if err != nil {
 		sum.Err = fmt.Errorf("list calendars: %w", err)
 		return sum
 	}
 	sum.Calendars = len(cals)
-	var errs, fetchProblems []error
+	ids := make([]string, len(cals))
+	for i, cal := range cals {
+		ids[i] = cal.ID
+	}
+	if c.ready && !slices.Equal(c.cals, ids) {
+		c.ready = false // another listing: rebuild it all
+	}
+	key := e.buildKey()
+	// built: every calendar was rebuilt under this configuration since its
+	// objects last changed, so the stored index can be trusted.
+	built := true
+	var seen time.Time
 	for _, cal := range cals {
-		n, reqs, probs, err := e.pullCalendar(ctx, ns, cal)
-		sum.Changed += n
+		st, err := c.state(e.Store, ns.Name, cal.ID)
+		if err != nil {
+			sum.Err = err
+			return sum
+		}
+		built = built && st.cur.Built == key
+		if st.cur.LastSuccess.After(seen) {
+			seen = st.cur.LastSuccess
+		}
+	}
+	if c.seen.IsZero() {
+		c.seen = seen
+	}
+	var errs, fetchProblems []error
+	var deltas []delta
+	for _, cal := range cals {
+		d, reqs, probs, err := e.pullCalendar(ctx, ns, c, cal)
+		sum.Changed += d.count()
 		sum.Requests += reqs
 		fetchProblems = append(fetchProblems, probs...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("calendar %s: %w", cal.ID, err))
 		}
+		deltas = append(deltas, d)
 	}
 	if ctx.Err() != nil {
 		sum.Err = errors.Join(append(errs, ctx.Err())...)
 		return sum
 	}
-	objects, series, targets, problems, err := e.rebuild(ns, cals)
-	problems = append(fetchProblems, problems...)
-	sum.Objects, sum.Series, sum.Problems = objects, series, problems
+	now := e.now()
+	targets, refused, err := e.rebuild(ns, c, ids, deltas, key, built, now)
 	if err != nil {
 		errs = append(errs, err)
 	}
+	sum.Objects = 0
+	for _, cal := range ids {
+		sum.Objects += c.states[cal].cur.Objects
+	}
+	sum.Series = len(c.counts)
+	problems := append(fetchProblems, c.problems()...)
 	blocks, writeProblems, err := e.writeAgendas(ctx, ns, targets)
+	if e.writes(ns) {
+		blocks.Refused += refused
+	}
 	sum.Blocks = blocks
 	problems = append(problems, writeProblems...)
 	sum.Problems = problems
@@ -199,7 +257,16 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 		e.log().Warn("calendar object with problems", slog.String("source", ns.Name), slog.String("error", p.Error()))
 	}
 	sum.Err = errors.Join(errs...)
+	if sum.Err == nil {
+		c.seen = now
+	}
 	return sum
+}
+
+// writes reports whether the engine writes agenda blocks into the source.
+func (e *Engine) writes(ns NamedSource) bool {
+	_, ok := ns.Source.(Writer)
+	return ok && e.Agenda != nil
 }
 
 // memory is where sources remember things between runs: a cache, trusted
@@ -251,18 +318,22 @@ func (e *Engine) remember(ns NamedSource) error {
 	return e.memory().PutBytes(ns.Name, state)
 }
 
-// pullCalendar fetches one calendar's changes and stores them with the new
-// cursor in one transaction. It returns how many objects changed, the
-// requests made, and the objects the source could not fetch.
-func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.Ref) (int, int, []error, error) {
-	st, _, err := e.Store.CalendarState(ns.Name, cal.ID)
+// pullCalendar fetches one calendar's changes. When something changed it
+// stores the changes with the new cursor in one transaction; when nothing
+// did, the cursor and times stay in memory (persistStates). It returns
+// what changed, the requests made, and the objects the source could not
+// fetch.
+func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, c *sourceCache, cal calendar.Ref) (delta, int, []error, error) {
+	d := delta{cal: cal.ID}
+	cs, err := c.state(e.Store, ns.Name, cal.ID)
 	if err != nil {
-		return 0, 0, nil, err
+		return d, 0, nil, err
 	}
+	st := cs.cur
 	st.Source, st.Calendar, st.Name = ns.Name, cal.ID, cal.Name
-	known, err := e.Store.ObjectETags(ns.Name, cal.ID)
+	known, err := c.known(e.Store, ns.Name, cal.ID)
 	if err != nil {
-		return 0, 0, nil, err
+		return d, 0, nil, err
 	}
 	ch, err := ns.Source.Changes(ctx, cal.ID, st.Cursor, known)
 	reqs := ch.Requests
@@ -275,93 +346,208 @@ func (e *Engine) pullCalendar(ctx context.Context, ns NamedSource, cal calendar.
 	st.LastSync = now
 	if err != nil {
 		st.LastError = err.Error()
-		if perr := e.Store.PutCalendarState(st); perr != nil {
-			err = errors.Join(err, perr)
-		}
-		return 0, reqs, nil, err
+		cs.cur = st
+		return d, reqs, nil, err
 	}
 	st.LastSuccess, st.LastError = now, ""
-	changed := len(ch.Put) + len(ch.Deleted)
-	if ch.Full {
-		changed = countFullChanges(known, ch.Put)
+	st.Cursor = ch.Cursor
+	d = effective(cal.ID, known, ch)
+	if d.count() == 0 {
+		st.Objects = len(known)
+		cs.cur = st
+		return d, reqs, ch.Problems, nil
 	}
-	if err := e.Store.ApplyChanges(ns.Name, cal.ID, ch, st); err != nil {
-		return 0, reqs, nil, err
+	st.Built = "" // rebuilt below; until then the index is not to be trusted
+	st.Objects = len(known) + d.added - len(d.deleted)
+	if err := e.Store.ApplyChanges(ns.Name, cal.ID, calendar.Changes{Put: d.put, Deleted: d.deleted, Cursor: ch.Cursor}, st); err != nil {
+		cs.cur = st
+		return delta{cal: cal.ID}, reqs, nil, err
 	}
-	return changed, reqs, ch.Problems, nil
+	cs.cur, cs.stored = st, st
+	return d, reqs, ch.Problems, nil
 }
 
-// countFullChanges counts what a full listing changed against what was stored.
-func countFullChanges(known map[string]string, put []calendar.Object) int {
-	n := 0
-	seen := make(map[string]bool, len(put))
-	for _, o := range put {
-		seen[o.Href] = true
-		if etag, ok := known[o.Href]; !ok || etag != o.ETag || etag == "" {
-			n++
-		}
-	}
-	for href := range known {
-		if !seen[href] {
-			n++
-		}
-	}
-	return n
-}
-
-// rebuild recognises the source's series in the stored objects, expands
-// and classifies their occurrences, merges them with the stored history and
-// saves the result in one transaction.
-func (e *Engine) rebuild(ns NamedSource, cals []calendar.Ref) (objects, nseries int, targets []history.Target, problems []error, err error) {
-	var events []calendar.Event
-	for _, cal := range cals {
-		objs, err := e.Store.Objects(ns.Name, cal.ID)
+// rebuild brings the history of the source up to date with what changed:
+// it applies the deltas to the index, rebuilds the pairs whose events
+// changed or came due, saves their history in one transaction, and
+// returns the targets write-back must look at (and the number of those it
+// would only refuse). Without a trusted index (a new process after a
+// change, another configuration or listing) it rebuilds everything.
+func (e *Engine) rebuild(ns NamedSource, c *sourceCache, cals []string, deltas []delta, key string, built bool, now time.Time) (targets []history.Target, refused int, err error) {
+	defer func() {
 		if err != nil {
-			return 0, 0, nil, nil, err
+			c.forget()
 		}
-		objects += len(objs)
-		for _, obj := range objs {
-			evs, err := ns.Source.Decode(cal.ID, obj)
-			if err != nil {
-				problems = append(problems, err)
-			}
-			for i := range evs {
-				evs[i].Source, evs[i].Calendar = ns.Name, cal.ID
-				if evs[i].Href == "" {
-					evs[i].Href = obj.Href
-				}
-				if evs[i].ETag == "" {
-					evs[i].ETag = obj.ETag
-				}
-			}
-			events = append(events, evs...)
+	}()
+	if c.series == nil {
+		if err := e.readSeries(ns.Name, c); err != nil {
+			return nil, 0, err
 		}
 	}
-	stored, err := e.Store.Series()
+	if !c.ready && built && !e.full {
+		if _, err := e.loadIndex(ns.Name, c, cals, key); err != nil {
+			return nil, 0, err
+		}
+	}
+	if e.full || !c.ready {
+		err = e.buildAll(ns, c, cals, now)
+	} else {
+		err = e.buildChanged(ns, c, deltas, now)
+	}
 	if err != nil {
-		return objects, 0, nil, problems, err
+		return nil, 0, err
 	}
+	if err := e.saveIndex(ns.Name, c, key); err != nil {
+		return nil, 0, err
+	}
+	for _, cal := range cals {
+		c.states[cal].cur.Built = key
+	}
+	if !e.writes(ns) {
+		return nil, 0, nil
+	}
+	return e.writeTargets(ns, c, now)
+}
+
+// buildAll decodes every stored object of the calendars and rebuilds the
+// source's whole history from them.
+func (e *Engine) buildAll(ns NamedSource, c *sourceCache, cals []string, now time.Time) error {
+	c.reset(cals)
+	touched := map[string]bool{}
+	for _, cal := range cals {
+		objs, err := e.Store.Objects(ns.Name, cal)
+		if err != nil {
+			return err
+		}
+		c.etags[cal] = make(map[string]string, len(objs))
+		for _, obj := range objs {
+			c.put(ns, cal, obj, touched)
+		}
+	}
+	for _, s := range c.series {
+		touched[s.UID] = true
+	}
+	if err := e.build(ns, c, touched, slices.Collect(maps.Values(c.series)), now); err != nil {
+		return err
+	}
+	c.ready = true
+	return nil
+}
+
+// buildChanged applies the deltas and the objects write-back replaced to
+// the index, and rebuilds every pair they touch or whose next boundary
+// passed, with all of that pair's events and stored series.
+func (e *Engine) buildChanged(ns NamedSource, c *sourceCache, deltas []delta, now time.Time) error {
+	touched := map[string]bool{}
+	for _, d := range deltas {
+		for _, href := range d.deleted {
+			c.drop(objRef{d.cal, href}, touched)
+		}
+		for _, obj := range d.put {
+			c.put(ns, d.cal, obj, touched)
+		}
+	}
+	// What write-back stored: our blocks only (the events' descriptions
+	// change, not their history: the targets are computed again), or what
+	// someone else changed meanwhile (rebuilt).
+	ours := map[string]bool{}
+	for _, r := range slices.SortedFunc(maps.Keys(c.written), func(a, b objRef) int {
+		return cmp.Or(strings.Compare(a.cal, b.cal), strings.Compare(a.href, b.href))
+	}) {
+		objs, err := e.Store.ObjectsAt(ns.Name, r.cal, []string{r.href})
+		if err != nil {
+			return err
+		}
+		into := ours
+		if c.written[r] {
+			into = touched
+		}
+		if len(objs) == 0 {
+			c.drop(r, touched)
+			continue
+		}
+		c.put(ns, r.cal, objs[0], into)
+	}
+	c.written = nil
+	if err := e.load(ns, c, touched); err != nil {
+		return err
+	}
+	pairs := c.due(now)
+	for uid := range touched {
+		if p, ok := c.pairOf[uid]; ok {
+			pairs[p] = true
+		}
+		if s, ok := c.series[ns.Name+"/"+uid]; ok {
+			pairs[s.Pair] = true
+		}
+		if g, ok := c.group(uid); ok {
+			if p, ok := history.PairOfGroup(g, e.Rules); ok {
+				pairs[p] = true
+			}
+		}
+	}
+	for uid := range ours {
+		if !touched[uid] {
+			delete(c.targets, ns.Name+"/"+uid) // computed again from the new events
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	uids := maps.Clone(touched)
+	for p := range pairs {
+		for uid := range c.byPair[p] {
+			uids[uid] = true
+		}
+	}
+	var stored []calendar.Series
+	for _, s := range c.series {
+		if pairs[s.Pair] {
+			uids[s.UID] = true
+		}
+	}
+	for _, s := range c.series {
+		if uids[s.UID] {
+			stored = append(stored, s)
+		}
+	}
+	if err := e.load(ns, c, uids); err != nil {
+		return err
+	}
+	return e.build(ns, c, uids, stored, now)
+}
+
+// build runs history.Build over the events of the UIDs and the stored
+// series given, saves what it made, and indexes it.
+func (e *Engine) build(ns NamedSource, c *sourceCache, uids map[string]bool, stored []calendar.Series, now time.Time) error {
 	h := history.Build(history.Input{
 		Source: ns.Name,
-		Events: events,
+		Events: c.events(uids),
 		Stored: stored,
 		// Only the recompute window is read and saved: older history
 		// stays as stored, and costs the cycle nothing.
 		OccurrencesFrom: e.Store.OccurrencesFrom,
 		Rules:           e.Rules,
 		Relationship:    e.Relationship,
-		Now:             e.now(),
+		Now:             now,
 		Horizon:         e.horizon(),
 		History:         e.history(),
+		Seen:            c.seen,
 	})
+	e.rebuilt.Add(int64(len(h.Series)))
 	// A series that failed to expand is left out of h and keeps its stored
 	// history; the others are saved. It is a problem of its object, not a
 	// failure of the source.
-	problems = append(problems, h.Problems...)
-	if err := e.Store.SaveHistoryFrom(ns.Name, h.Series, h.Occurrences, h.From); err != nil {
-		return objects, len(h.Live), nil, problems, errors.Join(h.Err, err)
+	if len(h.Series) > 0 {
+		if err := e.Store.SaveHistoryFrom(ns.Name, h.Series, h.Occurrences, h.From); err != nil {
+			return errors.Join(h.Err, err)
+		}
 	}
-	return objects, len(h.Live), h.Targets, problems, h.Err
+	if h.Err != nil {
+		return h.Err
+	}
+	c.index(ns.Name, uids, h)
+	return nil
 }
 
 func (e *Engine) horizon() time.Duration {

@@ -288,7 +288,11 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 			if err := e.clearBackoff(ns.Name, o.href); err != nil {
 				return err
 			}
-			return e.Store.PutObject(ns.Name, o.cal, calendar.Object{Href: o.href, ETag: etag, Data: data})
+			if err := e.Store.PutObject(ns.Name, o.cal, calendar.Object{Href: o.href, ETag: etag, Data: data}); err != nil {
+				return err
+			}
+			e.noteWritten(ns.Name, o.cal, o.href, false)
+			return nil
 		case errors.Is(err, calendar.ErrForbidden):
 			sum.Refused += len(edits)
 			for _, ed := range edits {
@@ -316,6 +320,7 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 		if err := e.Store.PutObject(ns.Name, o.cal, obj); err != nil {
 			return err
 		}
+		e.noteWritten(ns.Name, o.cal, o.href, true)
 		for i, ev := range evs {
 			if ev == nil {
 				continue

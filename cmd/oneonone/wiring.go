@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"oneonone/agenda"
 	"oneonone/calendar"
@@ -201,7 +202,20 @@ func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 		Horizon:      cfg.Agenda.Horizon.Duration,
 		Log:          log,
 		Agenda:       agendaFunc(cfg, st, log),
+		ConfigKey:    relationshipsKey(cfg),
 	}, nil
+}
+
+// relationshipsKey names the relationships the config gives counterparts,
+// which the history records in each series: when they change, the engine
+// rebuilds every series.
+func relationshipsKey(cfg *config.Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "default=%s", cfg.Detect.Relationship)
+	for _, p := range cfg.Agenda.Pairs {
+		fmt.Fprintf(&b, ";%s=%s", p.With, p.Relationship)
+	}
+	return b.String()
 }
 
 // pairActions returns a pair's open actions: the stored ones and the open
