@@ -139,8 +139,8 @@ func TestIncrementalKeepsTheSameHistory(t *testing.T) {
 	dave := series("dave", "dave@example.com", at(2024, 1, 15, 11), "FREQ=MONTHLY;BYMONTHDAY=15")
 	var erin *calendar.Event
 	noise := &calendar.Event{UID: "team", Summary: "Team", Start: at(2024, 1, 1, 9), End: at(2024, 1, 1, 10),
-		Organizer: person("zoe@example.com", ""),
-		Attendees: []calendar.Attendee{person("anna@example.com", ""), person("bob@example.com", ""), person("zoe@example.com", "")},
+		Organizer:  person("zoe@example.com", ""),
+		Attendees:  []calendar.Attendee{person("anna@example.com", ""), person("bob@example.com", ""), person("zoe@example.com", "")},
 		Recurrence: &calendar.Recurrence{RRules: []string{"FREQ=WEEKLY;BYDAY=MO"}}}
 	var extra []calendar.Event
 
