@@ -75,6 +75,11 @@ type sourceCache struct {
 	// (someone else's change), false when only our blocks changed.
 	written map[objRef]bool
 	stored  []byte // the index as last stored
+	dirty   bool   // the index changed since it was stored
+	// right holds the targets whose block was found right, with the
+	// block (verifyKey): while both stay the same, write-back need not
+	// look at the description again.
+	right map[*calendar.Event]string
 
 	series map[string]calendar.Series // the source's stored series by ID; nil: not read yet
 	states map[string]*calState
@@ -243,6 +248,7 @@ func (c *sourceCache) reset(cals []string) {
 
 // link records that object r holds events of the UIDs.
 func (c *sourceCache) link(r objRef, uids []string) {
+	c.dirty = true
 	c.objUIDs[r] = uids
 	for _, uid := range uids {
 		if c.uids[uid] == nil {
@@ -254,6 +260,9 @@ func (c *sourceCache) link(r objRef, uids []string) {
 
 // drop removes an object from the index, adding its UIDs to touched.
 func (c *sourceCache) drop(r objRef, touched map[string]bool) {
+	if _, ok := c.objUIDs[r]; ok {
+		c.dirty = true
+	}
 	for _, uid := range c.objUIDs[r] {
 		touched[uid] = true
 		delete(c.uids[uid], r)
@@ -409,6 +418,30 @@ func (c *sourceCache) due(now time.Time) map[calendar.Pair]bool {
 
 // index records what a build of the UIDs made of them.
 func (c *sourceCache) index(source string, uids map[string]bool, h history.Result) {
+	type entry struct {
+		pair   calendar.Pair
+		paired bool
+		count  targetCount
+		live   bool
+		probs  string
+	}
+	snapshot := func() map[string]entry {
+		m := make(map[string]entry, len(uids))
+		for uid := range uids {
+			var x entry
+			x.pair, x.paired = c.pairOf[uid]
+			x.count, x.live = c.counts[source+"/"+uid]
+			x.probs = strings.Join(c.probs[uid], "\n")
+			m[uid] = x
+		}
+		return m
+	}
+	before := snapshot()
+	defer func() {
+		if !maps.Equal(before, snapshot()) {
+			c.dirty = true
+		}
+	}()
 	for uid := range uids {
 		id := source + "/" + uid
 		delete(c.counts, id)
@@ -550,17 +583,21 @@ func (c *sourceCache) encodeIndex(key string) ([]byte, error) {
 
 // saveIndex stores the index when it changed.
 func (e *Engine) saveIndex(source string, c *sourceCache, key string) error {
+	if !c.dirty && c.stored != nil {
+		return nil
+	}
 	v, err := c.encodeIndex(key)
 	if err != nil {
 		return fmt.Errorf("encode the build index of %s: %w", source, err)
 	}
 	if bytes.Equal(v, c.stored) {
+		c.dirty = false
 		return nil
 	}
 	if err := e.Store.Facts(store.FactsBuildIndex).PutBytes(source, v); err != nil {
 		return err
 	}
-	c.stored = v
+	c.stored, c.dirty = v, false
 	return nil
 }
 
@@ -615,7 +652,7 @@ func (e *Engine) loadIndex(source string, c *sourceCache, cals []string, key str
 	for uid, ps := range x.Problems {
 		c.probs[uid] = ps
 	}
-	c.stored = v
+	c.stored, c.dirty = v, false
 	c.ready = true
 	return true, nil
 }

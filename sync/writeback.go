@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"oneonone/agenda"
@@ -93,6 +94,23 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 		alone  bool
 	}
 	blocks := map[blockKey]agenda.Block{} // one block per series and cycle
+	block := func(t history.Target) (agenda.Block, error) {
+		key := blockKey{t.Series.ID, t.Alone}
+		if b, ok := blocks[key]; ok {
+			return b, nil
+		}
+		b, err := e.Agenda(ctx, t.Series, t.Alone)
+		if err != nil {
+			return b, fmt.Errorf("agenda of %s: %w", t.Series.ID, err)
+		}
+		blocks[key] = b
+		return b, nil
+	}
+	// A target found right last cycle, with the same block, is right:
+	// neither it nor its block changed.
+	c := e.cacheFor(ns.Name)
+	prev := c.right
+	c.right = map[*calendar.Event]string{}
 	var errs []error
 	var objects []*objectWrite
 	byHref := map[string]*objectWrite{}
@@ -101,6 +119,13 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 		if !t.Mine {
 			sum.Refused++
 			continue
+		}
+		if k, ok := prev[t.Event]; ok {
+			if b, err := block(t); err == nil && verifyKey(b) == k {
+				sum.AlreadyRight++
+				c.right[t.Event] = k
+				continue
+			}
 		}
 		if ro, err := e.readOnly(ns.Name, t.Event); err != nil || ro {
 			if err != nil {
@@ -122,15 +147,10 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 				continue
 			}
 		}
-		key := blockKey{t.Series.ID, t.Alone}
-		block, ok := blocks[key]
-		if !ok {
-			var err error
-			if block, err = e.Agenda(ctx, t.Series, t.Alone); err != nil {
-				errs = append(errs, fmt.Errorf("agenda of %s: %w", t.Series.ID, err))
-				continue
-			}
-			blocks[key] = block
+		b, err := block(t)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		o := byHref[t.Event.Href]
 		if o == nil {
@@ -139,7 +159,7 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 			objects = append(objects, o)
 		}
 		o.targets = append(o.targets, t)
-		o.blocks = append(o.blocks, block)
+		o.blocks = append(o.blocks, b)
 	}
 	for _, o := range objects {
 		if ctx.Err() != nil {
@@ -195,6 +215,7 @@ func (e *Engine) wouldNotify(ctx context.Context, ns NamedSource) (bool, error) 
 // writeObject merges the blocks into the events of one object and, if any
 // changed, writes the object once.
 func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *objectWrite, sum *Blocks) error {
+	c := e.cacheFor(ns.Name)
 	type edit struct {
 		ev        *calendar.Event
 		old, desc string // the description before and after
@@ -226,6 +247,9 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 			}
 			if ok {
 				right++
+				if attempt == 0 {
+					c.right[ev] = verifyKey(o.blocks[i])
+				}
 				continue
 			}
 			edits = append(edits, edit{ev, ev.Description, merged, alt})
@@ -336,6 +360,30 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 
 // mergeBlock puts the block into desc and says whether desc already had
 // it: merging a block that is right leaves the description as it is.
+// verifyKey is what a block found right is remembered by: every field it
+// is made from (cheaper than making it), each with its length.
+func verifyKey(b agenda.Block) string {
+	var k []byte
+	add := func(s string) { k = append(strconv.AppendInt(k, int64(len(s)), 10), s...) }
+	add(b.Link)
+	add(b.With)
+	if b.Location != nil {
+		add(b.Location.String())
+	}
+	for _, a := range b.Actions {
+		add(a.ID)
+		add(a.Owner)
+		add(a.Text)
+		add(a.Pair.A)
+		add(a.Pair.B)
+		add(a.Origin)
+		for _, t := range []time.Time{a.Since, a.Due, a.Done} {
+			k = strconv.AppendInt(append(k, ' '), t.UnixNano(), 10)
+		}
+	}
+	return string(k)
+}
+
 func mergeBlock(desc string, block agenda.Block, html bool) (merged string, right bool) {
 	if html {
 		merged = agenda.MergeHTML(desc, block.HTML())
