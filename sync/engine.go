@@ -194,10 +194,10 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	for i, cal := range cals {
 		ids[i] = cal.ID
 	}
-	if c.ready && !slices.Equal(c.cals, ids) {
-		c.ready = false // another listing: rebuild it all
-	}
 	key := e.buildKey()
+	if c.ready && (!slices.Equal(c.cals, ids) || c.key != key) {
+		c.ready = false // another listing or configuration: rebuild it all
+	}
 	// built: every calendar was rebuilt under this configuration since its
 	// objects last changed, so the stored index can be trusted.
 	built := true
@@ -384,6 +384,7 @@ func (e *Engine) rebuild(ns NamedSource, c *sourceCache, cals []string, deltas [
 			return nil, 0, err
 		}
 	}
+	defer func() { c.listed = nil }()
 	if !c.ready && built && !e.full {
 		if _, err := e.loadIndex(ns.Name, c, cals, key); err != nil {
 			return nil, 0, err
@@ -400,6 +401,7 @@ func (e *Engine) rebuild(ns NamedSource, c *sourceCache, cals []string, deltas [
 	if err := e.saveIndex(ns.Name, c, key); err != nil {
 		return nil, 0, err
 	}
+	c.key = key
 	for _, cal := range cals {
 		c.states[cal].cur.Built = key
 	}

@@ -57,9 +57,14 @@ type sourceCache struct {
 	// ready says the index describes every stored object of the
 	// calendars cals (in listing order).
 	ready bool
+	key   string // the build key the index was made under
 	cals  []string
 	order map[string]int
 	etags map[string]map[string]string // calendar → href → ETag
+	// listed holds, while the index is not ready, the ETags read from
+	// the store before this cycle's changes: what a stored index must
+	// describe to be trusted.
+	listed map[string]map[string]string
 
 	objUIDs map[objRef][]string               // object → the UIDs of its events
 	uids    map[string]map[objRef]struct{}    // UID → the objects holding its events
@@ -162,7 +167,15 @@ func (c *sourceCache) known(st *store.Store, source, cal string) (map[string]str
 			return m, nil
 		}
 	}
-	return st.ObjectETags(source, cal)
+	m, err := st.ObjectETags(source, cal)
+	if err != nil {
+		return nil, err
+	}
+	if c.listed == nil {
+		c.listed = map[string]map[string]string{}
+	}
+	c.listed[cal] = m
+	return m, nil
 }
 
 // delta is what a calendar's fetch changed against what was stored.
@@ -624,10 +637,12 @@ func (e *Engine) loadIndex(source string, c *sourceCache, cals []string, key str
 			c.bad[r] = o.Bad
 		}
 	}
+	listed := c.listed
+	c.listed = nil
 	for _, cal := range cals {
-		etags, err := e.Store.ObjectETags(source, cal)
-		if err != nil {
-			return false, err
+		etags, ok := listed[cal]
+		if !ok {
+			return false, nil
 		}
 		for href := range etags {
 			if _, ok := c.objUIDs[objRef{cal, href}]; !ok {
