@@ -61,8 +61,8 @@ func snap(t *testing.T, st *store.Store) snapshot {
 // source", "The agenda block"): after the cycle that writes the blocks and
 // the one that sees them come back, each cycle costs one request per
 // calendar (plus, for CalDAV, the discovery of the calendars), writes
-// nothing to any calendar, and leaves the stored objects and history as
-// they were; and so on as time passes.
+// nothing to any calendar, makes no commit to the state file, and leaves
+// the stored objects and history as they were; and so on as time passes.
 func quietCheck(t *testing.T, cals []*Calendar, srcs []sync.NamedSource, discovery int64, requests, writes func() int64) {
 	now := benchNow
 	eng := newEngine(t, t.TempDir(), srcs, cals, &now, engineOpts{agenda: true})
@@ -87,9 +87,9 @@ func quietCheck(t *testing.T, cals []*Calendar, srcs []sync.NamedSource, discove
 		if cycle >= 2 {
 			now = now.Add(5 * time.Minute) // the daemon's interval
 		}
-		r0, w0 := requests(), writes()
+		r0, w0, c0 := requests(), writes(), eng.Store.Commits()
 		sum := total(syncAll(t, eng))
-		reqs, wr := requests()-r0, writes()-w0
+		reqs, wr, commits := requests()-r0, writes()-w0, eng.Store.Commits()-c0
 		perCal := float64(sum.Requests) / float64(sum.Calendars)
 		t.Logf("quiet cycle %d: %d calendars, %d requests (%.2f per calendar, %d for discovery), %d writes, %d blocks already right",
 			cycle+1, sum.Calendars, reqs, perCal, reqs-int64(sum.Requests), wr, sum.Blocks.AlreadyRight)
@@ -103,6 +103,10 @@ func quietCheck(t *testing.T, cals []*Calendar, srcs []sync.NamedSource, discove
 		}
 		if sum.Blocks.AlreadyRight == 0 {
 			t.Errorf("quiet cycle %d: no block found right", cycle+1)
+		}
+		if cycle < 2 && commits != 0 {
+			// Nothing fetched, nothing came due: nothing to write.
+			t.Errorf("quiet cycle %d made %d bbolt commits, want 0", cycle+1, commits)
 		}
 		if cycle < 2 {
 			if after := snap(t, eng.Store); !reflect.DeepEqual(before, after) {
