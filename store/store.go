@@ -122,6 +122,8 @@ var migrations = []func(tx *bbolt.Tx, now time.Time) error{
 	func(*bbolt.Tx, time.Time) error { return nil },
 	// 1 → 2: the flat facts move into namespaces (facts.go).
 	migrateFacts,
+	// 2 → 3: objects and occurrences in binary encodings (migrate.go).
+	migrateCompact,
 }
 
 // openTimeout is how long Open waits for the file lock.
@@ -132,6 +134,10 @@ var openTimeout = time.Second
 // every node it holds, each time the file doubles; and so that a remap rarely
 // has to wait for readers.
 const initialMmapSize = 1 << (20 + 10*(strconv.IntSize/64)) // 1 GiB on 64-bit, 1 MiB on 32-bit
+
+// allocSize is how much the file grows by once it is larger than that
+// (bbolt's default is 16 MiB): at most this much of it is unused.
+const allocSize = 1 << 20
 
 // Store is the state file. Its methods are safe for concurrent use.
 type Store struct {
@@ -144,6 +150,8 @@ type Store struct {
 	lastSweep time.Time // of the expired facts
 
 	commits atomic.Int64 // write transactions committed
+
+	migrationBackup string // the copy Open took before migrating; "" when it did not
 
 	onBad   func(BadRecord)
 	badMu   sync.Mutex
@@ -235,7 +243,18 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s.db = db
-	if err := s.view(func(tx *bbolt.Tx) error { return checkSize(tx, path) }); err != nil {
+	if !readOnly {
+		db.AllocSize = allocSize
+	}
+	var version int
+	err = s.view(func(tx *bbolt.Tx) error {
+		if err := checkSize(tx, path); err != nil {
+			return err
+		}
+		version, err = schemaVersion(tx, path)
+		return err
+	})
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -251,6 +270,14 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
+	}
+	if version > 0 && version < SchemaVersion() {
+		b, err := s.backupBeforeMigration(version)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: back up before migrating schema %d: %w", path, version, err)
+		}
+		s.migrationBackup = b
 	}
 	if err := s.update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
 		db.Close()

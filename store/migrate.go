@@ -1,0 +1,141 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Schema 3: objects and occurrences in the binary encodings of encode.go,
+// instead of JSON (an object's data was base64 inside it).
+//
+// Before Open migrates a file of an older schema, it writes a copy of it,
+// as it was, into the backup folder: "<state>.bak/<day>-schema<N>.db", N
+// the file's schema. The daily rotation does not see these copies, so it
+// never prunes them; Store.MigrationBackup names the one Open took.
+
+// compactFillPercent is how full the migration packs the pages of the
+// buckets it rewrites in key order (bbolt's default is half full, for
+// inserts in random order).
+const compactFillPercent = 0.9
+
+// objectsFillPercent is the fill of the objects' pages that ApplyChanges
+// writes, in href order.
+const objectsFillPercent = 0.9
+
+// migrateCompact (2 → 3) rewrites the objects and the occurrences in the
+// encodings of schema 3, and the series as they are, each bucket anew and
+// in key order, so that its pages come out nearly full.
+func migrateCompact(tx *bbolt.Tx, _ time.Time) error {
+	err := rewriteBucket(tx, bucketObjects, func(k, v []byte) ([]byte, error) {
+		etag, data, err := decodeLegacyObject(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeObject(etag, data)
+	})
+	if err != nil {
+		return err
+	}
+	err = rewriteBucket(tx, bucketOccurrences, func(k, v []byte) ([]byte, error) {
+		o, err := decodeLegacyOccurrence(k, v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeOccurrence(o)
+	})
+	if err != nil {
+		return err
+	}
+	return rewriteBucket(tx, bucketSeries, func(_, v []byte) ([]byte, error) { return v, nil })
+}
+
+// rewriteBucket replaces bucket name (when there is one) by a new bucket
+// of the same keys, each value passed through conv, written in key order
+// at compactFillPercent. A record that conv refuses is kept as it was, for
+// Check to report and the reads to skip, as before the migration.
+func rewriteBucket(tx *bbolt.Tx, name []byte, conv func(k, v []byte) ([]byte, error)) error {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil
+	}
+	type kv struct{ k, v []byte }
+	var recs []kv
+	err := b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return fmt.Errorf("bucket %s: %q is a bucket, not a record", name, k)
+		}
+		nv, err := conv(k, v)
+		if err != nil {
+			nv = v
+		}
+		recs = append(recs, kv{bytes.Clone(k), bytes.Clone(nv)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(name); err != nil {
+		return fmt.Errorf("bucket %s: %w", name, err)
+	}
+	nb, err := tx.CreateBucket(name)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", name, err)
+	}
+	nb.FillPercent = compactFillPercent
+	for _, r := range recs {
+		if err := nb.Put(r.k, r.v); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// MigrationBackup is the copy of the file that Open wrote before it
+// migrated the file from an older schema; "" when it did not migrate.
+func (s *Store) MigrationBackup() string { return s.migrationBackup }
+
+// backupBeforeMigration writes the copy of a file of schema version that
+// Open is about to migrate, and returns its path. A copy already there
+// under the name (the same file restored and migrated again the same day)
+// is kept, and this one gets a numbered name.
+func (s *Store) backupBeforeMigration(version int) (string, error) {
+	dir := BackupDir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", err
+	}
+	base := fmt.Sprintf("%s-schema%d", s.now().Format(time.DateOnly), version)
+	dst := filepath.Join(dir, base+".db")
+	for i := 2; ; i++ {
+		if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		dst = filepath.Join(dir, fmt.Sprintf("%s-%d.db", base, i))
+	}
+	tmp, err := os.CreateTemp(dir, ".backup-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	err = s.view(func(tx *bbolt.Tx) error {
+		_, err := tx.WriteTo(tmp)
+		return err
+	})
+	err = finishTemp(tmp, err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		return "", err
+	}
+	syncDir(dir)
+	return dst, nil
+}
