@@ -29,14 +29,16 @@ import (
 // second), which are not repeated:
 //
 //	0x01  flags  state  [len state]  len A  A  len B  B
-//	offset(original)  Δs(start−original)  [offset(start)]
+//	[Δs(original−key)]  offset(original)  Δs(start−original)  [offset(start)]
 //	Δs(end−start)  [offset(end)]
 //	[Δs(seen−original)  [offset(seen)]]  [len made-up-by  made-up-by]
 //	[ns(original) ns(start) ns(end) [ns(seen)]]
 //
 // "len" is a uvarint; offsets (seconds east of UTC) and Δs (seconds) are
 // zig-zag varints; ns are uvarints below 10⁹; each bracketed part is there
-// when a bit of flags says so. A time comes back as the JSON encoding of
+// when a bit of flags says so (the state's text when state is 0xff). The
+// original start differs from the key's only in a record migrated from
+// schema 2 whose zone offset had seconds, which JSON dropped. A time comes back as the JSON encoding of
 // schema 2 gave it back: in UTC when its offset is 0, in time.Local when
 // Local has that offset at that instant, else in a fixed zone without a
 // name.
@@ -55,8 +57,12 @@ const (
 	occStartZone             // Start's offset is not OriginalStart's
 	occEndZone               // End's offset is not Start's
 	occSeenZone              // SeenAt's offset is not OriginalStart's
-	occStateText             // State is not one of calendar.States: its text follows
+	occOrigShift             // OriginalStart is not the key's second: the difference follows
 )
+
+// stateText is the state code of a State not in calendar.States: its
+// text follows.
+const stateText = 0xff
 
 // errShort is a value that ends before its fields do.
 var errShort = errors.New("value too short")
@@ -121,6 +127,13 @@ var stateCodes = func() map[calendar.State]byte {
 // encodeOccurrence is the value stored for an occurrence, under the key
 // series ID \x00 o.Key().
 func encodeOccurrence(o calendar.Occurrence) ([]byte, error) {
+	return encodeOccurrenceAt(o.OriginalStart.Unix(), o)
+}
+
+// encodeOccurrenceAt is encodeOccurrence under a key whose original start
+// is Unix second keySec (the migration's: schema 2's key and value could
+// differ).
+func encodeOccurrenceAt(keySec int64, o calendar.Occurrence) ([]byte, error) {
 	for _, t := range []time.Time{o.OriginalStart, o.Start, o.End, o.SeenAt} {
 		// What schema 2 (JSON, RFC 3339) refused, and what the key cannot hold.
 		if y := t.Year(); y < 0 || y > 9999 {
@@ -153,16 +166,22 @@ func encodeOccurrence(o calendar.Occurrence) ([]byte, error) {
 	}
 	code, known := stateCodes[o.State]
 	if !known && o.State != "" {
-		flags |= occStateText
+		code = stateText
+	}
+	orig := o.OriginalStart.Unix()
+	if orig != keySec {
+		flags |= occOrigShift
 	}
 	v := make([]byte, 0, 48+len(o.Pair.A)+len(o.Pair.B)+len(o.MadeUpBy))
 	v = append(v, occurrenceV1, flags, code)
-	if flags&occStateText != 0 {
+	if code == stateText {
 		v = appendString(v, string(o.State))
 	}
 	v = appendString(v, o.Pair.A)
 	v = appendString(v, o.Pair.B)
-	orig := o.OriginalStart.Unix()
+	if flags&occOrigShift != 0 {
+		v = binary.AppendVarint(v, orig-keySec)
+	}
 	v = binary.AppendVarint(v, int64(offOrig))
 	v = binary.AppendVarint(v, o.Start.Unix()-orig)
 	if flags&occStartZone != 0 {
@@ -286,7 +305,7 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 	if i <= 0 {
 		return o, errors.New("key without a series ID")
 	}
-	orig, err := parseOccKey(k[i+1:])
+	keySec, err := parseOccKey(k[i+1:])
 	if err != nil {
 		return o, err
 	}
@@ -297,7 +316,7 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 	flags := r.byte()
 	code := r.byte()
 	switch {
-	case flags&occStateText != 0:
+	case code == stateText:
 		o.State = calendar.State(r.bytes())
 	case code == 0:
 	case int(code) <= len(calendar.States):
@@ -307,6 +326,10 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 	}
 	o.Pair.A = string(r.bytes())
 	o.Pair.B = string(r.bytes())
+	orig := keySec
+	if flags&occOrigShift != 0 {
+		orig = r.add(keySec, r.varint())
+	}
 	offOrig := r.offset()
 	start := r.add(orig, r.varint())
 	offStart := offOrig
@@ -342,7 +365,7 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 	if r.err != nil {
 		return calendar.Occurrence{}, fmt.Errorf("decode occurrence: %w", r.err)
 	}
-	for _, s := range []int64{start, end, seen} {
+	for _, s := range []int64{orig, start, end, seen} {
 		if s < minSec || s > maxSec {
 			return calendar.Occurrence{}, errors.New("decode occurrence: time out of range")
 		}

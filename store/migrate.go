@@ -47,7 +47,15 @@ func migrateCompact(tx *bbolt.Tx, _ time.Time) error {
 		if err != nil {
 			return nil, err
 		}
-		return encodeOccurrence(o)
+		i := bytes.IndexByte(k, 0)
+		if i < 0 {
+			return nil, errors.New("key without a series ID")
+		}
+		keySec, err := parseOccKey(k[i+1:])
+		if err != nil {
+			return nil, err
+		}
+		return encodeOccurrenceAt(keySec, o)
 	})
 	if err != nil {
 		return err
