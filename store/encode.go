@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"oneonone/calendar"
@@ -401,11 +402,25 @@ func zoned(sec, nsec int64, off int) time.Time {
 	return t.In(fixedZone(off))
 }
 
-// zones holds the fixed zones made, by offset.
-var zones sync.Map
+// quarterZones holds the fixed zones made for offsets of whole quarter
+// hours within ±16 h (every zone in use today), by quarter hour + 64;
+// zones, those of other offsets.
+var (
+	quarterZones [129]atomic.Pointer[time.Location]
+	zones        sync.Map // offset → *time.Location
+)
 
 // fixedZone is time.FixedZone("", off), made once per offset.
 func fixedZone(off int) *time.Location {
+	if off%900 == 0 && off >= -64*900 && off <= 64*900 {
+		p := &quarterZones[off/900+64]
+		if l := p.Load(); l != nil {
+			return l
+		}
+		l := time.FixedZone("", off)
+		p.CompareAndSwap(nil, l)
+		return p.Load()
+	}
 	if l, ok := zones.Load(off); ok {
 		return l.(*time.Location)
 	}
