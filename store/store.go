@@ -13,15 +13,18 @@
 //	safety.go   guarded opens and transactions (DamagedError), skipped records (BadRecord)
 //	check.go    Check: bbolt's consistency check and ours
 //	backup.go   the daily backups (Backup, BackupDaily, Backups) and Restore
+//	encode.go   the binary encodings of objects and occurrences
+//	migrate.go  the schema 2 → 3 migration and the backup taken before a migration
+//	legacy.go   how schema 2 and older encoded objects and occurrences (JSON)
 //
-// Layout (values are JSON but for facts):
+// Layout (values are JSON but for facts, objects and occurrences):
 //
 //	meta         "schema_version" → schema version (a number)
 //	facts        namespace (a nested bucket) → key → expiry and value (Facts)
 //	calendars    source \x00 calendar → CalendarState
-//	objects      source \x00 calendar \x00 href → {etag, data}
+//	objects      source \x00 calendar \x00 href → version, ETag, raw data (encode.go)
 //	series       series ID → calendar.Series
-//	occurrences  series ID \x00 original start (UTC, 20060102T150405Z) → calendar.Occurrence
+//	occurrences  series ID \x00 original start (UTC, 20060102T150405Z) → calendar.Occurrence, binary (encode.go)
 //	actions      ID (a decimal sequence number) → agenda.Action
 //
 // "\x00" cannot appear in source names, calendar ids, hrefs or series IDs
@@ -42,6 +45,10 @@
 // OpenReadOnly writes nothing: no migration, no sweep, no lock for
 // writing; it refuses a file of an older schema (a command that writes
 // migrates it).
+//
+// Before Open migrates a file of an older schema, it copies it as it was
+// to "<state>.bak/<day>-schema<N>.db" (Store.MigrationBackup names it);
+// the rotation of the daily backups never prunes these copies.
 //
 // Backups sit next to the file, in "<state>.bak/" (mode 0700), one a day
 // named by the store's clock ("2026-12-01.db", mode 0600), the
