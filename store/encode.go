@@ -116,10 +116,16 @@ func decodeObjectETag(v []byte) (string, error) {
 	return string(e), nil
 }
 
-// stateCodes number the known states from 1; 0 is "".
+// storedStates are the states by their stored code, from 1 (0 is ""): a
+// code, once written, means its state for good, so new states go at the
+// end. A state not here is stored as its text.
+var storedStates = []calendar.State{calendar.StateHeld, calendar.StatePostponed, calendar.StateAdvanced,
+	calendar.StateSkipped, calendar.StateDeclined, calendar.StateUpcoming}
+
+// stateCodes is storedStates' inverse.
 var stateCodes = func() map[calendar.State]byte {
-	m := make(map[calendar.State]byte, len(calendar.States))
-	for i, s := range calendar.States {
+	m := make(map[calendar.State]byte, len(storedStates))
+	for i, s := range storedStates {
 		m[s] = byte(i + 1)
 	}
 	return m
@@ -320,8 +326,8 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 	case code == stateText:
 		o.State = calendar.State(r.bytes())
 	case code == 0:
-	case int(code) <= len(calendar.States):
-		o.State = calendar.States[code-1]
+	case int(code) <= len(storedStates):
+		o.State = storedStates[code-1]
 	default:
 		r.fail(fmt.Errorf("state %d unknown", code))
 	}

@@ -221,6 +221,28 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
+// Every state has a code: a new one of calendar's is not stored as text
+// until it is added (at the end) to storedStates.
+func TestStoredStates(t *testing.T) {
+	for _, st := range calendar.States {
+		if _, ok := stateCodes[st]; !ok {
+			t.Errorf("state %q has no stored code", st)
+		}
+	}
+	if want := []byte{occurrenceV1, 0, 1}; !bytes.HasPrefix(mustEncode(t, occ("s", 0, calendar.StateHeld)), want) {
+		t.Errorf("held is not code 1")
+	}
+}
+
+func mustEncode(t testing.TB, o calendar.Occurrence) []byte {
+	t.Helper()
+	v, err := encodeOccurrence(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // A year that RFC 3339 cannot write, nor the key hold, is refused, as
 // schema 2 refused it.
 func TestEncodeOccurrenceYears(t *testing.T) {
