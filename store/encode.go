@@ -373,7 +373,7 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 		return calendar.Occurrence{}, fmt.Errorf("decode occurrence: %w", r.err)
 	}
 	for _, s := range []int64{orig, start, end, seen} {
-		if s < minSec || s > maxSec {
+		if s < minSec || s > maxSec { // before time.Unix's arithmetic
 			return calendar.Occurrence{}, errors.New("decode occurrence: time out of range")
 		}
 	}
@@ -385,6 +385,11 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 		o.SeenAt = zoned(seen, nsSeen, offSeen)
 	}
 	o.Vanished = flags&occVanished != 0
+	for _, t := range []time.Time{o.OriginalStart, o.Start, o.End, o.SeenAt} {
+		if y := t.Year(); y < 0 || y > 9999 { // what encodeOccurrence refuses
+			return calendar.Occurrence{}, fmt.Errorf("decode occurrence: year %d outside of [0,9999]", y)
+		}
+	}
 	return o, nil
 }
 

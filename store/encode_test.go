@@ -300,8 +300,13 @@ func FuzzDecodeOccurrence(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// What decodes encodes again, to the same bytes.
-		w, err := encodeOccurrence(o)
+		// What decodes encodes again, under the same key, and comes back
+		// the same.
+		keySec, err := parseOccKey(k[bytes.IndexByte(k, 0)+1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := encodeOccurrenceAt(keySec, o)
 		if err != nil {
 			t.Fatalf("decoded %+v does not encode: %v", o, err)
 		}
