@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -17,7 +18,9 @@ import (
 // Before Open migrates a file of an older schema, it writes a copy of it,
 // as it was, into the backup folder: "<state>.bak/<day>-schema<N>.db", N
 // the file's schema. The daily rotation does not see these copies, so it
-// never prunes them; Store.MigrationBackup names the one Open took.
+// never prunes them; Store.MigrationBackup names the one Open took. After
+// the migration, Open compacts the file (bbolt never shrinks one, and the
+// migration frees most of its pages).
 
 // compactFillPercent is how full the migration packs the pages of the
 // buckets it rewrites in key order (bbolt's default is half full, for
@@ -102,6 +105,70 @@ func rewriteBucket(tx *bbolt.Tx, name []byte, conv func(k, v []byte) ([]byte, er
 		}
 	}
 	return nil
+}
+
+// compact rewrites the file, just migrated, into a new one of the same
+// records (bbolt's Compact: every bucket in key order, pages full), puts
+// it in the file's place and opens it, so that the pages the migration
+// freed do not stay in the file: bbolt never shrinks one. Compacting is
+// worth trying only: when it fails, the migrated file, sound, stays and is
+// what opens. The error is the open's.
+func (s *Store) compact(opts *bbolt.Options) error {
+	_ = s.compactInto(filepath.Dir(s.path))
+	_ = s.db.Close()
+	db, err := openDB(s.path, opts)
+	if err != nil {
+		return err
+	}
+	db.AllocSize = allocSize
+	s.db = db
+	return nil
+}
+
+// compactInto writes the compacted copy to a temporary file in dir and
+// renames it over the state file, while s.db still holds the file's lock.
+func (s *Store) compactInto(dir string) (err error) {
+	tmp, err := os.CreateTemp(dir, ".compact-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	defer os.Remove(name) // after the rename, there is nothing to remove
+	// No fsync per commit: the copy is synced once, before the rename.
+	dst, err := openDB(name, &bbolt.Options{Timeout: openTimeout, FreelistType: bbolt.FreelistMapType,
+		InitialMmapSize: initialMmapSize, NoSync: true})
+	if err != nil {
+		return err
+	}
+	dst.AllocSize = allocSize
+	err = func() (err error) {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer guard(s.path, &err)
+		return bbolt.Compact(dst, s.db, 16<<20)
+	}()
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncFile(name)
+	}
+	if err == nil {
+		err = os.Rename(name, s.path)
+	}
+	if err == nil {
+		syncDir(dir)
+	}
+	return err
+}
+
+// syncFile makes the file at path durable, mode 0600.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return finishTemp(f, nil)
 }
 
 // MigrationBackup is the copy of the file that Open wrote before it

@@ -203,6 +203,16 @@ func TestMigrateSchema2(t *testing.T) {
 	if err != nil || len(rep.Problems) != 0 || rep.Schema != 2 || rep.Records < len(f.occ) {
 		t.Errorf("check of the backup: %+v, %v", rep, err)
 	}
+	// The migrated file was compacted: smaller than the backup, no
+	// temporary file left.
+	fi, err := os.Stat(path)
+	bi, _ := os.Stat(bak)
+	if err != nil || fi.Size() >= bi.Size() {
+		t.Errorf("migrated file %d bytes, the file before %d", fi.Size(), bi.Size())
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".compact-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
 	// The migrated file checks as schema 3; a second Open migrates nothing.
 	rep, err = Check(path)
 	if err != nil || len(rep.Problems) != 0 || rep.Schema != SchemaVersion() {

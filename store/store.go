@@ -230,7 +230,7 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	db, err := openDB(path, &bbolt.Options{
+	bopts := &bbolt.Options{
 		Timeout:         openTimeout,
 		FreelistType:    bbolt.FreelistMapType,
 		InitialMmapSize: initialMmapSize,
@@ -238,7 +238,8 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 		// Always load the freelist at Open, where a damaged one is
 		// recovered, not later in the goroutine of tx.Check.
 		PreLoadFreelist: true,
-	})
+	}
+	db, err := openDB(path, bopts)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %s is %w", path, filepath.Base(path), ErrInUse)
 	}
@@ -289,6 +290,11 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 	if err := s.update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.migrationBackup != "" {
+		if err := s.compact(bopts); err != nil {
+			return nil, fmt.Errorf("open %s: after migrating: %w", path, err)
+		}
 	}
 	if _, err := s.SweepFacts(); err != nil {
 		db.Close()
