@@ -104,3 +104,43 @@ func BenchmarkReadOccurrences(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDecodeOccurrence decodes one stored occurrence (and
+// BenchmarkEncodeOccurrence encodes it): a held slot in Europe/Berlin,
+// seen once.
+func BenchmarkDecodeOccurrence(b *testing.B) {
+	o := benchOccurrence()
+	k := []byte(o.SeriesID + sep + o.Key())
+	v, err := encodeOccurrence(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeOccurrence(k, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(v)), "bytes/value")
+}
+
+func BenchmarkEncodeOccurrence(b *testing.B) {
+	o := benchOccurrence()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := encodeOccurrence(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchOccurrence() calendar.Occurrence {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	start := time.Date(2026, 11, 17, 10, 0, 0, 0, berlin)
+	return calendar.Occurrence{SeriesID: "team/cal/uid-00042@example.com", Pair: calendar.NewPair("anna@example.com", "bob@example.com"),
+		OriginalStart: start, Start: start, End: start.Add(30 * time.Minute), State: calendar.StateHeld,
+		SeenAt: time.Date(2026, 9, 1, 8, 12, 33, 0, time.UTC)}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -26,12 +27,25 @@ type CheckReport struct {
 const maxCheckProblems = 20
 
 // decoders are, per bucket, how a record of the current schema decodes.
+// decodersFor gives those of an older schema.
 var decoders = map[string]func(k, v []byte) error{
 	string(bucketCalendars):   func(_, v []byte) error { var x CalendarState; return json.Unmarshal(v, &x) },
 	string(bucketObjects):     func(_, v []byte) error { _, _, err := decodeObject(v); return err },
 	string(bucketSeries):      func(_, v []byte) error { var x calendar.Series; return json.Unmarshal(v, &x) },
 	string(bucketOccurrences): func(k, v []byte) error { _, err := decodeOccurrence(k, v); return err },
 	string(bucketActions):     func(_, v []byte) error { var x agenda.Action; return json.Unmarshal(v, &x) },
+}
+
+// decodersFor returns the decoders of schema version v: before schema 3,
+// objects and occurrences were JSON (legacy.go).
+func decodersFor(v int) map[string]func(k, v []byte) error {
+	if v >= 3 {
+		return decoders
+	}
+	old := maps.Clone(decoders)
+	old[string(bucketObjects)] = func(_, v []byte) error { _, _, err := decodeLegacyObject(v); return err }
+	old[string(bucketOccurrences)] = func(k, v []byte) error { _, err := decodeLegacyOccurrence(k, v); return err }
+	return old
 }
 
 // Check reads the whole state file at path without writing to it: every
@@ -86,10 +100,12 @@ func (s *Store) Check() (CheckReport, error) {
 			problem("%v", err)
 		}
 		rep.Schema = v
-		if v != SchemaVersion() {
-			problem("schema version %d, this oneonone's is %d (a command that writes, such as sync, migrates it)", v, SchemaVersion())
+		if v > SchemaVersion() {
+			problem("schema version %d is newer than this oneonone's (%d)", v, SchemaVersion())
 		}
-		rep.Records += checkRecords(tx, v == SchemaVersion(), problem)
+		// An older schema is no problem: its records are checked as it
+		// wrote them, and a command that writes (sync) migrates it.
+		rep.Records += checkRecords(tx, v, problem)
 		for err := range tx.Check() {
 			problem("bbolt: %v", err)
 		}
@@ -98,8 +114,11 @@ func (s *Store) Check() (CheckReport, error) {
 	return rep, err
 }
 
-// checkRecords decodes every record and returns how many decode.
-func checkRecords(tx *bbolt.Tx, current bool, problem func(string, ...any)) int {
+// checkRecords decodes every record, as schema version wrote it, and
+// returns how many decode.
+func checkRecords(tx *bbolt.Tx, version int, problem func(string, ...any)) int {
+	current := version == SchemaVersion()
+	decoders := decodersFor(version)
 	n := 0
 	_ = tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
 		bucket := string(name)

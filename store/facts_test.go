@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -412,8 +413,8 @@ func TestMigrateFactsFromSchema1(t *testing.T) {
 			t.Errorf("legacy = %q, %v, %v", v, ok, err)
 		}
 		_ = s.db.View(func(tx *bbolt.Tx) error {
-			if got := string(tx.Bucket(bucketMeta).Get(keySchemaVersion)); got != "2" {
-				t.Errorf("schema version %s after migration, want 2", got)
+			if got := string(tx.Bucket(bucketMeta).Get(keySchemaVersion)); got != fmt.Sprint(SchemaVersion()) {
+				t.Errorf("schema version %s after migration, want %d", got, SchemaVersion())
 			}
 			// No flat key is left beside the namespaces.
 			_ = tx.Bucket(bucketFacts).ForEach(func(k, v []byte) error {

@@ -72,6 +72,8 @@ func (s *Store) saveHistory(source string, series []calendar.Series, occ []calen
 	}
 	err := s.update(func(tx *bbolt.Tx) error {
 		sb, ob := tx.Bucket(bucketSeries), tx.Bucket(bucketOccurrences)
+		// A series' occurrences are a run of keys, written in order.
+		sb.FillPercent, ob.FillPercent = compactFillPercent, compactFillPercent
 		for _, se := range series {
 			v, err := json.Marshal(se)
 			if err != nil {

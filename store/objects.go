@@ -129,6 +129,7 @@ func (s *Store) ApplyChanges(source, cal string, ch calendar.Changes, st Calenda
 	}
 	err = s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketObjects)
+		b.FillPercent = objectsFillPercent
 		if ch.Full {
 			err := deletePrefix(b, prefix, func(k, _ []byte) bool { _, put := puts[string(k)]; return put })
 			if err != nil {

@@ -13,15 +13,18 @@
 //	safety.go   guarded opens and transactions (DamagedError), skipped records (BadRecord)
 //	check.go    Check: bbolt's consistency check and ours
 //	backup.go   the daily backups (Backup, BackupDaily, Backups) and Restore
+//	encode.go   the binary encodings of objects and occurrences
+//	migrate.go  the schema 2 → 3 migration and the backup taken before a migration
+//	legacy.go   how schema 2 and older encoded objects and occurrences (JSON)
 //
-// Layout (values are JSON but for facts):
+// Layout (values are JSON but for facts, objects and occurrences):
 //
 //	meta         "schema_version" → schema version (a number)
 //	facts        namespace (a nested bucket) → key → expiry and value (Facts)
 //	calendars    source \x00 calendar → CalendarState
-//	objects      source \x00 calendar \x00 href → {etag, data}
+//	objects      source \x00 calendar \x00 href → version, ETag, raw data (encode.go)
 //	series       series ID → calendar.Series
-//	occurrences  series ID \x00 original start (UTC, 20060102T150405Z) → calendar.Occurrence
+//	occurrences  series ID \x00 original start (UTC, 20060102T150405Z) → calendar.Occurrence, binary (encode.go)
 //	actions      ID (a decimal sequence number) → agenda.Action
 //
 // "\x00" cannot appear in source names, calendar ids, hrefs or series IDs
@@ -42,6 +45,10 @@
 // OpenReadOnly writes nothing: no migration, no sweep, no lock for
 // writing; it refuses a file of an older schema (a command that writes
 // migrates it).
+//
+// Before Open migrates a file of an older schema, it copies it as it was
+// to "<state>.bak/<day>-schema<N>.db" (Store.MigrationBackup names it);
+// the rotation of the daily backups never prunes these copies.
 //
 // Backups sit next to the file, in "<state>.bak/" (mode 0700), one a day
 // named by the store's clock ("2026-12-01.db", mode 0600), the
@@ -122,6 +129,8 @@ var migrations = []func(tx *bbolt.Tx, now time.Time) error{
 	func(*bbolt.Tx, time.Time) error { return nil },
 	// 1 → 2: the flat facts move into namespaces (facts.go).
 	migrateFacts,
+	// 2 → 3: objects and occurrences in binary encodings (migrate.go).
+	migrateCompact,
 }
 
 // openTimeout is how long Open waits for the file lock.
@@ -132,6 +141,10 @@ var openTimeout = time.Second
 // every node it holds, each time the file doubles; and so that a remap rarely
 // has to wait for readers.
 const initialMmapSize = 1 << (20 + 10*(strconv.IntSize/64)) // 1 GiB on 64-bit, 1 MiB on 32-bit
+
+// allocSize is how much the file grows by once it is larger than that
+// (bbolt's default is 16 MiB): at most this much of it is unused.
+const allocSize = 1 << 20
 
 // Store is the state file. Its methods are safe for concurrent use.
 type Store struct {
@@ -144,6 +157,8 @@ type Store struct {
 	lastSweep time.Time // of the expired facts
 
 	commits atomic.Int64 // write transactions committed
+
+	migrationBackup string // the copy Open took before migrating; "" when it did not
 
 	onBad   func(BadRecord)
 	badMu   sync.Mutex
@@ -215,7 +230,7 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	db, err := openDB(path, &bbolt.Options{
+	bopts := &bbolt.Options{
 		Timeout:         openTimeout,
 		FreelistType:    bbolt.FreelistMapType,
 		InitialMmapSize: initialMmapSize,
@@ -223,7 +238,8 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 		// Always load the freelist at Open, where a damaged one is
 		// recovered, not later in the goroutine of tx.Check.
 		PreLoadFreelist: true,
-	})
+	}
+	db, err := openDB(path, bopts)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %s is %w", path, filepath.Base(path), ErrInUse)
 	}
@@ -235,7 +251,18 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s.db = db
-	if err := s.view(func(tx *bbolt.Tx) error { return checkSize(tx, path) }); err != nil {
+	if !readOnly {
+		db.AllocSize = allocSize
+	}
+	var version int
+	err = s.view(func(tx *bbolt.Tx) error {
+		if err := checkSize(tx, path); err != nil {
+			return err
+		}
+		version, err = schemaVersion(tx, path)
+		return err
+	})
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -252,9 +279,22 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
+	if version > 0 && version < SchemaVersion() {
+		b, err := s.backupBeforeMigration(version)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: back up before migrating schema %d: %w", path, version, err)
+		}
+		s.migrationBackup = b
+	}
 	if err := s.update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.migrationBackup != "" {
+		if err := s.compact(bopts); err != nil {
+			return nil, fmt.Errorf("open %s: after migrating: %w", path, err)
+		}
 	}
 	if _, err := s.SweepFacts(); err != nil {
 		db.Close()

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -629,20 +628,4 @@ func TestReopenKeepsData(t *testing.T) {
 	if l, _ := s.Occurrences("team/cal/a"); len(l) != 1 {
 		t.Errorf("occurrences after reopen: %d", len(l))
 	}
-}
-
-// The stored JSON is the calendar package's own encoding.
-func TestStoredJSON(t *testing.T) {
-	s := openTemp(t)
-	if err := s.SaveHistory("team", []calendar.Series{series("team/cal/a")}, []calendar.Occurrence{occ("team/cal/a", 0, calendar.StateHeld)}); err != nil {
-		t.Fatal(err)
-	}
-	_ = s.db.View(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketOccurrences).Get([]byte("team/cal/a\x0020260105T100000Z"))
-		var m map[string]any
-		if err := json.Unmarshal(v, &m); err != nil || m["state"] != "held" {
-			t.Errorf("stored occurrence %s: %v", v, err)
-		}
-		return nil
-	})
 }

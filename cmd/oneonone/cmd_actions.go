@@ -84,6 +84,7 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	e.noteMigration(st)
 	in.Known = st.KnowsCounterpart
 	a, err := agenda.NewAction(in)
 	if err != nil {

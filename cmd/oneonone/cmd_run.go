@@ -60,6 +60,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	logMigration(log, st)
 	dailyBackup(st, log)
 
 	reg := prometheus.NewRegistry()

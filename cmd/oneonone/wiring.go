@@ -54,7 +54,23 @@ func openState(e *env, cfgPath string, mode access) (*config.Config, *store.Stor
 	if err != nil {
 		return cfg, nil, err
 	}
+	e.noteMigration(st)
 	return cfg, st, nil
+}
+
+// noteMigration is one line on stderr when opening st migrated it from
+// an older schema: where the copy of the file as it was went.
+func (e *env) noteMigration(st *store.Store) {
+	if b := st.MigrationBackup(); b != "" {
+		fmt.Fprintf(e.stderr, "oneonone %s: migrated %s to schema %d; the file as it was is %s\n", e.name, st.Path(), store.SchemaVersion(), b)
+	}
+}
+
+// logMigration is noteMigration for the daemon: a log line.
+func logMigration(log *slog.Logger, st *store.Store) {
+	if b := st.MigrationBackup(); b != "" {
+		log.Info("migrated the state file", slog.String("state", st.Path()), slog.Int("schema", store.SchemaVersion()), slog.String("backup", b))
+	}
 }
 
 // access is how a command uses the state file.
