@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
+	"io"
+	gosync "sync"
 	"sync/atomic"
 	"time"
 
@@ -45,8 +47,25 @@ import (
 // name.
 
 const (
-	objectV1     = 1
+	objectV1     = 1 // version, uvarint ETag length, ETag, the data as it came
+	objectV2     = 2 // version, uvarint ETag length, ETag, uvarint data length, the data deflated
 	occurrenceV1 = 1
+)
+
+// maxObjectData bounds the inflated size of a stored object, so that a
+// damaged or hostile value cannot make a decode allocate without end.
+const maxObjectData = 64 << 20
+
+// compressMin is the size under which an object is stored as it came:
+// deflating a few hundred bytes saves little and costs a writer.
+const compressMin = 512
+
+var (
+	flateWriters = gosync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.BestSpeed) // a valid level: no error
+		return w
+	}}
+	flateReaders = gosync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 )
 
 // The bits of an occurrence's flags.
@@ -68,13 +87,37 @@ const stateText = 0xff
 // errShort is a value that ends before its fields do.
 var errShort = errors.New("value too short")
 
-// encodeObject is the value stored for an object.
+// encodeObject is the value stored for an object: its data deflated
+// (objectV2) when that is smaller, else as it came (objectV1).
 func encodeObject(etag string, data []byte) ([]byte, error) {
-	v := make([]byte, 0, 1+binary.MaxVarintLen64+len(etag)+len(data))
-	v = append(v, objectV1)
-	v = binary.AppendUvarint(v, uint64(len(etag)))
-	v = append(v, etag...)
-	return append(v, data...), nil
+	if len(data) > maxObjectData {
+		return nil, fmt.Errorf("object of %d bytes, more than %d", len(data), maxObjectData)
+	}
+	head := func(version byte, n int) []byte {
+		v := make([]byte, 0, 2+2*binary.MaxVarintLen64+len(etag)+n)
+		v = append(v, version)
+		v = binary.AppendUvarint(v, uint64(len(etag)))
+		return append(v, etag...)
+	}
+	if len(data) >= compressMin {
+		var buf bytes.Buffer
+		buf.Grow(len(data) / 3)
+		w := flateWriters.Get().(*flate.Writer)
+		w.Reset(&buf)
+		_, err := w.Write(data)
+		if err == nil {
+			err = w.Close()
+		}
+		flateWriters.Put(w)
+		if err != nil {
+			return nil, fmt.Errorf("deflate: %w", err)
+		}
+		if buf.Len()+binary.MaxVarintLen64 < len(data) {
+			v := binary.AppendUvarint(head(objectV2, buf.Len()), uint64(len(data)))
+			return append(v, buf.Bytes()...), nil
+		}
+	}
+	return append(head(objectV1, len(data)), data...), nil
 }
 
 // splitObject returns the ETag and the data of a value of encodeObject,
@@ -83,7 +126,7 @@ func splitObject(v []byte) (etag, data []byte, err error) {
 	if len(v) == 0 {
 		return nil, nil, errShort
 	}
-	if v[0] != objectV1 {
+	if v[0] != objectV1 && v[0] != objectV2 {
 		return nil, nil, fmt.Errorf("object encoding %d unknown", v[0])
 	}
 	n, w := binary.Uvarint(v[1:])
@@ -104,7 +147,31 @@ func decodeObject(v []byte) (etag string, data []byte, err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return string(e), bytes.Clone(d), nil
+	if v[0] == objectV1 {
+		return string(e), bytes.Clone(d), nil
+	}
+	n, w := binary.Uvarint(d)
+	if w <= 0 {
+		return "", nil, errors.New("bad data length")
+	}
+	if n > maxObjectData {
+		return "", nil, fmt.Errorf("data of %d bytes, more than %d", n, maxObjectData)
+	}
+	r := flateReaders.Get().(io.ReadCloser)
+	defer flateReaders.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(d[w:]), nil); err != nil {
+		return "", nil, fmt.Errorf("inflate: %w", err)
+	}
+	// One byte more than declared tells a longer stream from a right one.
+	data = make([]byte, 0, min(n, uint64(len(d))*16)+1)
+	buf := bytes.NewBuffer(data)
+	if _, err := io.Copy(buf, io.LimitReader(r, int64(n)+1)); err != nil {
+		return "", nil, fmt.Errorf("inflate: %w", err)
+	}
+	if uint64(buf.Len()) != n {
+		return "", nil, fmt.Errorf("data inflates to %d bytes, %d declared", buf.Len(), n)
+	}
+	return string(e), buf.Bytes(), nil
 }
 
 // decodeObjectETag reads only the ETag of a value of encodeObject.
@@ -418,7 +485,7 @@ func zoned(sec, nsec int64, off int) time.Time {
 // zones, those of other offsets.
 var (
 	quarterZones [129]atomic.Pointer[time.Location]
-	zones        sync.Map // offset → *time.Location
+	zones        gosync.Map // offset → *time.Location
 )
 
 // fixedZone is time.FixedZone("", off), made once per offset.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -318,7 +319,8 @@ func FuzzDecodeOccurrence(f *testing.F) {
 }
 
 func FuzzDecodeObject(f *testing.F) {
-	for _, tc := range [][2]string{{`"e1"`, "BEGIN:VCALENDAR\r\n"}, {"", ""}, {"x", `{"id":1}`}} {
+	long := strings.Repeat("BEGIN:VEVENT\r\nSUMMARY:Anna / Bob\r\nEND:VEVENT\r\n", 40)
+	for _, tc := range [][2]string{{`"e1"`, "BEGIN:VCALENDAR\r\n"}, {"", ""}, {"x", `{"id":1}`}, {`"e2"`, long}} {
 		v, _ := encodeObject(tc[0], []byte(tc[1]))
 		f.Add(v)
 	}
@@ -326,21 +328,60 @@ func FuzzDecodeObject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v []byte) {
 		etag, data, err := decodeObject(v)
 		etagOnly, err2 := decodeObjectETag(v)
-		if (err == nil) != (err2 == nil) || etag != etagOnly {
+		// decodeObjectETag reads no further than the ETag: it may accept
+		// a value whose data is damaged, never refuse a good one.
+		if (err == nil && (err2 != nil || etag != etagOnly)) || (err2 != nil && err == nil) {
 			t.Fatalf("decodeObject %q, %v; decodeObjectETag %q, %v", etag, err, etagOnly, err2)
 		}
 		if err != nil {
 			return
 		}
-		if len(etag)+len(data) >= len(v) {
+		if v[0] == objectV1 && len(etag)+len(data) >= len(v) {
 			t.Fatalf("%d bytes decoded from %d", len(etag)+len(data), len(v))
 		}
-		// What decodes encodes again, no longer (a varint may have been
-		// written longer than need be), and comes back the same.
+		if len(data) > maxObjectData {
+			t.Fatalf("%d bytes inflated, more than %d", len(data), maxObjectData)
+		}
+		// What decodes encodes again, no longer than stored as it came (a
+		// varint may have been written longer than need be; another
+		// deflater may have deflated better), and comes back the same.
 		w, _ := encodeObject(etag, data)
 		e2, d2, err := decodeObject(w)
-		if len(w) > len(v) || err != nil || e2 != etag || !bytes.Equal(d2, data) {
+		if (v[0] == objectV1 && len(w) > len(v)) || err != nil || e2 != etag || !bytes.Equal(d2, data) {
 			t.Fatalf("re-encoded %q (from %q) came back as %q %q, %v", w, v, e2, d2, err)
 		}
 	})
+}
+
+// A large object is stored deflated and comes back as it came; a deflated
+// value that inflates to more or less than it declares, or declares more
+// than maxObjectData, is an error, and allocates no more than it holds.
+func TestDeflatedObject(t *testing.T) {
+	data := []byte(strings.Repeat("BEGIN:VEVENT\r\nSUMMARY:Anna / Bob\r\nDESCRIPTION:Agenda: https://docs.example.com/1on1\r\nEND:VEVENT\r\n", 50))
+	v, err := encodeObject(`"e9"`, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v[0] != objectV2 || len(v) > len(data)/4 {
+		t.Fatalf("a %d-byte object stored in %d bytes, version %d", len(data), len(v), v[0])
+	}
+	etag, back, err := decodeObject(v)
+	if err != nil || etag != `"e9"` || !bytes.Equal(back, data) {
+		t.Fatalf("came back as %q, %d bytes, %v", etag, len(back), err)
+	}
+	if etag, err := decodeObjectETag(v); err != nil || etag != `"e9"` {
+		t.Fatalf("etag %q, %v", etag, err)
+	}
+	// The declared length follows the ETag: change it.
+	head := 1 + 1 + len(`"e9"`)
+	_, w := binary.Uvarint(v[head:])
+	relabel := func(n uint64) []byte {
+		out := binary.AppendUvarint(bytes.Clone(v[:head]), n)
+		return append(out, v[head+w:]...)
+	}
+	for _, bad := range [][]byte{relabel(uint64(len(data)) - 1), relabel(uint64(len(data)) + 1), relabel(maxObjectData + 1), relabel(1 << 62), v[:len(v)-3]} {
+		if _, _, err := decodeObject(bad); err == nil {
+			t.Errorf("a bad deflated value decoded")
+		}
+	}
 }
