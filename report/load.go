@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -110,108 +109,172 @@ func windowStart(in Input) time.Time {
 
 // loadWindow reads the occurrences of series that in needs (see Load).
 //
-// Every occurrence whose original start is at or after edge = the window's
-// start minus store.MaxShift is read: that covers the window by original
-// start, and, for moves of at most MaxShift, every occurrence whose actual
-// start is in or after the window (the next start of Summaries). What
-// lies before edge started before the window, so it can only matter as a
-// pair's last kept occurrence, and only when the pair kept none that
-// started in the window: for such a pair, lastKeptBefore adds the stretch
-// around it. The figures are those of the whole history because the
-// metrics de-duplicate by (pair, series, original start), and every
-// stretch read holds every occurrence of the pair's series in it.
+// Every occurrence whose original start is at or after the window's start,
+// or after Now minus store.MaxShift (the next start of Summaries, for a
+// slot moved by at most MaxShift), is read: everything the figures count
+// by original start. Older ones can only matter as a pair's last kept
+// occurrence, and an occurrence whose original start is before low started
+// before low+MaxShift: a pair whose latest kept start L in what was read is
+// at least that needs nothing older. For the others (pairs that kept
+// nothing lately, ended series, moves near the window's edge), a stretch of
+// the pair's series is read further back (needOlder, readBack).
+//
+// The figures are those of the whole history because the metrics
+// de-duplicate by (pair, series, original start), every stretch read holds
+// every occurrence of the pair's series in it, and the occurrences come
+// series by series in ID order, so that where the last one given of a slot
+// wins, the same one wins as in store.AllOccurrences' order.
 func loadWindow(in Input, series []calendar.Series, h WindowHistory) ([]calendar.Occurrence, error) {
 	n := in.normalized()
-	from := windowStart(in)
-	edge := from.Add(-store.MaxShift)
-	asOf := AsOf(n.Week, n.Now, n.Location)
-	if n.Now.Before(asOf) {
-		asOf = n.Now
+	low := windowStart(in)
+	if s := n.Now.Add(-store.MaxShift).Truncate(time.Second); s.Before(low) {
+		low = s
 	}
-	ids := make([]string, 0, len(series))
-	byPair := map[calendar.Pair][]string{}
+	// The as-of instants of Build and PairOf (the end of a past week) and
+	// of Summaries (Now): a kept occurrence is one that started before.
+	asOfs := []time.Time{n.Now}
+	if a := AsOf(n.Week, n.Now, n.Location); a.Before(n.Now) {
+		asOfs = append(asOfs, a)
+	}
+	byPair := map[calendar.Pair][]calendar.Series{}
 	for _, s := range series {
-		ids = append(ids, s.ID)
-		byPair[s.Pair] = append(byPair[s.Pair], s.ID)
+		byPair[s.Pair] = append(byPair[s.Pair], s)
 	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	pairs := make([]calendar.Pair, 0, len(byPair))
+	for p, ss := range byPair {
+		slices.SortFunc(ss, func(a, b calendar.Series) int { return strings.Compare(a.ID, b.ID) })
+		byPair[p] = slices.CompactFunc(ss, func(a, b calendar.Series) bool { return a.ID == b.ID })
+		pairs = append(pairs, p)
+	}
+	slices.SortFunc(pairs, func(a, b calendar.Pair) int { return strings.Compare(a.String(), b.String()) })
+	dup := sameMeeting(series)
 	var occ []calendar.Occurrence
 	err := h.ViewRecent(func(tx *store.RecentTx) error {
-		var err error
-		if occ, err = tx.OccurrencesFrom(ids, from, nil); err != nil {
-			return err
-		}
-		// A pair that kept a 1:1 started in [from, asOf) needs nothing
-		// older: everything before edge started before from.
-		for _, g := range groupByPair(Input{Series: series, Occurrences: occ}) {
-			if last, ok := g.lastKept(asOf); ok && !last.Before(from) {
-				continue
+		for _, p := range pairs {
+			var mine []calendar.Occurrence
+			for _, s := range byPair[p] {
+				o, err := tx.Between(s.ID, low, time.Time{}, nil)
+				if err != nil {
+					return err
+				}
+				mine = append(mine, o...)
 			}
-			more, err := lastKeptBefore(tx, series, byPair[g.pair], edge)
-			if err != nil {
-				return err
+			if needOlder(mine, p, byPair[p], dup, low, asOfs) {
+				var err error
+				if mine, err = readBack(tx, p, byPair[p], mine, low, asOfs); err != nil {
+					return err
+				}
 			}
-			occ = append(occ, more...)
+			occ = append(occ, mine...)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// The order of store.AllOccurrences: where the last one given wins,
-	// the same one wins.
-	slices.SortFunc(occ, func(a, b calendar.Occurrence) int {
-		return cmp.Or(a.OriginalStart.Compare(b.OriginalStart), strings.Compare(a.SeriesID, b.SeriesID))
-	})
 	return occ, nil
 }
 
-// lastKeptBefore returns every occurrence of the series ids (one pair's)
-// in a stretch before hi that holds the pair's last kept occurrence before
-// hi, if it kept one, and everything that could have started later than
-// it. It seeks back to the latest kept occurrence of each series, reads
-// all of the pair's series from 2·MaxShift before the latest of those up
-// to hi, and, when de-duplication left nothing kept that started after
-// what lies before the stretch, goes on further back.
-func lastKeptBefore(tx *store.RecentTx, series []calendar.Series, ids []string, hi time.Time) ([]calendar.Occurrence, error) {
-	keptState := func(o calendar.Occurrence) bool { return o.State.Kept() }
-	var out []calendar.Occurrence
-	for {
-		var latest time.Time
-		for _, id := range ids {
-			o, ok, err := tx.LastOccurrenceBefore(id, hi, keptState)
-			if err != nil {
-				return nil, err
-			}
-			if ok && o.OriginalStart.After(latest) {
-				latest = o.OriginalStart
-			}
+// needOlder reports whether occurrences of pair p before low might hold its
+// last kept one as of one of asOfs, judged from occ, those from low on:
+// not when a kept one that counts surely (of a series that is not the same
+// meeting as another, dup) started at or after low+MaxShift.
+func needOlder(occ []calendar.Occurrence, p calendar.Pair, series []calendar.Series, dup map[string]string, low time.Time, asOfs []time.Time) bool {
+	bound := low.Add(store.MaxShift)
+	asOf := slices.MinFunc(asOfs, time.Time.Compare)
+	for _, o := range occ {
+		if dup[o.SeriesID] != "" || (o.Pair != (calendar.Pair{}) && o.Pair != p) {
+			continue
 		}
-		if latest.IsZero() {
-			return out, nil // nothing kept before hi
+		start := o.Start
+		if start.IsZero() {
+			start = o.OriginalStart
 		}
-		lo := latest.Add(-2 * store.MaxShift).Truncate(time.Second)
-		for _, id := range ids {
-			occ, err := tx.Between(id, lo, hi, nil)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, occ...)
+		if o.State.Kept() && !start.Before(bound) && start.Before(asOf) {
+			return false
 		}
-		// What lies before lo started before lo+MaxShift: when a kept one
-		// that counts started at or after that, it is the latest.
-		var mine []calendar.Series
-		for _, s := range series {
-			if slices.Contains(ids, s.ID) {
-				mine = append(mine, s)
-			}
-		}
-		for _, g := range groupByPair(Input{Series: mine, Occurrences: out}) {
-			if last, ok := g.lastKept(hi.Add(store.MaxShift)); ok && !last.Before(lo.Add(store.MaxShift)) {
-				return out, nil
-			}
-		}
-		hi = lo
 	}
+	return true
+}
+
+// readBack returns occ, the occurrences of pair p's series from low on,
+// with those of a stretch before low that holds the pair's last kept
+// occurrence as of each of asOfs, if it kept one, and everything that may
+// have started after it. The stretch only grows downwards: [lo, low)
+// holds every occurrence of the series in it. What lies before lo started
+// before lo+MaxShift, so when the pair's last kept start L (de-duplicated,
+// as the metrics do) is at least that, nothing older counts; when it is
+// not, the stretch is extended to L−MaxShift; when the pair kept nothing
+// in it, to 2·MaxShift before the latest kept occurrence of its series
+// before lo (found by a seek backwards), and checked again.
+func readBack(tx *store.RecentTx, p calendar.Pair, series []calendar.Series, occ []calendar.Occurrence, low time.Time, asOfs []time.Time) ([]calendar.Occurrence, error) {
+	// extend reads [lo, low); false when lo is not before low.
+	extend := func(lo time.Time) (bool, error) {
+		lo = lo.Truncate(time.Second)
+		if !lo.Before(low) {
+			return false, nil
+		}
+		var older []calendar.Occurrence
+		for _, s := range series {
+			o, err := tx.Between(s.ID, lo, low, nil)
+			if err != nil {
+				return false, err
+			}
+			older = append(older, o...)
+		}
+		occ, low = append(older, occ...), lo
+		return true, nil
+	}
+	for _, asOf := range asOfs {
+		for {
+			var last time.Time
+			var ok bool
+			for _, g := range groupByPair(Input{Series: series, Occurrences: occ}) {
+				if g.pair == p {
+					last, ok = g.lastKept(asOf)
+				}
+			}
+			if ok && !last.Before(low.Add(store.MaxShift)) {
+				break
+			}
+			if ok {
+				// Then last starts at least MaxShift after low: done
+				// at the next turn.
+				grew, err := extend(last.Add(-store.MaxShift))
+				if err != nil {
+					return nil, err
+				}
+				if !grew {
+					break // cannot be: last is before low+MaxShift
+				}
+				continue
+			}
+			var latest time.Time
+			for _, s := range series {
+				o, found, err := tx.LastOccurrenceBefore(s.ID, low, func(o calendar.Occurrence) bool {
+					if o.Start.IsZero() {
+						o.Start = o.OriginalStart
+					}
+					return kept(o, asOf)
+				})
+				if err != nil {
+					return nil, err
+				}
+				if found && o.OriginalStart.After(latest) {
+					latest = o.OriginalStart
+				}
+			}
+			if latest.IsZero() {
+				break // nothing kept before low
+			}
+			grew, err := extend(latest.Add(-2 * store.MaxShift))
+			if err != nil {
+				return nil, err
+			}
+			if !grew {
+				break // cannot be: latest is before low
+			}
+		}
+	}
+	return occ, nil
 }

@@ -192,3 +192,90 @@ func sameJSON(t *testing.T, what string, got, want any) {
 		t.Errorf("%s: windowed load differs from the full load:\n%s\nwant\n%s", what, g, w)
 	}
 }
+
+// TestLoadWindowEdges: hand-made cases at the edges of the windowed read,
+// each against the full load: a slot moved from 50 days ago to just after
+// now (the next start of a 4-week window), a last kept 1:1 years ago, one
+// advanced from just after the edge to before it, and none kept.
+func TestLoadWindowEdges(t *testing.T) {
+	ctx := context.Background()
+	now := at("2026-11-25 10:00")
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var all []calendar.Series
+	var occ []calendar.Occurrence
+	add := func(id, who string, start time.Time, n int, state func(i int, os time.Time) (calendar.State, time.Time)) {
+		s := series(id, who, calendar.CadenceWeekly, "2026-01-05 10:00")
+		s.Start = start
+		all = append(all, s)
+		for i := range n {
+			os := start.AddDate(0, 0, 7*i)
+			st, at := state(i, os)
+			occ = append(occ, calendar.Occurrence{SeriesID: s.ID, Pair: s.Pair, OriginalStart: os, Start: at, End: at.Add(time.Hour), State: st})
+		}
+	}
+	since := func(d int) time.Time { return now.AddDate(0, 0, -d) }
+	// Moved from 50 days ago to an hour from now; the rest skipped, the
+	// next regular slot in four days.
+	add("moved", "moved@example.com", since(50+7*20), 24, func(i int, os time.Time) (calendar.State, time.Time) {
+		if os.Equal(since(50)) {
+			return calendar.StatePostponed, now.Add(time.Hour)
+		}
+		if os.After(now) {
+			return calendar.StateUpcoming, os
+		}
+		return calendar.StateSkipped, os
+	})
+	// Kept only three years ago, one of them postponed by 60 days.
+	add("ancient", "ancient@example.com", since(4*365), 80, func(i int, os time.Time) (calendar.State, time.Time) {
+		switch {
+		case i == 50:
+			return calendar.StatePostponed, os.Add(60 * 24 * time.Hour)
+		case i < 52:
+			return calendar.StateHeld, os
+		}
+		return calendar.StateSkipped, os
+	})
+	// Never kept.
+	add("never", "never@example.com", since(700), 100, func(int, time.Time) (calendar.State, time.Time) {
+		return calendar.StateDeclined, time.Time{}
+	})
+	// Kept until 100 days ago, the last one advanced by 60 days.
+	add("advanced", "adv@example.com", since(400), 58, func(i int, os time.Time) (calendar.State, time.Time) {
+		switch {
+		case os.After(since(100)):
+			return calendar.StateSkipped, os
+		case os.After(since(107)):
+			return calendar.StateAdvanced, os.Add(-60 * 24 * time.Hour)
+		}
+		return calendar.StateHeld, os
+	})
+	if err := st.SaveHistory("team", all, occ); err != nil {
+		t.Fatal(err)
+	}
+	for _, weeks := range []int{1, 4, 12} {
+		for _, week := range []Week{{}, WeekOf(now, berlin), WeekOf(now, berlin).Add(-30)} {
+			in := Input{Location: berlin, Now: now, TrailingWeeks: weeks, Week: week}
+			full, err := LoadAll(ctx, in, st, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			win, err := Load(ctx, in, st, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("%d weeks, week %s", weeks, week)
+			sameJSON(t, name+": report", Build(win), Build(full))
+			sameJSON(t, name+": summaries", Summaries(win), Summaries(full))
+			if week.Year != 0 && week != WeekOf(now, berlin) {
+				continue // a past week: read from its window on
+			}
+			if len(win.Occurrences) >= len(full.Occurrences)/2 {
+				t.Errorf("%s: the windowed load read %d of %d occurrences", name, len(win.Occurrences), len(full.Occurrences))
+			}
+		}
+	}
+}
