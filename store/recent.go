@@ -11,11 +11,12 @@ import (
 )
 
 // MaxShift is how far an occurrence's actual start may lie from its
-// original start for the windowed reads below to see it: an occurrence
-// keyed by an original start up to MaxShift before a window may have been
-// moved into it, so OccurrencesFrom reads from the window's start minus
-// MaxShift. Make-ups are bounded by the next slot (at most a month for a
-// monthly series); 62 days covers two of them.
+// original start for a windowed read to see it: an occurrence keyed by an
+// original start up to MaxShift before a window may have been moved into
+// it (report.Load reads a pair's series back from its last kept start
+// minus MaxShift). Make-ups are bounded by the next slot (at most a month
+// for a monthly series); 62 days covers two of them. The engine does not
+// enforce it: an override can move a slot further.
 const MaxShift = 62 * 24 * time.Hour
 
 // RecentTx reads parts of the stored occurrences, each by a cursor seek on
@@ -57,31 +58,6 @@ func (r *RecentTx) decode(k, v []byte) (calendar.Occurrence, bool) {
 		return o, false
 	}
 	return o, true
-}
-
-// OccurrencesFrom returns, series by series in the order of ids, the
-// occurrences whose original start is at or after from minus MaxShift (to
-// the second) and for which match is true (every one when match is nil),
-// by original start within a series. A series given twice is read once.
-func (r *RecentTx) OccurrencesFrom(ids []string, from time.Time, match func(calendar.Occurrence) bool) ([]calendar.Occurrence, error) {
-	start := from
-	if !from.IsZero() {
-		start = from.Add(-MaxShift)
-	}
-	var out []calendar.Occurrence
-	done := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if done[id] {
-			continue
-		}
-		done[id] = true
-		occ, err := r.Between(id, start, time.Time{}, match)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, occ...)
-	}
-	return out, nil
 }
 
 // Between returns the occurrences of one series whose original start is at
