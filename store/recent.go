@@ -104,8 +104,8 @@ func (r *RecentTx) LastOccurrenceBefore(seriesID string, t time.Time, match func
 	c := r.ob.Cursor()
 	// Seek lands on the first key at or after t; every key before it is
 	// before t, and when there is none, the last key of the bucket is.
-	k, v := c.Seek(occKeyFrom(prefix, t))
-	if k == nil {
+	var k, v []byte
+	if k, _ = c.Seek(occKeyFrom(prefix, t)); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()
