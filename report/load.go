@@ -38,8 +38,9 @@ var _ WindowHistory = (*store.Store)(nil)
 // that end with in.Week and with in.Now's week (so in.Week, in.Now,
 // in.Location and in.TrailingWeeks must be set before Load; a zero Now is
 // time.Now(): set it, so that Build measures at the same instant), plus,
-// for a pair with no 1:1 kept in them, the stretch around its last kept
-// one (days_since_last, overdue): the figures are those of the whole
+// for a pair that kept no 1:1 in them (or only one that started near their
+// start), the stretch around its last kept one (days_since_last,
+// overdue), found by a seek backwards: the figures are those of the whole
 // history, in a time that does not grow with it, for occurrences moved by
 // at most store.MaxShift. From another History, it reads every occurrence.
 // PairHistory and the pages that list a pair's whole history use LoadAll.
