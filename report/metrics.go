@@ -188,42 +188,80 @@ func groupByPair(in Input) []*group {
 		}
 		slices.Sort(g.sources)
 	}
+	// A slot is (pair, series it counts for, original start); the pair
+	// and the series are numbered, so that the map hashes no string.
 	type key struct {
-		pair   calendar.Pair
-		series string
-		start  int64
+		group, series int32
+		start         int64
 	}
-	seen := map[key]int{} // → index in its group
-	own := map[key]bool{} // the slot holds the kept series' own occurrence
-	for _, o := range in.Occurrences {
-		p := o.Pair
-		if p == (calendar.Pair{}) {
-			p = seriesPair[o.SeriesID]
+	type slot struct {
+		index int  // in its group's occ
+		own   bool // the slot holds the counted series' own occurrence
+	}
+	groupNo := map[*group]int32{}
+	seriesNo := map[string]int32{}
+	number := func(id string) int32 {
+		n, ok := seriesNo[id]
+		if !ok {
+			n = int32(len(seriesNo))
+			seriesNo[id] = n
 		}
-		g := byPair[p]
+		return n
+	}
+	seen := make(map[key]slot, len(in.Occurrences))
+	// What an occurrence's series and pair resolve to, kept from the
+	// previous occurrence: they come series by series.
+	var (
+		lastID   string
+		lastPair calendar.Pair
+		last     struct {
+			g      *group
+			pair   calendar.Pair
+			id     string // the series it counts for
+			mine   bool
+			gn, sn int32
+		}
+		cached bool
+	)
+	for _, o := range in.Occurrences {
+		if !cached || o.SeriesID != lastID || o.Pair != lastPair {
+			lastID, lastPair, cached = o.SeriesID, o.Pair, true
+			p := o.Pair
+			if p == (calendar.Pair{}) {
+				p = seriesPair[o.SeriesID]
+			}
+			last.g, last.pair, last.id, last.mine = byPair[p], p, o.SeriesID, true
+			if id := keptFor[o.SeriesID]; id != "" && seriesPair[o.SeriesID] == p {
+				// The same meeting seen in another source: the slot counts
+				// once, as the kept series', and its own occurrence wins.
+				last.id, last.mine = id, false
+			}
+			if last.g != nil {
+				gn, ok := groupNo[last.g]
+				if !ok {
+					gn = int32(len(groupNo))
+					groupNo[last.g] = gn
+				}
+				last.gn, last.sn = gn, number(last.id)
+			}
+		}
+		g := last.g
 		if g == nil {
 			continue
 		}
 		if o.Start.IsZero() {
 			o.Start = o.OriginalStart
 		}
-		o.Pair = p
-		mine := true
-		if id := keptFor[o.SeriesID]; id != "" && seriesPair[o.SeriesID] == p {
-			// The same meeting seen in another source: the slot counts
-			// once, as the kept series', and its own occurrence wins.
-			o.SeriesID, mine = id, false
-		}
-		k := key{p, o.SeriesID, o.OriginalStart.UnixNano()}
-		if i, ok := seen[k]; ok {
-			if mine || !own[k] {
-				g.occ[i] = o
-				own[k] = mine
+		o.Pair, o.SeriesID = last.pair, last.id
+		k := key{last.gn, last.sn, o.OriginalStart.UnixNano()}
+		if sl, ok := seen[k]; ok {
+			if last.mine || !sl.own {
+				g.occ[sl.index] = o
+				seen[k] = slot{sl.index, last.mine}
 			}
 			continue
 		}
-		seen[k] = len(g.occ)
-		own[k] = mine
+		seen[k] = slot{len(g.occ), last.mine}
 		g.occ = append(g.occ, o)
 	}
 	out := make([]*group, 0, len(byPair))

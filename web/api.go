@@ -20,8 +20,21 @@ import (
 )
 
 // input reads what a report of week (zero: the last full week) needs; with
-// counts, each pair's open actions are counted too.
+// counts, each pair's open actions are counted too. It reads the trailing
+// window only (report.Load); inputAll reads every occurrence.
 func (s *Server) input(ctx context.Context, week report.Week, counts bool) (report.Input, error) {
+	return s.load(ctx, week, counts, report.Load)
+}
+
+// inputAll is input with every occurrence ever stored (report.LoadAll), for
+// the pages that show a pair's whole history.
+func (s *Server) inputAll(ctx context.Context, week report.Week, counts bool) (report.Input, error) {
+	return s.load(ctx, week, counts, report.LoadAll)
+}
+
+type loadFunc func(context.Context, report.Input, report.History, func(context.Context, calendar.Pair) (int, error)) (report.Input, error)
+
+func (s *Server) load(ctx context.Context, week report.Week, counts bool, load loadFunc) (report.Input, error) {
 	now := s.now()
 	in := report.Input{
 		Week:          week,
@@ -39,7 +52,7 @@ func (s *Server) input(ctx context.Context, week report.Week, counts bool) (repo
 			return len(s.openActions(ctx, p)), nil
 		}
 	}
-	return report.Load(ctx, in, s.opt.Store, open)
+	return load(ctx, in, s.opt.Store, open)
 }
 
 // staleSources returns the sources Options.Health says are stale, as the

@@ -194,7 +194,7 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		s.messagePage(w, http.StatusBadRequest, "No such week", err.Error())
 		return
 	}
-	in, err := s.input(r.Context(), week, false)
+	in, err := s.inputAll(r.Context(), week, false)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

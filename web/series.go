@@ -230,7 +230,7 @@ func (s *Server) pairHistoryCSV(w http.ResponseWriter, r *http.Request) {
 		s.messagePage(w, http.StatusNotFound, "No such 1:1", "A pair is written as two addresses: a@example.com|b@example.com.")
 		return
 	}
-	in, err := s.input(r.Context(), report.Week{}, false)
+	in, err := s.inputAll(r.Context(), report.Week{}, false)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -292,7 +292,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		s.actionError(w, r, err)
 		return
 	}
-	in, err := s.input(r.Context(), report.Week{}, false)
+	in, err := s.inputAll(r.Context(), report.Week{}, false)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -35,7 +35,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return actionUsageError(err, actionArgs)
 	}
 	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks}
-	if in, err = report.Load(ctx, in, st, nil); err != nil {
+	if in, err = report.LoadAll(ctx, in, st, nil); err != nil {
 		return err
 	}
 	rows, ok := report.PairHistoryWith(in, cfg.Identity.Me, *with)

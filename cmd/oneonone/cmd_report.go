@@ -58,12 +58,10 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "oneonone %s: warning: %s\n", e.name, neverSynced)
 	}
-	in, err := reportInput(cfg, st, time.Now())
+	// The week is set before the load: the load reads its window.
+	in, err := reportInputOf(cfg, st, time.Now(), w)
 	if err != nil {
 		return err
-	}
-	if *week != "" {
-		in.Week = w
 	}
 	return report.Write(e.stdout, report.Build(in), *format)
 }
@@ -108,8 +106,17 @@ func cmdSeries(ctx context.Context, e *env, args []string) error {
 // configured sources that are stale by their stored last success
 // (sync.StoredStatus, sync.IsStale with the config's interval).
 func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Input, error) {
+	return reportInputOf(cfg, st, now, report.Week{})
+}
+
+// reportInputOf is reportInput for the report of week (zero: the last full
+// week): report.Load reads the trailing window that ends with it.
+func reportInputOf(cfg *config.Config, st *store.Store, now time.Time, week report.Week) (report.Input, error) {
 	loc := cfg.Location()
-	in := report.Input{Week: report.LastFullWeek(now, loc), Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks}
+	if week.IsZero() {
+		week = report.LastFullWeek(now, loc)
+	}
+	in := report.Input{Week: week, Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks}
 	var statuses []sync.SourceStatus
 	for _, sc := range cfg.Sources {
 		s, err := sync.StoredStatus(st, sc.Name)
