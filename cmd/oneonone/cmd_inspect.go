@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -125,6 +126,13 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	} else if data, err = os.ReadFile(file); err != nil {
 		return fmt.Errorf("read %s: %w", file, errors.Unwrap(err))
 	}
+	if os.Getenv("GOGC") == "" {
+		// What inspect keeps is the file's events; what it allocates for
+		// each series is garbage once written. A lower GC target than the
+		// default 100 % keeps the peak near the events' size (1.5× rather
+		// than 2×), for about a third more CPU on a large file.
+		defer debug.SetGCPercent(debug.SetGCPercent(inspectGCPercent))
+	}
 	x := openInspect(file, data, rules, loc, from, to, now)
 	if x.events.Len() == 0 && len(x.problems) > 0 {
 		return fmt.Errorf("%s", x.problems[0])
@@ -140,6 +148,10 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	}
 	return w.Flush()
 }
+
+// inspectGCPercent is inspect's GC target (runtime/debug.SetGCPercent),
+// unless GOGC is set.
+const inspectGCPercent = 50
 
 // inspection is what inspect says of a file: its header, the problems of
 // reading it, and the events, explained one at a time.
