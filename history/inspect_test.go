@@ -221,7 +221,7 @@ func TestInspectMatchesBuild(t *testing.T) {
 			if _, failed := res.ProblemsByUID[e.UID]; !failed && !live[id] {
 				t.Errorf("%s: %s: Inspect tracks it, Build does not", tc.name, e.UID)
 			}
-			if got := e.Occurrences; !reflect.DeepEqual(got, want[id]) {
+			if got := e.Occurrences; (len(got) > 0 || len(want[id]) > 0) && !reflect.DeepEqual(got, want[id]) {
 				t.Errorf("%s: %s: Inspect gives %d occurrences, Build %d, or they differ:\n inspect %v\n build   %v",
 					tc.name, e.UID, len(got), len(want[id]), got, want[id])
 			}
