@@ -134,26 +134,21 @@ func Build(in Input) Result {
 		}
 	}
 
-	groups := groupsByUID(in.Events)
+	groups, oneOffs := recogniseAll(in.Events, in.Rules)
 	res.Pairs = make(map[string]calendar.Pair)
-	oneOffs := make(map[calendar.Pair][]*calendar.Event)
 	type found struct {
 		series calendar.Series
 		group  recur.Group
 	}
 	var live []found
-	for _, g := range groups {
-		switch k, v, p := recognise(g, in.Rules); k {
+	for _, r := range groups {
+		switch r.kind {
 		case groupMakeUp:
-			oneOffs[p] = append(oneOffs[p], g.Master)
-			res.Pairs[g.UID] = p
+			res.Pairs[r.group.UID] = r.pair
 		case groupSeries:
-			live = append(live, found{series: newSeries(in, g, v), group: g})
-			res.Pairs[g.UID] = v.Pair()
+			live = append(live, found{series: newSeries(in, r.group, r.verdict), group: r.group})
+			res.Pairs[r.group.UID] = r.verdict.Pair()
 		}
-	}
-	for p := range oneOffs {
-		sortEventsByStart(oneOffs[p])
 	}
 
 	used := make(map[string]bool)
@@ -164,15 +159,9 @@ func Build(in Input) Result {
 	var errs []error
 	for _, f := range live {
 		s := f.series
-		winFrom := from
-		if s.Start.After(winFrom) {
-			winFrom = s.Start
-		}
-		reach := to.Add(makeUpReach)
-		ext, err := recur.Expand(f.group, winFrom, reach.Add(NextCap), recur.ExpandOptions{})
+		fresh, winFrom, err := seriesSlots(in, &s, f.group, oneOffs[s.Pair], used, from, to)
 		if err != nil {
-			for _, e := range leaves(err) {
-				p := fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, e)
+			for _, p := range seriesProblems(s, err) {
 				res.Problems = append(res.Problems, p)
 				if res.ProblemsByUID == nil {
 					res.ProblemsByUID = map[string][]error{}
@@ -181,24 +170,6 @@ func Build(in Input) Result {
 			}
 			continue
 		}
-		// Classify sees what an expansion up to reach gives; the rest
-		// only tells when the next slot comes within reach.
-		inst := make([]recur.Instance, 0, len(ext))
-		within := func(t time.Time) bool { return !t.Before(winFrom) && t.Before(reach) }
-		for _, x := range ext {
-			if within(x.OriginalStart) || within(x.Start) {
-				inst = append(inst, x)
-			}
-		}
-		s.Next = nextBoundary(in, s, f.group, ext)
-		fresh := Classify(&s, inst, oneOffs[s.Pair], used, in.Now)
-		kept := fresh[:0]
-		for _, o := range fresh {
-			if o.OriginalStart.Before(to) {
-				kept = append(kept, o)
-			}
-		}
-		fresh = kept
 
 		// A slot moved into the window from before it comes with its
 		// original start: read the stored history from there.
@@ -274,6 +245,54 @@ func Build(in Input) Result {
 		res.Err = fmt.Errorf("build history of %s: %w", in.Source, errors.Join(errs...))
 	}
 	return res
+}
+
+// seriesSlots expands and classifies one live series, the part of Build
+// that needs nothing stored: the occurrences recomputed from the calendar
+// (before the merge) whose original start is before to, from winFrom (the
+// later of from and the series' start) on, with s.Next set. makeUps are
+// the pair's meetings of two by start; used holds those taken by the
+// series classified before, and gets the ones this series takes. Build
+// and Inspect both call it, series after series in the order of the
+// groups. The error is recur.Expand's: the series cannot be classified.
+func seriesSlots(in Input, s *calendar.Series, g recur.Group, makeUps []*calendar.Event, used map[string]bool, from, to time.Time) (fresh []calendar.Occurrence, winFrom time.Time, err error) {
+	winFrom = from
+	if s.Start.After(winFrom) {
+		winFrom = s.Start
+	}
+	reach := to.Add(makeUpReach)
+	ext, err := recur.Expand(g, winFrom, reach.Add(NextCap), recur.ExpandOptions{})
+	if err != nil {
+		return nil, winFrom, err
+	}
+	// Classify sees what an expansion up to reach gives; the rest
+	// only tells when the next slot comes within reach.
+	inst := make([]recur.Instance, 0, len(ext))
+	within := func(t time.Time) bool { return !t.Before(winFrom) && t.Before(reach) }
+	for _, x := range ext {
+		if within(x.OriginalStart) || within(x.Start) {
+			inst = append(inst, x)
+		}
+	}
+	s.Next = nextBoundary(in, *s, g, ext)
+	fresh = Classify(s, inst, makeUps, used, in.Now)
+	kept := fresh[:0]
+	for _, o := range fresh {
+		if o.OriginalStart.Before(to) {
+			kept = append(kept, o)
+		}
+	}
+	return kept, winFrom, nil
+}
+
+// seriesProblems names each error of a series that could not be
+// expanded after its calendar object and UID, one line each.
+func seriesProblems(s calendar.Series, err error) []error {
+	var out []error
+	for _, e := range leaves(err) {
+		out = append(out, fmt.Errorf("%s: 1:1 series %q not updated, its stored history kept: %w", s.Href, s.UID, e))
+	}
+	return out
 }
 
 // nextBoundary is the series' Next: the earliest instant, at or after
@@ -492,6 +511,32 @@ func dropBefore(occ []calendar.Occurrence, floor, now time.Time) []calendar.Occu
 		out = append(out, o)
 	}
 	return out
+}
+
+// recognised is what recognise makes of one group of events.
+type recognised struct {
+	group   recur.Group
+	kind    groupKind
+	verdict Verdict
+	pair    calendar.Pair
+}
+
+// recogniseAll groups the events by UID (groupsByUID) and recognises each
+// group; oneOffs holds the meetings of two by pair, sorted by start: the
+// make-ups the series' cancelled slots may take.
+func recogniseAll(events []calendar.Event, rules DetectRules) (groups []recognised, oneOffs map[calendar.Pair][]*calendar.Event) {
+	oneOffs = make(map[calendar.Pair][]*calendar.Event)
+	for _, g := range groupsByUID(events) {
+		k, v, p := recognise(g, rules)
+		if k == groupMakeUp {
+			oneOffs[p] = append(oneOffs[p], g.Master)
+		}
+		groups = append(groups, recognised{group: g, kind: k, verdict: v, pair: p})
+	}
+	for p := range oneOffs {
+		sortEventsByStart(oneOffs[p])
+	}
+	return groups, oneOffs
 }
 
 // groupsByUID groups each calendar's events by UID; a UID found in several
