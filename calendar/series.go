@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"cmp"
 	"math"
 	"sort"
 	"strings"
@@ -70,6 +71,28 @@ func NewPair(x, y string) Pair {
 
 // String returns "a|b", the pair's key in the report.
 func (p Pair) String() string { return p.A + "|" + p.B }
+
+// Compare orders pairs as their String forms compare, without making them.
+func (p Pair) Compare(q Pair) int {
+	if p.A == q.A {
+		return strings.Compare(p.B, q.B)
+	}
+	a, b := p.A, q.A
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return cmp.Compare(a[i], b[i])
+		}
+	}
+	// One A begins the other: the shorter goes on with '|'.
+	switch {
+	case len(a) < len(b) && b[n] != '|':
+		return cmp.Compare(byte('|'), b[n])
+	case len(b) < len(a) && a[n] != '|':
+		return cmp.Compare(a[n], byte('|'))
+	}
+	return strings.Compare(p.String(), q.String())
+}
 
 // ParsePair is the inverse of Pair.String.
 func ParsePair(s string) (Pair, bool) {

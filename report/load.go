@@ -147,12 +147,14 @@ func loadWindow(in Input, series []calendar.Series, h WindowHistory) ([]calendar
 		byPair[p] = slices.CompactFunc(ss, func(a, b calendar.Series) bool { return a.ID == b.ID })
 		pairs = append(pairs, p)
 	}
-	slices.SortFunc(pairs, func(a, b calendar.Pair) int { return strings.Compare(a.String(), b.String()) })
+	slices.SortFunc(pairs, calendar.Pair.Compare)
 	dup := sameMeeting(series)
-	var occ []calendar.Occurrence
+	// About one occurrence a week of the window per series, as a start.
+	occ := make([]calendar.Occurrence, 0, len(series)*int(n.Now.Sub(low)/(7*24*time.Hour)+1))
+	var mine []calendar.Occurrence // reused from pair to pair
 	err := h.ViewRecent(func(tx *store.RecentTx) error {
 		for _, p := range pairs {
-			var mine []calendar.Occurrence
+			mine = mine[:0]
 			for _, s := range byPair[p] {
 				o, err := tx.Between(s.ID, low, time.Time{}, nil)
 				if err != nil {

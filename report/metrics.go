@@ -273,7 +273,7 @@ func groupByPair(in Input) []*group {
 		calendar.SortOccurrences(g.occ)
 		out = append(out, g)
 	}
-	slices.SortFunc(out, func(a, b *group) int { return cmp.Compare(a.pair.String(), b.pair.String()) })
+	slices.SortFunc(out, func(a, b *group) int { return a.pair.Compare(b.pair) })
 	return out
 }
 
