@@ -276,11 +276,11 @@ func printSync(w io.Writer, r *syncResult) {
 	fmt.Fprintf(w, "%d repetitions after one untimed warm-up round, fresh state each (the tool that goes first alternates); median, with [min–max] of wall time. Load average (1, 5, 15 min) before: %s; after: %s (nproc %d).\n\n", len(r.Reps), r.LoadBefore, r.LoadAfter, runtime.NumCPU())
 	fmt.Fprintln(w, "| step | wall (median) | [min–max] | Radicale's time answering | wall − Radicale's time | client CPU | client max RSS | requests to Radicale |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|")
-	med, side := map[string]time.Duration{}, map[string]time.Duration{}
+	med, side, cpus := map[string]time.Duration{}, map[string]time.Duration{}, map[string]time.Duration{}
 	for _, rw := range rows {
 		wall, cpu, server, client, rss, req, last := pick(rw.f)
 		lo, hi := minMax(wall)
-		med[rw.name], side[rw.name] = median(wall), median(client)
+		med[rw.name], side[rw.name], cpus[rw.name] = median(wall), median(client), median(cpu)
 		reqs := last.String()
 		if lo, hi := minMaxInt(req); lo != hi {
 			reqs = fmt.Sprintf("%d–%d; last: %s", lo, hi, last)
@@ -296,6 +296,14 @@ func printSync(w io.Writer, r *syncResult) {
 	fmt.Fprintf(w, "| second, no-change sync | %s |\n", ratio(med["oneonone sync, second (no change)"], med["vdirsyncer sync, second (no change)"]))
 	fmt.Fprintf(w, "| first sync, client side only (wall − Radicale's time), against vdirsyncer discover + sync | %s |\n", ratio(side["oneonone sync, first"], side["vdirsyncer discover"]+side["vdirsyncer sync, first"]))
 	fmt.Fprintf(w, "| second sync, client side only | %s |\n", ratio(side["oneonone sync, second (no change)"], side["vdirsyncer sync, second (no change)"]))
+	fmt.Fprintln(w)
+	// A no-change sync is where oneonone must cost what nothing changed
+	// costs (docs/PERFORMANCE.md, "The quiet cycle": at most 0.1× here).
+	noChange := ratio(cpus["oneonone sync, second (no change)"], cpus["vdirsyncer sync, second (no change)"])
+	fmt.Fprintln(w, "| ratio oneonone / vdirsyncer (median client CPU) | | aim |")
+	fmt.Fprintln(w, "|---|---:|---:|")
+	fmt.Fprintf(w, "| first sync, against vdirsyncer discover + sync | %s | |\n", ratio(cpus["oneonone sync, first"], cpus["vdirsyncer discover"]+cpus["vdirsyncer sync, first"]))
+	fmt.Fprintf(w, "| second, no-change sync | %s | ≤ 0.10 |\n", noChange)
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "vdirsyncer wrote %d .ics files. oneonone's own summary of a first sync: `%s`; of a second: `%s`.\n\n", r.VdirFiles, r.OneSummary, r.OneSecondSummary)
 }
