@@ -340,13 +340,16 @@ func (c *sourceCache) refs(uids map[string]bool) []objRef {
 		}
 	}
 	out := slices.Collect(maps.Keys(set))
-	slices.SortFunc(out, func(a, b objRef) int {
-		if n := cmp.Compare(c.order[a.cal], c.order[b.cal]); n != 0 {
-			return n
-		}
-		return strings.Compare(a.href, b.href)
-	})
+	c.sortRefs(out)
 	return out
+}
+
+// sortRefs puts objects in the order a full build reads them: by
+// calendar in listing order, then by href.
+func (c *sourceCache) sortRefs(refs []objRef) {
+	slices.SortFunc(refs, func(a, b objRef) int {
+		return cmp.Or(cmp.Compare(c.order[a.cal], c.order[b.cal]), strings.Compare(a.href, b.href))
+	})
 }
 
 // load decodes, from the store, the objects of the UIDs not decoded yet.
@@ -504,12 +507,7 @@ func (c *sourceCache) index(source string, uids map[string]bool, h history.Resul
 func (c *sourceCache) problems() []error {
 	var out []error
 	refs := slices.Collect(maps.Keys(c.bad))
-	slices.SortFunc(refs, func(a, b objRef) int {
-		if n := cmp.Compare(c.order[a.cal], c.order[b.cal]); n != 0 {
-			return n
-		}
-		return strings.Compare(a.href, b.href)
-	})
+	c.sortRefs(refs)
 	for _, r := range refs {
 		out = append(out, errors.New(c.bad[r]))
 	}
@@ -579,12 +577,7 @@ type indexObject struct {
 func (c *sourceCache) encodeIndex(key string) ([]byte, error) {
 	x := storedIndex{Key: key, Calendars: c.cals, Pairs: c.pairOf, Problems: c.probs, Counts: map[string][2]int{}}
 	refs := slices.Collect(maps.Keys(c.objUIDs))
-	slices.SortFunc(refs, func(a, b objRef) int {
-		if n := cmp.Compare(c.order[a.cal], c.order[b.cal]); n != 0 {
-			return n
-		}
-		return strings.Compare(a.href, b.href)
-	})
+	c.sortRefs(refs)
 	for _, r := range refs {
 		x.Objects = append(x.Objects, indexObject{Cal: c.order[r.cal], Href: r.href, UIDs: c.objUIDs[r], Bad: c.bad[r]})
 	}
