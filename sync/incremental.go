@@ -420,11 +420,15 @@ func (e *Engine) readSeries(source string, c *sourceCache) error {
 }
 
 // due returns the pairs of the stored series not gone whose next boundary
-// passed (or that have none: stored before boundaries were, or never
-// expanded).
+// passed (or that have none: stored before boundaries were). A series
+// whose last build failed (a rule that needs too much work) is rebuilt
+// when its objects change, not every cycle: its problem stays reported.
 func (c *sourceCache) due(now time.Time) map[calendar.Pair]bool {
 	out := map[calendar.Pair]bool{}
 	for _, s := range c.series {
+		if _, failed := c.probs[s.UID]; failed {
+			continue
+		}
 		if s.Deleted.IsZero() && (s.Next.IsZero() || now.After(s.Next)) {
 			out[s.Pair] = true
 		}
