@@ -391,7 +391,7 @@ func (e *Engine) rebuild(ns NamedSource, c *sourceCache, cals []string, deltas [
 		}
 	}
 	if e.full || !c.ready {
-		err = e.buildAll(ns, c, cals, now)
+		err = e.buildAll(ns, c, cals, deltas, now)
 	} else {
 		err = e.buildChanged(ns, c, deltas, now)
 	}
@@ -412,14 +412,48 @@ func (e *Engine) rebuild(ns NamedSource, c *sourceCache, cals []string, deltas [
 }
 
 // buildAll decodes every stored object of the calendars and rebuilds the
-// source's whole history from them.
-func (e *Engine) buildAll(ns NamedSource, c *sourceCache, cals []string, now time.Time) error {
+// source's whole history from them. What the cycle fetched is decoded as
+// it came, not read back from the store.
+func (e *Engine) buildAll(ns NamedSource, c *sourceCache, cals []string, deltas []delta, now time.Time) error {
+	listed := c.listed
 	c.reset(cals)
+	fetched := map[string]map[string]calendar.Object{}
+	for _, d := range deltas {
+		m := make(map[string]calendar.Object, len(d.put))
+		for _, o := range d.put {
+			m[o.Href] = o
+		}
+		fetched[d.cal] = m
+		if l, ok := listed[d.cal]; ok {
+			for _, href := range d.deleted {
+				delete(l, href)
+			}
+		}
+	}
 	touched := map[string]bool{}
 	for _, cal := range cals {
-		objs, err := e.Store.Objects(ns.Name, cal)
-		if err != nil {
-			return err
+		var objs []calendar.Object
+		if l, ok := listed[cal]; ok {
+			// The stored objects are those listed before the cycle, less
+			// those deleted, and those fetched.
+			var rest []string
+			for href := range l {
+				if _, ok := fetched[cal][href]; !ok {
+					rest = append(rest, href)
+				}
+			}
+			slices.Sort(rest)
+			stored, err := e.Store.ObjectsAt(ns.Name, cal, rest)
+			if err != nil {
+				return err
+			}
+			objs = append(stored, slices.Collect(maps.Values(fetched[cal]))...)
+			slices.SortFunc(objs, func(a, b calendar.Object) int { return strings.Compare(a.Href, b.Href) })
+		} else {
+			var err error
+			if objs, err = e.Store.Objects(ns.Name, cal); err != nil {
+				return err
+			}
 		}
 		c.etags[cal] = make(map[string]string, len(objs))
 		for _, obj := range objs {
