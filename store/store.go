@@ -287,9 +287,20 @@ func open(path string, readOnly bool, opts []Option) (*Store, error) {
 		}
 		s.migrationBackup = b
 	}
-	if err := s.update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
-		db.Close()
-		return nil, err
+	// A file of this schema with every bucket needs no write: opening it
+	// commits nothing (a one-shot `sync` that finds nothing new writes
+	// nothing at all).
+	ready := false
+	_ = s.view(func(tx *bbolt.Tx) error {
+		v, err := schemaVersion(tx, path)
+		ready = err == nil && v == SchemaVersion() && !slices.ContainsFunc(allBuckets, func(name []byte) bool { return tx.Bucket(name) == nil })
+		return nil
+	})
+	if !ready {
+		if err := s.update(func(tx *bbolt.Tx) error { return prepare(tx, path, s.now()) }); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if s.migrationBackup != "" {
 		if err := s.compact(bopts); err != nil {
