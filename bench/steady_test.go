@@ -39,7 +39,7 @@ func runSteady(b *testing.B, cal *Calendar, srcs []sync.NamedSource, requests fu
 	var peakMax, baseMax uint64
 	var reqs int64
 	var cpu time.Duration
-	var last sync.Summary
+	var changed, written int
 	iters := 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -51,7 +51,9 @@ func runSteady(b *testing.B, cal *Calendar, srcs []sync.NamedSource, requests fu
 		now = now.Add(5 * time.Minute)
 		b.StartTimer()
 
-		last = total(syncAll(b, eng))
+		last := total(syncAll(b, eng))
+		changed += last.Changed
+		written += last.Blocks.Written
 
 		b.StopTimer()
 		cpu += cpuTime() - c0
@@ -61,9 +63,13 @@ func runSteady(b *testing.B, cal *Calendar, srcs []sync.NamedSource, requests fu
 		iters++
 		b.StartTimer()
 	}
-	if last.Changed != 0 || last.Blocks.Written != 0 {
-		b.Fatalf("a quiet cycle changed %d objects and wrote %d blocks", last.Changed, last.Blocks.Written)
+	// Time passing brings an override within the horizon now and then:
+	// its block is written, and comes back as a change the cycle after.
+	// Nobody else changes anything: a write every cycle would be a loop.
+	if written >= iters || changed > 2*written {
+		b.Fatalf("%d quiet cycles changed %d objects and wrote %d blocks", iters, changed, written)
 	}
+	b.ReportMetric(float64(written)/float64(iters), "blocks-written/op")
 	b.ReportMetric(float64(cal.EventCount()), "events")
 	b.ReportMetric(float64(reqs)/float64(iters), "requests/op")
 	b.ReportMetric(float64(peakMax)/mb, "peak-heap-MB")
