@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,4 +144,38 @@ func benchOccurrence() calendar.Occurrence {
 	return calendar.Occurrence{SeriesID: "team/cal/uid-00042@example.com", Pair: calendar.NewPair("anna@example.com", "bob@example.com"),
 		OriginalStart: start, Start: start, End: start.Add(30 * time.Minute), State: calendar.StateHeld,
 		SeenAt: time.Date(2026, 9, 1, 8, 12, 33, 0, time.UTC)}
+}
+
+// BenchmarkObject encodes and decodes a 3.4 KB iCalendar object (a 1:1
+// series with a VTIMEZONE and a few overrides, the size of the generated
+// calendars' objects): deflated, and as it came.
+func BenchmarkObject(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
+	for i := range 6 {
+		fmt.Fprintf(&sb, "BEGIN:VEVENT\r\nUID:series-42@example.com\r\nDTSTAMP:20251120T090000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:202601%02dT100000\r\nDTSTART;TZID=Europe/Berlin:202601%02dT110000\r\nDTEND;TZID=Europe/Berlin:202601%02dT113000\r\nSUMMARY:Anna / Bob\r\nORGANIZER;CN=Anna:mailto:anna@example.com\r\nATTENDEE;CN=Anna;PARTSTAT=ACCEPTED:mailto:anna@example.com\r\nATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:bob@example.com\r\nDESCRIPTION:Agenda: https://docs.example.com/1on1/bob\\n\\nNotes\\, actions and feedback.\r\nEND:VEVENT\r\n", i+5, i+5, i+5)
+	}
+	sb.WriteString("END:VCALENDAR\r\n")
+	data := []byte(sb.String())
+	v, err := encodeObject(`"etag-42"`, data)
+	if err != nil || v[0] != objectV2 {
+		b.Fatalf("%v, version %d", err, v[0])
+	}
+	b.Logf("%d bytes stored in %d", len(data), len(v))
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := encodeObject(`"etag-42"`, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := decodeObject(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
