@@ -167,6 +167,10 @@ type Event struct {
 	ThisAndFuture bool      // RANGE=THISANDFUTURE on RECURRENCE-ID
 
 	Sequence int
+	// Modified is the provider's time of the event's last change:
+	// iCalendar LAST-MODIFIED, else DTSTAMP; Google's updated. Zero when
+	// the provider gives none.
+	Modified time.Time `json:",omitzero"`
 }
 
 // Recurring reports whether e is a recurring master.

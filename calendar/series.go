@@ -172,6 +172,42 @@ type Occurrence struct {
 	MadeUpBy      string    `json:"made_up_by,omitempty"` // UID of the one-off that made up a cancelled slot
 	Vanished      bool      `json:"vanished,omitempty"`   // seen once, then gone from the calendar
 	SeenAt        time.Time `json:"seen_at,omitzero"`     // first seen
+
+	// What changed the occurrence's fate (cancelled, moved, declined, or
+	// restored to its slot), for a state other than held or upcoming, or
+	// one restored from such a state (docs/DESIGN.md, "When and by whom").
+	//
+	// ChangedAt is the provider's time of that change (the Modified of the
+	// override, or of the master that gained the EXDATE), zero when it gives
+	// none; ChangeSeen is when oneonone first saw the occurrence in its
+	// present state; ChangedBy is the address of who made the change: the
+	// organizer of the edited event, or the one of the pair who declined.
+	// Estimated says the change may predate oneonone's first sight of the
+	// slot: ChangeSeen is then only a bound.
+	ChangedAt  time.Time `json:"changed_at,omitzero"`
+	ChangeSeen time.Time `json:"change_seen,omitzero"`
+	ChangedBy  string    `json:"changed_by,omitempty"`
+	Estimated  bool      `json:"estimated,omitempty"`
+}
+
+// ChangeTime is when the occurrence's fate changed, as well as is known:
+// the provider's time, else when oneonone first saw it; zero for none.
+func (o Occurrence) ChangeTime() time.Time {
+	if !o.ChangedAt.IsZero() {
+		return o.ChangedAt
+	}
+	return o.ChangeSeen
+}
+
+// NoticeHours is how long before the slot's original start its fate
+// changed, in hours (negative for a change after it); ok is false when
+// nothing changed it.
+func (o Occurrence) NoticeHours() (hours float64, ok bool) {
+	t := o.ChangeTime()
+	if t.IsZero() {
+		return 0, false
+	}
+	return o.OriginalStart.Sub(t).Hours(), true
 }
 
 // ShiftMinutes is the actual start minus the original start, in minutes.
