@@ -419,6 +419,42 @@ type mergeInput struct {
 	now         time.Time
 }
 
+// keepChange gives a recomputed occurrence what is known of the change of
+// its fate (docs/DESIGN.md, "When and by whom"), from what Classify found
+// in its event and what was stored of it:
+//   - in the state it was stored in, it keeps the stored change: when it
+//     was first seen so, and the provider's time and author then (a later
+//     edit of the same event does not move the change);
+//   - in a changed state it was not stored in, the change is seen now; it
+//     is estimated when the slot was never seen before (or stored without
+//     a change: history from before these fields), since it may be older;
+//   - back in its slot (held or upcoming) after a changed state, it was
+//     restored now; held or upcoming otherwise, it has no change.
+func keepChange(o *calendar.Occurrence, prev calendar.Occurrence, had bool, now time.Time) {
+	changed := IsChange(o.State)
+	switch {
+	case had && !prev.ChangeSeen.IsZero() && (prev.State == o.State || (!changed && !IsChange(prev.State))):
+		// The same fate as stored (held and upcoming are one: a slot
+		// restored and then begun stays restored).
+		at, by := o.ChangedAt, o.ChangedBy
+		o.ChangeSeen, o.Estimated = prev.ChangeSeen, prev.Estimated
+		o.ChangedAt, o.ChangedBy = prev.ChangedAt, prev.ChangedBy
+		if o.ChangedAt.IsZero() {
+			o.ChangedAt = at
+		}
+		if o.ChangedBy == "" {
+			o.ChangedBy = by
+		}
+	case changed:
+		o.ChangeSeen = now
+		o.Estimated = !had || prev.State == o.State
+	case had && IsChange(prev.State):
+		o.ChangeSeen, o.Estimated = now, false
+	default:
+		o.ChangedAt, o.ChangedBy, o.ChangeSeen, o.Estimated = time.Time{}, "", time.Time{}, false
+	}
+}
+
 // merge combines the stored occurrences of a series with the ones just
 // computed from the calendar; see Build for the rules.
 func merge(m mergeInput) []calendar.Occurrence {
@@ -437,6 +473,7 @@ func merge(m mergeInput) []calendar.Occurrence {
 		if had && !prev.SeenAt.IsZero() {
 			o.SeenAt = prev.SeenAt
 		}
+		keepChange(&o, prev, had, m.now)
 		freshByKey[o.Key()] = true
 		out = append(out, o)
 	}
@@ -459,6 +496,10 @@ func merge(m mergeInput) []calendar.Occurrence {
 		case !o.OriginalStart.Before(m.to):
 			// beyond the horizon
 		default:
+			if !o.Vanished || o.State != calendar.StateSkipped {
+				// Gone now: who removed it, the calendar does not say.
+				o.ChangeSeen, o.ChangedAt, o.ChangedBy, o.Estimated = m.now, time.Time{}, "", false
+			}
 			o.State = calendar.StateSkipped
 			o.Start = o.OriginalStart
 			o.MadeUpBy = ""

@@ -60,9 +60,41 @@ func Classify(s *calendar.Series, inst []recur.Instance, oneOffs []*calendar.Eve
 		default:
 			o.State = calendar.StateUpcoming
 		}
+		o.ChangedAt, o.ChangedBy = change(in, o.State, s.Pair)
 		out = append(out, o)
 	}
 	return out
+}
+
+// change returns when, by the provider's clock, and by whom the
+// instance's event gave the slot its fate: the event that applies (the
+// override, or the master that holds the EXDATE), and its organizer, or
+// the one of the pair who declined. For a slot not changed, only an
+// override of it says anything (it may have restored the slot); merge
+// keeps what matters.
+func change(in recur.Instance, st calendar.State, p calendar.Pair) (at time.Time, by string) {
+	ev := in.Event
+	if ev == nil || (!IsChange(st) && !in.Override) {
+		return time.Time{}, ""
+	}
+	if st == calendar.StateDeclined {
+		for _, a := range ev.Participants() {
+			if a.PartStat == calendar.PartStatDeclined && p.Has(a.Email) {
+				return ev.Modified, a.Email
+			}
+		}
+	}
+	return ev.Modified, ev.Organizer.Email
+}
+
+// IsChange reports whether a state is a change of the slot's fate:
+// skipped, postponed, advanced or declined.
+func IsChange(st calendar.State) bool {
+	switch st {
+	case calendar.StateSkipped, calendar.StatePostponed, calendar.StateAdvanced, calendar.StateDeclined:
+		return true
+	}
+	return false
 }
 
 // movedSlot reports whether an override of this very slot sets its start.
