@@ -39,6 +39,9 @@ const (
 	// to learn that nothing changed (JSON bytes; sync). Trusted only for
 	// calendars whose CalendarState.Built matches.
 	FactsBuildIndex = "build-index"
+	// FactsNudges: nudge ID (report.Nudge.ID) → when it fired (a time;
+	// nudge): each nudge fires once.
+	FactsNudges = "nudge"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

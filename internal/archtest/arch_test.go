@@ -73,7 +73,7 @@ var layers = [][]string{
 	{"calendar/ical"},
 	{"config", "history", "calendar/caldav", "calendar/google", "calendar/google/oauth"},
 	{"agenda", "report", "store"},
-	{"report/email", "sync"},
+	{"report/email", "sync", "nudge"},
 	{"web"},
 }
 
