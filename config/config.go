@@ -36,6 +36,7 @@ type Config struct {
 	Detect    Detect   `toml:"detect"`
 	Report    Report   `toml:"report"`
 	Web       Web      `toml:"web"`
+	Nudges    Nudges   `toml:"nudges"`
 
 	loc     *time.Location    // Timezone, loaded by Validate
 	fromEnv map[string]string // key → the environment variable that set it
@@ -266,6 +267,7 @@ func Default() *Config {
 		Agenda: Agenda{Horizon: Duration{defaultHorizon}},
 		Detect: Detect{Relationship: defaultRelationship},
 		Report: Report{Weeks: defaultReportWeeks, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
+		Nudges: defaultNudges,
 	}
 	for _, o := range options {
 		if err := o.set(c, o.def()); err != nil {
