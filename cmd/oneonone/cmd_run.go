@@ -165,6 +165,7 @@ type instance struct {
 	control http.Handler // the API on the control socket
 	login   func(base string) (string, error)
 	mail    *email.Scheduler // nil without [report.email]
+	nudges  *nudger          // nil when nudges go nowhere
 }
 
 // start runs the daemon and the mail schedule until the returned stop is
@@ -174,6 +175,10 @@ func (in *instance) start(ctx context.Context) (stop func()) {
 	var wg gosync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = in.daemon.Run(ictx) }()
+	if in.nudges != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); in.nudges.Run(ictx) }()
+	}
 	if in.mail != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = in.mail.Run(ictx) }()
@@ -208,13 +213,21 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	if err != nil {
 		return nil, err
 	}
-	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: backupAfter{metrics, st, log}}
+	nudges, err := newNudger(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	var observer sync.Observer = metrics
+	if nudges != nil {
+		observer = observers{metrics, nudges}
+	}
+	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: backupAfter{observer, st, log}}
 	metrics.Start(d.Status()) // every series of every source, before the first cycle
 	w, err := newWeb(cfg, st, d, token, sessionKey, reg, log)
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), control: w.ControlHandler(), login: w.LoginURL}
+	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), control: w.ControlHandler(), login: w.LoginURL, nudges: nudges}
 	if cfg.Report.Email.Enabled() {
 		if in.mail, err = newMailer(cfg, st, d, log); err != nil {
 			return nil, err
