@@ -177,6 +177,15 @@ func (g *group) occurrence(o calendar.Occurrence, loc *time.Location, me []strin
 	return out
 }
 
+// OccurrenceOf returns o as the report shows it (its change fields
+// included), for the pair info names (PairOf's, Summaries'): for the pages
+// that list a pair's own occurrences. Title is the pair's.
+func OccurrenceOf(in Input, info PairInfo, o calendar.Occurrence) Occurrence {
+	in = in.normalized()
+	g := &group{rep: calendar.Series{Me: info.Me, Counterpart: info.Counterpart, Title: info.Title}}
+	return g.occurrence(o, in.Location, in.Me)
+}
+
 // Build makes the report of in.Week. See metrics.go for the rules.
 func Build(in Input) *Report {
 	in = in.normalized()
