@@ -81,6 +81,14 @@ import (
 //     pair was deleted or ended before Now minus two periods: the end of a
 //     series ends the expectations.
 //   - open_actions: Input.OpenActions of the pair, 0 when missing.
+//   - late_changes, median_notice_hours, changes_by_me,
+//     changes_by_counterpart: over the due occurrences whose fate changed
+//     (calendar.Occurrence.ChangeTime known, restored ones included): how
+//     many had a notice under Input.LateNotice (a negative notice, changed
+//     after the start, is late); the median notice in hours to one decimal
+//     (the mean of the middle two for an even count), null when none
+//     changed; how many changed_by names "me" and "counterpart"
+//     (docs/DESIGN.md, "When and by whom").
 //
 // Occurrences of a deleted series stay in the history and count like any
 // other; the engine drops their upcoming ones.
