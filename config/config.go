@@ -117,8 +117,11 @@ type Detect struct {
 
 // Report configures the report.
 type Report struct {
-	Weeks int   `toml:"weeks"` // trailing window of the metrics, in weeks
-	Email Email `toml:"email"` // the weekly report by e-mail; off while To is empty
+	Weeks int `toml:"weeks"` // trailing window of the metrics, in weeks
+	// LateNotice is the notice under which a change of an occurrence's fate
+	// (cancelled, moved, declined) counts as late: trailing.late_changes.
+	LateNotice Duration `toml:"late_notice"`
+	Email      Email    `toml:"email"` // the weekly report by e-mail; off while To is empty
 }
 
 // Email is where and when the daemon mails the weekly report.
@@ -244,6 +247,7 @@ const (
 	defaultHorizon        = 14 * day
 	defaultRelationship   = "1:1"
 	defaultReportWeeks    = 12
+	defaultLateNotice     = day
 	defaultGoogleCalendar = "primary"
 )
 
@@ -266,7 +270,7 @@ func Default() *Config {
 	c := &Config{
 		Agenda: Agenda{Horizon: Duration{defaultHorizon}},
 		Detect: Detect{Relationship: defaultRelationship},
-		Report: Report{Weeks: defaultReportWeeks, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
+		Report: Report{Weeks: defaultReportWeeks, LateNotice: Duration{defaultLateNotice}, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
 		Nudges: defaultNudges,
 	}
 	for _, o := range options {

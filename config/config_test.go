@@ -107,6 +107,9 @@ func TestParseBase(t *testing.T) {
 	if c.Detect.Relationship != "1:1" || c.Report.Weeks != 12 {
 		t.Errorf("detect.relationship %q report.weeks %d", c.Detect.Relationship, c.Report.Weeks)
 	}
+	if c.Report.LateNotice.Duration != 24*time.Hour {
+		t.Errorf("report.late_notice = %v, want 1d", c.Report.LateNotice)
+	}
 	g := c.Sources[1]
 	if g.Calendar != "primary" {
 		t.Errorf("google calendar = %q, want primary", g.Calendar)
@@ -347,6 +350,10 @@ func TestValidate(t *testing.T) {
 		{"detect.relationship", func(c *Config) { c.Detect.Relationship = "friend" }, "detect.relationship", `got "friend"`},
 		{"report.weeks zero", func(c *Config) { c.Report.Weeks = 0 }, "report.weeks", "between 1 and 104, got 0"},
 		{"report.weeks too many", func(c *Config) { c.Report.Weeks = 105 }, "report.weeks", "got 105"},
+		{"report.late_notice zero", func(c *Config) { c.Report.LateNotice.Duration = 0 }, "report.late_notice", "between 1m and 30d, got 0"},
+		{"report.late_notice negative", func(c *Config) { c.Report.LateNotice.Duration = -time.Hour }, "report.late_notice", "got -1h"},
+		{"report.late_notice too long", func(c *Config) { c.Report.LateNotice.Duration = 31 * 24 * time.Hour }, "report.late_notice", "got 31d"},
+		{"report.late_notice 2h ok", func(c *Config) { c.Report.LateNotice.Duration = 2 * time.Hour }, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -438,6 +445,8 @@ func TestUnknownAndTypeErrors(t *testing.T) {
 		{"int for duration", "interval = 300\n", "interval", `expected a duration string like "5m"`},
 		{"bad duration", "interval = \"5 minutes\"\n", "interval", `invalid duration "5 minutes"`},
 		{"bad nested duration", "[agenda]\nhorizon = \"2 weeks\"\n", "agenda.horizon", `invalid duration "2 weeks"`},
+		{"bad late_notice", "[report]\nlate_notice = \"a day\"\n", "report.late_notice", `invalid duration "a day"`},
+		{"int for late_notice", "[report]\nlate_notice = 24\n", "report.late_notice", `expected a duration string like "5m"`},
 		{"string for array", "[detect]\ninclude = \"1:1\"\n", "detect.include", "expected an array of strings, got a string"},
 		{"mixed array", "[detect]\ninclude = [\"a\", 1]\n", "detect.include[1]", "expected a string, got an integer"},
 		{"array in source", "[[source]]\ncalendars = \"/cal/\"\n", "source[0].calendars", "expected an array of strings"},

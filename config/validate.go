@@ -27,6 +27,9 @@ const (
 	maxHorizon  = 90 * day
 	minWeeks    = 1
 	maxWeeks    = 104
+	// late_notice: from 1 minute to 30 days.
+	minLateNotice = time.Minute
+	maxLateNotice = 30 * day
 )
 
 // validator collects problems in the order they are found.
@@ -105,6 +108,9 @@ func (c *Config) Validate() error {
 
 	if c.Report.Weeks < minWeeks || c.Report.Weeks > maxWeeks {
 		v.add("report.weeks", "must be between %d and %d, got %d", minWeeks, maxWeeks, c.Report.Weeks)
+	}
+	if n := c.Report.LateNotice.Duration; n < minLateNotice || n > maxLateNotice {
+		v.add("report.late_notice", "must be between %s and %s, got %s", FormatDuration(minLateNotice), FormatDuration(maxLateNotice), c.Report.LateNotice)
 	}
 	c.validateEmail(v)
 	if _, err := c.Web.AccessToken(); err != nil {

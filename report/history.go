@@ -35,7 +35,7 @@ func PairHistory(in Input, p calendar.Pair) ([]HistoryRow, bool) {
 		}
 		rows := make([]HistoryRow, 0, len(g.occ))
 		for _, o := range g.occ {
-			rows = append(rows, HistoryRow{Occurrence: g.occurrence(o, in.Location), MadeUpBy: o.MadeUpBy, Vanished: o.Vanished})
+			rows = append(rows, HistoryRow{Occurrence: g.occurrence(o, in.Location, in.Me), MadeUpBy: o.MadeUpBy, Vanished: o.Vanished})
 		}
 		return rows, true
 	}

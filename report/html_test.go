@@ -74,9 +74,17 @@ func TestTextHelpers(t *testing.T) {
 	if got := bob.Occurrences[0].Times(); got != "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)" {
 		t.Errorf("Times = %q", got)
 	}
-	tt := bob.Trailing.Text()
-	if tt != (TrailingText{Consistency: "83% (10/12)", OnTime: "67%", Streak: "4", Last: "4 days ago", MeanShift: "1d10h"}) {
-		t.Errorf("Text = %+v", tt)
+	tt := bob.Trailing.TextFor("Bob Builder")
+	want := TrailingText{
+		Consistency: "83% (10/12)", OnTime: "67%", Streak: "4", Last: "4 days ago", MeanShift: "1d10h",
+		Changes: "0 late; median notice 2 days; by you 1, by Bob Builder 1",
+		Late:    "0", MedianNotice: "2 days", ChangedBy: "you 1, Bob Builder 1",
+	}
+	if tt != want {
+		t.Errorf("TextFor = %+v\nwant %+v", tt, want)
+	}
+	if got := bob.Trailing.Text().ChangedBy; got != "you 1, the counterpart 1" {
+		t.Errorf("Text().ChangedBy = %q", got)
 	}
 	if got := (Trailing{}).Text(); got.Consistency != "-" || got.Last != "never" || got.MeanShift != "-" {
 		t.Errorf("empty Text = %+v", got)

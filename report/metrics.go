@@ -81,6 +81,14 @@ import (
 //     pair was deleted or ended before Now minus two periods: the end of a
 //     series ends the expectations.
 //   - open_actions: Input.OpenActions of the pair, 0 when missing.
+//   - late_changes, median_notice_hours, changes_by_me,
+//     changes_by_counterpart: over the due occurrences whose fate changed
+//     (calendar.Occurrence.ChangeTime known, restored ones included): how
+//     many had a notice under Input.LateNotice (a negative notice, changed
+//     after the start, is late); the median notice in hours to one decimal
+//     (the mean of the middle two for an even count), null when none
+//     changed; how many changed_by names "me" and "counterpart"
+//     (docs/DESIGN.md, "When and by whom").
 //
 // Occurrences of a deleted series stay in the history and count like any
 // other; the engine drops their upcoming ones.
@@ -94,6 +102,17 @@ type Trailing struct {
 	DaysSinceLast    *int    `json:"days_since_last"` // null: never kept
 	MeanShiftMinutes int     `json:"mean_shift_minutes"`
 	Overdue          bool    `json:"overdue"`
+	// When and by whom the window's changed occurrences changed (the due
+	// ones whose calendar.Occurrence.ChangeTime is known): LateChanges
+	// counts those changed less than Input.LateNotice before their
+	// original start (or after it); MedianNoticeHours is the median of
+	// their notice in hours, to one decimal, null when none changed;
+	// ChangesByMe and ChangesByCounterpart count those changed by the user
+	// and by the counterpart.
+	LateChanges          int      `json:"late_changes"`
+	MedianNoticeHours    *float64 `json:"median_notice_hours"`
+	ChangesByMe          int      `json:"changes_by_me"`
+	ChangesByCounterpart int      `json:"changes_by_counterpart"`
 	// AsOf is the instant every figure above is measured at, in Location.
 	AsOf time.Time `json:"as_of"`
 }
@@ -366,6 +385,27 @@ func (g *group) trailing(in Input) Trailing {
 	if shifted > 0 {
 		t.MeanShiftMinutes = int(math.Round(float64(shiftSum) / float64(shifted)))
 	}
+	var notices []float64
+	for _, o := range due {
+		c, ok := g.change(o, in.Me)
+		if !ok {
+			continue
+		}
+		notices = append(notices, c.notice.Hours())
+		if c.notice < in.LateNotice {
+			t.LateChanges++
+		}
+		switch c.by {
+		case ChangedByMe:
+			t.ChangesByMe++
+		case ChangedByCounterpart:
+			t.ChangesByCounterpart++
+		}
+	}
+	if len(notices) > 0 {
+		m := round1(median(notices))
+		t.MedianNoticeHours = &m
+	}
 	for i := len(due) - 1; i >= 0; i-- {
 		if kept(due[i], now) {
 			t.Streak++
@@ -455,6 +495,55 @@ func calendarDays(a, b time.Time, loc *time.Location) int {
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// median returns the median of xs (not empty): the mean of the two middle
+// values for an even count. It sorts xs.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// Who changed an occurrence, as Occurrence.ChangedBy names them besides an
+// address.
+const (
+	ChangedByMe          = "me"
+	ChangedByCounterpart = "counterpart"
+)
+
+// change is what changed an occurrence's fate, as the report shows it.
+type change struct {
+	at     time.Time     // calendar.Occurrence.ChangeTime
+	notice time.Duration // original start minus at
+	by     string        // ChangedByMe, ChangedByCounterpart, an address, or ""
+}
+
+// change returns when and by whom o's fate changed; false when nothing
+// changed it (no change time). The one computation of the notice and of
+// who: the occurrences' fields and the trailing figures both use it. me
+// is Input.Me; the pair's own me counts too.
+func (g *group) change(o calendar.Occurrence, me []string) (change, bool) {
+	at := o.ChangeTime()
+	if at.IsZero() {
+		return change{}, false
+	}
+	c := change{at: at, notice: o.OriginalStart.Sub(at), by: o.ChangedBy}
+	if o.ChangedBy != "" {
+		addr := calendar.NormalizeEmail(o.ChangedBy)
+		switch {
+		case addr == calendar.NormalizeEmail(g.rep.Me) || slices.ContainsFunc(me, func(m string) bool { return calendar.NormalizeEmail(m) == addr }):
+			c.by = ChangedByMe
+		case addr == calendar.NormalizeEmail(g.rep.Counterpart):
+			c.by = ChangedByCounterpart
+		}
+	}
+	return c, true
+}
 
 func abs(n int) int {
 	if n < 0 {

@@ -19,10 +19,6 @@ type NudgeRules struct {
 	Recent     time.Duration // 0: DefaultNudgeRecent
 }
 
-// DefaultLateNotice is report.late_notice's default: a change of a slot's
-// fate with less notice is late.
-const DefaultLateNotice = 24 * time.Hour
-
 // DefaultNudgeRecent is how far back a nudge looks: a week.
 const DefaultNudgeRecent = 7 * 24 * time.Hour
 

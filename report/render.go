@@ -3,9 +3,11 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -124,17 +126,28 @@ type pairView struct {
 	MeanShift    string
 	Overdue      bool
 	Actions      string
+	Changes      string // "1 late; median notice 20 h; by you 1, by Bob 2"; "-" when nothing changed
+	Late         string // "1"
+	MedianNotice string // "20 h"; "-" when nothing changed
+	ChangedBy    string // "you 1, Bob 2"
 }
 
 type occView struct {
-	State string
-	When  string // original start
-	Moved string // "Thu 19 Nov 10:00 (+2d)" when the actual start differs
+	State  string
+	When   string // original start
+	Moved  string // "Thu 19 Nov 10:00 (+2d)" when the actual start differs
+	Change string // "moved by Bob, 3 days before (estimated)"; "" when nothing changed it
 }
 
 // Text returns the occurrence as one phrase: "postponed Tue 17 Nov 10:00 →
-// Thu 19 Nov 10:00 (+2d)".
-func (o occView) Text() string { return o.State + " " + o.Times() }
+// Thu 19 Nov 10:00 (+2d); moved by Bob, 3 days before".
+func (o occView) Text() string {
+	t := o.State + " " + o.Times()
+	if o.Change != "" {
+		t += "; " + o.Change
+	}
+	return t
+}
 
 // Times returns the occurrence's times: "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)".
 func (o occView) Times() string {
@@ -186,15 +199,19 @@ func (r *Report) view() view {
 			Actions:      strconv.Itoa(p.OpenActions),
 		}
 		pv.Consistency, pv.OnTime, pv.Streak, pv.Last, pv.MeanShift = trailingText(p.Trailing)
+		name := cmp.Or(p.CounterpartName, p.Counterpart)
+		pv.Changes, pv.Late, pv.MedianNotice, pv.ChangedBy = changesText(p.Trailing, name)
 		for _, o := range p.Occurrences {
-			pv.Occurrences = append(pv.Occurrences, occurrenceView(o))
+			pv.Occurrences = append(pv.Occurrences, occurrenceView(o, name))
 		}
 		v.Pairs = append(v.Pairs, pv)
 	}
 	return v
 }
 
-func occurrenceView(o Occurrence) occView {
+// occurrenceView is o as the reports show it; counterpart names the pair's
+// counterpart (their name, else their address).
+func occurrenceView(o Occurrence, counterpart string) occView {
 	ov := occView{State: string(o.State), When: o.OriginalStart.Format(layoutWhen)}
 	if !o.Start.Equal(o.OriginalStart) {
 		moved := o.Start.Format(layoutWhen)
@@ -203,7 +220,93 @@ func occurrenceView(o Occurrence) occView {
 		}
 		ov.Moved = moved + " (" + shiftText(o.ShiftMinutes) + ")"
 	}
+	ov.Change = o.ChangeText(counterpart)
 	return ov
+}
+
+// ChangeText returns when and by whom the occurrence's fate changed, as the
+// reports show it, with counterpart naming the counterpart (their name,
+// else their address): "cancelled by you, 2 h before", "moved by Bob, 3
+// days before", "declined by Bob, 30 min before (estimated)"; "" when
+// nothing changed it.
+func (o Occurrence) ChangeText(counterpart string) string {
+	if o.NoticeHours == nil {
+		return ""
+	}
+	var verb string
+	switch o.State {
+	case calendar.StateSkipped:
+		verb = "cancelled"
+	case calendar.StatePostponed, calendar.StateAdvanced:
+		verb = "moved"
+	case calendar.StateDeclined:
+		verb = "declined"
+	default:
+		verb = "restored"
+	}
+	t := verb
+	switch o.ChangedBy {
+	case "":
+	case ChangedByMe:
+		t += " by you"
+	case ChangedByCounterpart:
+		t += " by " + clean(cmp.Or(counterpart, "the counterpart"))
+	default:
+		t += " by " + clean(o.ChangedBy)
+	}
+	t += ", " + noticeText(*o.NoticeHours)
+	if o.Estimated {
+		t += " (estimated)"
+	}
+	return t
+}
+
+// noticeText returns a notice in hours as people read it: minutes under an
+// hour, hours under 48, else days; "before" the start, "after" it for a
+// negative notice: "30 min before", "2 h before", "3 days after".
+func noticeText(hours float64) string {
+	side := "before"
+	if hours < 0 {
+		side, hours = "after", -hours
+	}
+	return amountText(hours) + " " + side
+}
+
+// amountText returns a non-negative number of hours as "30 min", "2 h",
+// "3 days", each rounded to its unit.
+func amountText(hours float64) string {
+	if m := int(math.Round(hours * 60)); m < 60 {
+		return plural(m, "min", "min")
+	}
+	if h := int(math.Round(hours)); h < 48 {
+		return plural(h, "h", "h")
+	}
+	return plural(int(math.Round(hours/24)), "day", "days")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// changesText returns a pair's trailing change figures as the reports show
+// them, with name for the counterpart: all of them in one phrase ("1 late;
+// median notice 20 h; by you 1, by Bob 2", "-" when nothing changed), and
+// each on its own.
+func changesText(t Trailing, name string) (all, late, medianNotice, by string) {
+	late = strconv.Itoa(t.LateChanges)
+	by = fmt.Sprintf("you %d, %s %d", t.ChangesByMe, clean(name), t.ChangesByCounterpart)
+	if t.MedianNoticeHours == nil {
+		return "-", late, "-", by
+	}
+	medianNotice = amountText(*t.MedianNoticeHours)
+	if *t.MedianNoticeHours < 0 {
+		medianNotice = noticeText(*t.MedianNoticeHours)
+	}
+	all = fmt.Sprintf("%s late; median notice %s; by you %d, by %s %d", late, medianNotice, t.ChangesByMe, clean(name), t.ChangesByCounterpart)
+	return all, late, medianNotice, by
 }
 
 // trailingText returns the trailing metrics as shown to people.
@@ -332,7 +435,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("No 1:1s this week, and none overdue.\n\n")
 	} else {
 		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "COUNTERPART\tTITLE\tTHIS WEEK\tKEPT\tSTREAK\tLAST KEPT\tOVERDUE\tACTIONS")
+		fmt.Fprintln(tw, "COUNTERPART\tTITLE\tTHIS WEEK\tKEPT\tSTREAK\tLAST KEPT\tOVERDUE\tACTIONS\tCHANGES")
 		for _, p := range v.Pairs {
 			first := "nothing planned"
 			if len(p.Occurrences) > 0 {
@@ -342,11 +445,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			if p.Overdue {
 				overdue = "OVERDUE"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				clean(p.Counterpart), truncate(clean(p.Title), maxTitle), first,
-				p.Consistency, p.Streak, p.Last, overdue, p.Actions)
+				p.Consistency, p.Streak, p.Last, overdue, p.Actions, p.Changes)
 			for _, o := range p.Occurrences[min(1, len(p.Occurrences)):] {
-				fmt.Fprintf(tw, "\t\t%s\t\t\t\t\t\n", o.Text())
+				fmt.Fprintf(tw, "\t\t%s\t\t\t\t\t\t\n", o.Text())
 			}
 		}
 		if err := tw.Flush(); err != nil {
@@ -400,8 +503,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(v.Pairs) == 0 {
 		b.WriteString("No 1:1s this week, and none overdue.\n\n")
 	} else {
-		fmt.Fprintf(&b, "| Counterpart | Title | This week | Kept (%d weeks) | On time | Streak | Last kept | Overdue | Open actions |\n", v.Weeks)
-		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "| Counterpart | Title | This week | Kept (%d weeks) | On time | Streak | Last kept | Overdue | Open actions | Changes |\n", v.Weeks)
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, p := range v.Pairs {
 			var occ []string
 			for _, o := range p.Occurrences {
@@ -409,7 +512,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				if o.Highlight() {
 					state = "**" + state + "**"
 				}
-				occ = append(occ, state+" "+md(o.Times()))
+				cell := state + " " + md(o.Times())
+				if o.Change != "" {
+					cell += "; " + md(o.Change)
+				}
+				occ = append(occ, cell)
 			}
 			if len(occ) == 0 {
 				occ = append(occ, "nothing planned")
@@ -418,9 +525,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if p.Overdue {
 				overdue = "**overdue**"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				md(p.Counterpart), md(p.Title), strings.Join(occ, "<br>"),
-				p.Consistency, p.OnTime, p.Streak, p.Last, overdue, p.Actions)
+				p.Consistency, p.OnTime, p.Streak, p.Last, overdue, p.Actions, md(p.Changes))
 		}
 		b.WriteString("\n")
 	}
@@ -439,7 +546,7 @@ func WriteSummariesText(w io.Writer, s []PairSummary) error {
 	}
 	weeks := s[0].Trailing.Weeks
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "COUNTERPART\tTITLE\tCADENCE\tRELATIONSHIP\tSOURCE\tKEPT (%dW)\tSTREAK\tLAST KEPT\tNEXT\tOVERDUE\tACTIONS\n", weeks)
+	fmt.Fprintf(tw, "COUNTERPART\tTITLE\tCADENCE\tRELATIONSHIP\tSOURCE\tKEPT (%dW)\tSTREAK\tLAST KEPT\tNEXT\tOVERDUE\tACTIONS\tCHANGES\n", weeks)
 	for _, p := range s {
 		consistency, _, streak, last, _ := trailingText(p.Trailing)
 		next := "-"
@@ -459,9 +566,10 @@ func WriteSummariesText(w io.Writer, s []PairSummary) error {
 			// column names them all.
 			source = strings.Join(p.Sources, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n",
+		changes, _, _, _ := changesText(p.Trailing, cmp.Or(p.CounterpartName, p.Counterpart))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n",
 			clean(p.Counterpart), truncate(clean(p.Title), maxTitle), clean(string(p.Cadence)),
-			clean(p.Relationship), clean(source), consistency, streak, last, next, overdue, p.OpenActions)
+			clean(p.Relationship), clean(source), consistency, streak, last, next, overdue, p.OpenActions, changes)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -480,18 +588,32 @@ type TrailingText struct {
 	Streak      string // "4"
 	Last        string // "3 days ago", "today", "never"
 	MeanShift   string // "1d", "1h30m"; "-" when nothing moved
+	// The window's changes: Changes is all of them in one phrase ("1 late;
+	// median notice 20 h; by you 1, by Bob 2", "-" when nothing changed),
+	// then each figure on its own: Late "1", MedianNotice "20 h" ("-" when
+	// nothing changed), ChangedBy "you 1, Bob 2".
+	Changes      string
+	Late         string
+	MedianNotice string
+	ChangedBy    string
 }
 
-// Text returns t as the reports show it.
-func (t Trailing) Text() TrailingText {
+// Text returns t as the reports show it; the counterpart is named as the
+// counterpart, which Text does not know: TextFor names them.
+func (t Trailing) Text() TrailingText { return t.TextFor("the counterpart") }
+
+// TextFor is Text naming the counterpart name (their display name, else
+// their address).
+func (t Trailing) TextFor(name string) TrailingText {
 	var tt TrailingText
 	tt.Consistency, tt.OnTime, tt.Streak, tt.Last, tt.MeanShift = trailingText(t)
+	tt.Changes, tt.Late, tt.MedianNotice, tt.ChangedBy = changesText(t, name)
 	return tt
 }
 
 // Times returns the occurrence's times as the reports show them: "Tue 17
 // Nov 10:00", or "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)" when moved.
-func (o Occurrence) Times() string { return occurrenceView(o).Times() }
+func (o Occurrence) Times() string { return occurrenceView(o, "").Times() }
 
 // StaleHeading is the heading of the stale sources, for the HTML template.
 func (view) StaleHeading() string { return StaleHeading }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func goldenInput() Input {
 	ivan := withUntil(series("ivan", "ivan@example.com", calendar.CadenceWeekly, "2026-04-01 09:00"), "2026-09-30 09:00")
 	ivan.Source = "work"
 
-	return Input{
+	in := Input{
 		Week:     Week{2026, 47},
 		Location: berlin,
 		Now:      time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC),
@@ -77,6 +78,38 @@ func goldenInput() Input {
 		),
 		OpenActions: map[calendar.Pair]int{bob.Pair: 2, frank.Pair: 1},
 	}
+	// When and by whom some fates changed (docs/DESIGN.md, "When and by
+	// whom"): Bob moved his with three days' notice, Anna moved one a day
+	// and an hour ahead and cancelled Carol's two hours ahead (seen, not
+	// told by the provider), Dave declined half an hour ahead (estimated).
+	changes := []struct {
+		s              calendar.Series
+		orig, at, seen string
+		by             string
+		estimated      bool
+	}{
+		{bob, "2026-11-17 10:00", "2026-11-14 10:00", "", "bob@example.com", false},
+		{bob, "2026-10-13 10:00", "2026-10-12 09:00", "", me, false},
+		{carol, "2026-11-18 14:00", "", "2026-11-18 12:00", me, false},
+		{dave, "2026-11-19 16:00", "", "2026-11-19 15:30", "dave@example.com", true},
+	}
+	for _, c := range changes {
+		i := slices.IndexFunc(in.Occurrences, func(o calendar.Occurrence) bool {
+			return o.SeriesID == c.s.ID && o.OriginalStart.Equal(at(c.orig))
+		})
+		if i < 0 {
+			panic("goldenInput: no occurrence " + c.s.ID + " " + c.orig)
+		}
+		o := &in.Occurrences[i]
+		if c.at != "" {
+			o.ChangedAt = at(c.at)
+		}
+		if c.seen != "" {
+			o.ChangeSeen = at(c.seen)
+		}
+		o.ChangedBy, o.Estimated = c.by, c.estimated
+	}
+	return in
 }
 
 // golden compares got with testdata/name, or rewrites it with -update.
@@ -407,7 +440,7 @@ func TestUserTextCannotBreakLayout(t *testing.T) {
 				// Every table row has the same number of cells.
 				for _, line := range strings.Split(buf.String(), "\n") {
 					if strings.HasPrefix(line, "| ") {
-						if n := strings.Count(line, "|") - strings.Count(line, `\|`); n != 10 {
+						if n := strings.Count(line, "|") - strings.Count(line, `\|`); n != 11 {
 							t.Errorf("row with %d separators: %s", n, line)
 						}
 					}

@@ -20,6 +20,10 @@ import (
 // Input.TrailingWeeks is not set.
 const DefaultTrailingWeeks = 12
 
+// DefaultLateNotice is the notice under which a change counts as late when
+// Input.LateNotice is not set (config report.late_notice).
+const DefaultLateNotice = 24 * time.Hour
+
 // Input is what a report is built from. The engine fills it from the store.
 type Input struct {
 	// Week is the reported week; the zero Week means LastFullWeek(Now).
@@ -31,6 +35,12 @@ type Input struct {
 	// TrailingWeeks is the length of the trailing window; 0 or less means
 	// DefaultTrailingWeeks.
 	TrailingWeeks int
+	// LateNotice is the notice under which a change of an occurrence's fate
+	// counts in Trailing.LateChanges; 0 or less means DefaultLateNotice.
+	LateNotice time.Duration
+	// Me lists the user's own addresses (identity.me): a change made by one
+	// of them, or by the pair's me, is the user's ("changed_by": "me").
+	Me []string
 	// Series holds every known series, deleted ones included.
 	Series []calendar.Series
 	// Occurrences holds every known occurrence, of any series.
@@ -132,12 +142,24 @@ type Occurrence struct {
 	Start         time.Time      `json:"start"`
 	State         calendar.State `json:"state"`
 	ShiftMinutes  int            `json:"shift_minutes"`
+	// When and by whom its fate changed (docs/DESIGN.md, "When and by
+	// whom"); each left out when unknown or nothing changed.
+	//
+	// NoticeHours is the original start minus the change time, in hours to
+	// one decimal, negative for a change after the start.
+	NoticeHours *float64 `json:"notice_hours,omitempty"`
+	// ChangedBy is "me", "counterpart", or the address of someone else.
+	ChangedBy string `json:"changed_by,omitempty"`
+	// ChangedAt is the change time (calendar.Occurrence.ChangeTime).
+	ChangedAt time.Time `json:"changed_at,omitzero"`
+	// Estimated says the change may predate the first sight of the slot.
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // occurrence is o as the report and the history exports show it: with its
 // series' title, its times in loc.
-func (g *group) occurrence(o calendar.Occurrence, loc *time.Location) Occurrence {
-	return Occurrence{
+func (g *group) occurrence(o calendar.Occurrence, loc *time.Location, me []string) Occurrence {
+	out := Occurrence{
 		SeriesID:      o.SeriesID,
 		Title:         g.titleOf(o.SeriesID),
 		OriginalStart: o.OriginalStart.In(loc),
@@ -145,6 +167,23 @@ func (g *group) occurrence(o calendar.Occurrence, loc *time.Location) Occurrence
 		State:         o.State,
 		ShiftMinutes:  o.ShiftMinutes(),
 	}
+	if c, ok := g.change(o, me); ok {
+		h := round1(c.notice.Hours())
+		out.NoticeHours = &h
+		out.ChangedBy = c.by
+		out.ChangedAt = c.at.In(loc)
+		out.Estimated = o.Estimated
+	}
+	return out
+}
+
+// OccurrenceOf returns o as the report shows it (its change fields
+// included), for the pair info names (PairOf's, Summaries'): for the pages
+// that list a pair's own occurrences. Title is the pair's.
+func OccurrenceOf(in Input, info PairInfo, o calendar.Occurrence) Occurrence {
+	in = in.normalized()
+	g := &group{rep: calendar.Series{Me: info.Me, Counterpart: info.Counterpart, Title: info.Title}}
+	return g.occurrence(o, in.Location, in.Me)
 }
 
 // Build makes the report of in.Week. See metrics.go for the rules.
@@ -171,7 +210,7 @@ func Build(in Input) *Report {
 				continue
 			}
 			week.add(o.State)
-			occ = append(occ, g.occurrence(o, in.Location))
+			occ = append(occ, g.occurrence(o, in.Location, in.Me))
 		}
 		if week.Planned == 0 && !tr.Overdue {
 			continue
@@ -223,6 +262,9 @@ func (in Input) normalized() Input {
 	}
 	if in.TrailingWeeks <= 0 {
 		in.TrailingWeeks = DefaultTrailingWeeks
+	}
+	if in.LateNotice <= 0 {
+		in.LateNotice = DefaultLateNotice
 	}
 	if in.Week.IsZero() {
 		in.Week = LastFullWeek(in.Now, in.Location)

@@ -41,6 +41,8 @@ func (s *Server) load(ctx context.Context, week report.Week, counts bool, load l
 		Location:      s.opt.Location,
 		Now:           now,
 		TrailingWeeks: s.opt.TrailingWeeks,
+		LateNotice:    s.opt.LateNotice,
+		Me:            s.opt.Me,
 	}
 	if in.Week.IsZero() {
 		in.Week = report.LastFullWeek(now, s.opt.Location)

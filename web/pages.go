@@ -162,10 +162,11 @@ type pairView struct {
 }
 
 type pairOcc struct {
-	Week  string
-	State string
-	Times string
-	Title string // the series' title, when the pair has several
+	Week   string
+	State  string
+	Times  string
+	Title  string // the series' title, when the pair has several
+	Change string // "moved by Bob, 3 days before"; "" when nothing changed it
 }
 
 type pairAction struct {
@@ -247,7 +248,7 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		AsOf:         report.AsOfText(sum.Trailing.AsOf),
 		AsOfISO:      sum.Trailing.AsOf.Format(time.RFC3339),
 		Zone:         loc.String(),
-		Trailing:     sum.Trailing.Text(),
+		Trailing:     sum.Trailing.TextFor(cmp.Or(sum.CounterpartName, sum.Counterpart)),
 		Overdue:      sum.Trailing.Overdue,
 		Ended:        sum.Ended,
 		Next:         "-",
@@ -274,6 +275,7 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 			Times: report.Occurrence{
 				OriginalStart: o.OriginalStart.In(loc), Start: o.Start.In(loc), ShiftMinutes: o.ShiftMinutes(),
 			}.Times(),
+			Change: report.OccurrenceOf(in, sum.PairInfo, o).ChangeText(cmp.Or(sum.CounterpartName, sum.Counterpart)),
 		}
 		if o.Start.IsZero() {
 			po.Times = o.OriginalStart.In(loc).Format("Mon 2 Jan 15:04")

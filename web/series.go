@@ -197,7 +197,7 @@ func (s *Server) seriesPage(w http.ResponseWriter, r *http.Request) {
 			Cadence:      string(p.Cadence),
 			Relationship: p.Relationship,
 			Source:       p.Source,
-			Trailing:     p.Trailing.Text(),
+			Trailing:     p.Trailing.TextFor(cmp.Or(p.CounterpartName, p.Counterpart)),
 			Next:         "-",
 			Overdue:      p.Trailing.Overdue,
 			Actions:      p.OpenActions,

@@ -65,6 +65,8 @@ type Options struct {
 	Store         *store.Store
 	Location      *time.Location // where weeks and days are counted; nil means UTC
 	TrailingWeeks int            // the report's trailing window; 0 means report.DefaultTrailingWeeks
+	// LateNotice is report.late_notice; 0 means report.DefaultLateNotice.
+	LateNotice time.Duration
 	// Me is identity.me; Me[0] owns the actions added through the API and
 	// is the other half of the pair of ?with=.
 	Me []string

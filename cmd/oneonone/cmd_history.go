@@ -34,7 +34,8 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	if _, err := agenda.PairWith(cfg.Identity.Me, *with); err != nil {
 		return actionUsageError(err, actionArgs)
 	}
-	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks}
+	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks,
+		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Identity.Me}
 	if in, err = report.LoadAll(ctx, in, st, nil); err != nil {
 		return err
 	}

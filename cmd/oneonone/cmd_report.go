@@ -116,7 +116,8 @@ func reportInputOf(cfg *config.Config, st *store.Store, now time.Time, week repo
 	if week.IsZero() {
 		week = report.LastFullWeek(now, loc)
 	}
-	in := report.Input{Week: week, Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks}
+	in := report.Input{Week: week, Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks,
+		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Identity.Me}
 	var statuses []sync.SourceStatus
 	for _, sc := range cfg.Sources {
 		s, err := sync.StoredStatus(st, sc.Name)

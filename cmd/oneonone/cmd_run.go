@@ -242,6 +242,7 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 		Store:         st,
 		Location:      cfg.Location(),
 		TrailingWeeks: cfg.Report.Weeks,
+		LateNotice:    cfg.Report.LateNotice.Duration,
 		Me:            cfg.Identity.Me,
 		Token:         token,
 		Actions:       pairActions(cfg, st),
