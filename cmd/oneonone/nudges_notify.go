@@ -13,4 +13,4 @@ import (
 func notifyDeliverers(cfg *config.Config, log *slog.Logger) []nudge.Deliverer { return nil }
 
 // lateNotice is report.late_notice.
-func lateNotice(cfg *config.Config) time.Duration { return 0 }
+func lateNotice(cfg *config.Config) time.Duration { return cfg.Report.LateNotice.Duration }
