@@ -112,6 +112,12 @@ func TestParseGoogle(t *testing.T) {
 	if cancelled == nil || !cancelled.IsOverride() || cancelled.Organizer.Email != "" {
 		t.Errorf("cancelled override: %+v", cancelled)
 	}
+	// Each has its own LAST-MODIFIED; the cancelled one has none, and its
+	// DTSTAMP is when Google exported the calendar.
+	if !m.Modified.Equal(time.Date(2026, 4, 20, 8, 15, 0, 0, time.UTC)) || !o.Modified.Equal(time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)) ||
+		cancelled == nil || !cancelled.Modified.Equal(time.Date(2026, 4, 20, 8, 15, 0, 0, time.UTC)) {
+		t.Errorf("Modified: master %v, moved %v, cancelled %+v", m.Modified, o.Modified, cancelled)
+	}
 }
 
 func TestParseExchange(t *testing.T) {
