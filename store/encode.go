@@ -37,6 +37,17 @@ import (
 //	[Δs(seen−original)  [offset(seen)]]  [len made-up-by  made-up-by]
 //	[ns(original) ns(start) ns(end) [ns(seen)]]
 //
+// An occurrence with any of the fields of a change of its fate (ChangedAt,
+// ChangeSeen, ChangedBy, Estimated) is written as version 0x02: a second
+// flags byte after the first, the same fields, and then
+//
+//	[Δs(changed−original)  [offset(changed)]]
+//	[Δs(change-seen−original)  [offset(change-seen)]]
+//	[len changed-by  changed-by]  [ns(changed)]  [ns(change-seen)]
+//
+// each part there when a bit of the second flags says so; one without
+// them is written as 0x01, as before there were such fields.
+//
 // "len" is a uvarint; offsets (seconds east of UTC) and Δs (seconds) are
 // zig-zag varints; ns are uvarints below 10⁹; each bracketed part is there
 // when a bit of flags says so (the state's text when state is 0xff). The
@@ -49,7 +60,8 @@ import (
 const (
 	objectV1     = 1 // version, uvarint ETag length, ETag, the data as it came
 	objectV2     = 2 // version, uvarint ETag length, ETag, uvarint data length, the data deflated
-	occurrenceV1 = 1
+	occurrenceV1 = 1 // version, flags, the fields
+	occurrenceV2 = 2 // version, flags, change flags, the fields, the change's fields
 )
 
 // maxObjectData bounds the inflated size of a stored object, so that a
@@ -78,6 +90,20 @@ const (
 	occEndZone               // End's offset is not Start's
 	occSeenZone              // SeenAt's offset is not OriginalStart's
 	occOrigShift             // OriginalStart is not the key's second: the difference follows
+)
+
+// The bits of an occurrence's second flags (occurrenceV2), for the fields
+// of a change of its fate.
+const (
+	occChanged        = 1 << iota // ChangedAt is not zero
+	occChangedZone                // ChangedAt's offset is not 0 (a provider's time is in UTC)
+	occChangeSeen                 // ChangeSeen is not zero
+	occChangeSeenZone             // ChangeSeen's offset is not OriginalStart's
+	occChangedBy                  // ChangedBy is there
+	occEstimated                  // Estimated
+	occChangeNanos                // ChangedAt or ChangeSeen has nanoseconds: their ns are there
+
+	occChangeFlags = 1<<iota - 1 // the bits in use
 )
 
 // stateText is the state code of a State not in calendar.States: its
@@ -208,7 +234,7 @@ func encodeOccurrence(o calendar.Occurrence) ([]byte, error) {
 // is Unix second keySec (the migration's: schema 2's key and value could
 // differ).
 func encodeOccurrenceAt(keySec int64, o calendar.Occurrence) ([]byte, error) {
-	for _, t := range []time.Time{o.OriginalStart, o.Start, o.End, o.SeenAt} {
+	for _, t := range []time.Time{o.OriginalStart, o.Start, o.End, o.SeenAt, o.ChangedAt, o.ChangeSeen} {
 		// What schema 2 (JSON, RFC 3339) refused, and what the key cannot hold.
 		if y := t.Year(); y < 0 || y > 9999 {
 			return nil, fmt.Errorf("encode occurrence %s of %s: year %d outside of [0,9999]", o.Key(), o.SeriesID, y)
@@ -246,8 +272,36 @@ func encodeOccurrenceAt(keySec int64, o calendar.Occurrence) ([]byte, error) {
 	if orig != keySec {
 		flags |= occOrigShift
 	}
-	v := make([]byte, 0, 48+len(o.Pair.A)+len(o.Pair.B)+len(o.MadeUpBy))
-	v = append(v, occurrenceV1, flags, code)
+	changed, changeSeen := !o.ChangedAt.IsZero(), !o.ChangeSeen.IsZero()
+	offChanged, offChangeSeen := offset(o.ChangedAt), offset(o.ChangeSeen)
+	var flags2 byte
+	if changed {
+		flags2 |= occChanged
+		if offChanged != 0 {
+			flags2 |= occChangedZone
+		}
+	}
+	if changeSeen {
+		flags2 |= occChangeSeen
+		if offChangeSeen != offOrig {
+			flags2 |= occChangeSeenZone
+		}
+	}
+	if o.ChangedBy != "" {
+		flags2 |= occChangedBy
+	}
+	if o.Estimated {
+		flags2 |= occEstimated
+	}
+	if o.ChangedAt.Nanosecond()|o.ChangeSeen.Nanosecond() != 0 {
+		flags2 |= occChangeNanos
+	}
+	v := make([]byte, 0, 48+len(o.Pair.A)+len(o.Pair.B)+len(o.MadeUpBy)+len(o.ChangedBy))
+	if flags2 == 0 {
+		v = append(v, occurrenceV1, flags, code)
+	} else {
+		v = append(v, occurrenceV2, flags, flags2, code)
+	}
 	if code == stateText {
 		v = appendString(v, string(o.State))
 	}
@@ -280,6 +334,29 @@ func encodeOccurrenceAt(keySec int64, o calendar.Occurrence) ([]byte, error) {
 		v = binary.AppendUvarint(v, uint64(o.End.Nanosecond()))
 		if seen {
 			v = binary.AppendUvarint(v, uint64(o.SeenAt.Nanosecond()))
+		}
+	}
+	if changed {
+		v = binary.AppendVarint(v, o.ChangedAt.Unix()-orig)
+		if flags2&occChangedZone != 0 {
+			v = binary.AppendVarint(v, int64(offChanged))
+		}
+	}
+	if changeSeen {
+		v = binary.AppendVarint(v, o.ChangeSeen.Unix()-orig)
+		if flags2&occChangeSeenZone != 0 {
+			v = binary.AppendVarint(v, int64(offChangeSeen))
+		}
+	}
+	if flags2&occChangedBy != 0 {
+		v = appendString(v, o.ChangedBy)
+	}
+	if flags2&occChangeNanos != 0 {
+		if changed {
+			v = binary.AppendUvarint(v, uint64(o.ChangedAt.Nanosecond()))
+		}
+		if changeSeen {
+			v = binary.AppendUvarint(v, uint64(o.ChangeSeen.Nanosecond()))
 		}
 	}
 	return v, nil
@@ -384,10 +461,18 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 		return o, err
 	}
 	r := occReader{v: v}
-	if ver := r.byte(); r.err == nil && ver != occurrenceV1 {
+	ver := r.byte()
+	if r.err == nil && ver != occurrenceV1 && ver != occurrenceV2 {
 		return o, fmt.Errorf("occurrence encoding %d unknown", ver)
 	}
 	flags := r.byte()
+	var flags2 byte
+	if ver == occurrenceV2 {
+		flags2 = r.byte()
+		if flags2&^occChangeFlags != 0 {
+			r.fail(fmt.Errorf("change flags %#x unknown", flags2&^occChangeFlags))
+		}
+	}
 	code := r.byte()
 	switch {
 	case code == stateText:
@@ -433,13 +518,39 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 			nsSeen = r.nanos()
 		}
 	}
+	var changed, changeSeen int64
+	offChanged, offChangeSeen := 0, offOrig
+	if flags2&occChanged != 0 {
+		changed = r.add(orig, r.varint())
+		if flags2&occChangedZone != 0 {
+			offChanged = r.offset()
+		}
+	}
+	if flags2&occChangeSeen != 0 {
+		changeSeen = r.add(orig, r.varint())
+		if flags2&occChangeSeenZone != 0 {
+			offChangeSeen = r.offset()
+		}
+	}
+	if flags2&occChangedBy != 0 {
+		o.ChangedBy = string(r.bytes())
+	}
+	var nsChanged, nsChangeSeen int64
+	if flags2&occChangeNanos != 0 {
+		if flags2&occChanged != 0 {
+			nsChanged = r.nanos()
+		}
+		if flags2&occChangeSeen != 0 {
+			nsChangeSeen = r.nanos()
+		}
+	}
 	if r.err == nil && len(r.v) > 0 {
 		r.fail(fmt.Errorf("%d bytes after the occurrence", len(r.v)))
 	}
 	if r.err != nil {
 		return calendar.Occurrence{}, fmt.Errorf("decode occurrence: %w", r.err)
 	}
-	for _, s := range []int64{orig, start, end, seen} {
+	for _, s := range []int64{orig, start, end, seen, changed, changeSeen} {
 		if s < minSec || s > maxSec { // before time.Unix's arithmetic
 			return calendar.Occurrence{}, errors.New("decode occurrence: time out of range")
 		}
@@ -452,7 +563,14 @@ func decodeOccurrence(k, v []byte) (calendar.Occurrence, error) {
 		o.SeenAt = zoned(seen, nsSeen, offSeen)
 	}
 	o.Vanished = flags&occVanished != 0
-	for _, t := range []time.Time{o.OriginalStart, o.Start, o.End, o.SeenAt} {
+	if flags2&occChanged != 0 {
+		o.ChangedAt = zoned(changed, nsChanged, offChanged)
+	}
+	if flags2&occChangeSeen != 0 {
+		o.ChangeSeen = zoned(changeSeen, nsChangeSeen, offChangeSeen)
+	}
+	o.Estimated = flags2&occEstimated != 0
+	for _, t := range []time.Time{o.OriginalStart, o.Start, o.End, o.SeenAt, o.ChangedAt, o.ChangeSeen} {
 		if y := t.Year(); y < 0 || y > 9999 { // what encodeOccurrence refuses
 			return calendar.Occurrence{}, fmt.Errorf("decode occurrence: year %d outside of [0,9999]", y)
 		}

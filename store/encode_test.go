@@ -46,6 +46,8 @@ func wantBack(t testing.TB, o calendar.Occurrence) calendar.Occurrence {
 	fix(&want.Start, o.Start)
 	fix(&want.End, o.End)
 	fix(&want.SeenAt, o.SeenAt)
+	fix(&want.ChangedAt, o.ChangedAt)
+	fix(&want.ChangeSeen, o.ChangeSeen)
 	return want
 }
 
@@ -71,7 +73,8 @@ func sameTime(a, b time.Time) bool {
 }
 
 // randomOccurrences are n occurrences of every shape: zones, moves, ends
-// before starts, nanoseconds, unknown states, zero times, long strings.
+// before starts, nanoseconds, unknown states, zero times, long strings,
+// with and without the fields of a change of fate.
 func randomOccurrences(n int, seed uint64) []calendar.Occurrence {
 	r := rand.New(rand.NewPCG(seed, 1))
 	zones := []*time.Location{time.UTC, time.Local, mustZone("Europe/Berlin"), mustZone("America/New_York"),
@@ -122,6 +125,28 @@ func randomOccurrences(n int, seed uint64) []calendar.Occurrence {
 		if r.IntN(20) == 0 {
 			o.Start = time.Time{}
 		}
+		if r.IntN(2) == 0 {
+			// A provider's time is in UTC, often to the millisecond; seen,
+			// in some zone; any one of the four may be there alone.
+			switch r.IntN(4) {
+			case 0:
+			case 1:
+				o.ChangedAt = at(o.OriginalStart)
+			default:
+				o.ChangedAt = at(o.OriginalStart).UTC().Truncate(time.Second).Add(time.Duration(r.IntN(1000)) * time.Millisecond)
+			}
+			if r.IntN(4) != 0 {
+				o.ChangeSeen = at(o.OriginalStart)
+			}
+			switch r.IntN(4) {
+			case 0:
+			case 1:
+				o.ChangedBy = strings.Repeat("x", 200) + "@example.com"
+			default:
+				o.ChangedBy = o.Pair.B
+			}
+			o.Estimated = r.IntN(3) == 0
+		}
 		out = append(out, o)
 	}
 	return out
@@ -140,20 +165,26 @@ func mustZone(name string) *time.Location {
 func TestOccurrenceEncodingMatchesJSON(t *testing.T) {
 	local := time.Local
 	t.Cleanup(func() { time.Local = local })
+	versions := map[byte]int{}
 	for _, loc := range []*time.Location{local, time.UTC, mustZone("Europe/Berlin"), mustZone("America/New_York")} {
 		time.Local = loc
 		for i, o := range randomOccurrences(3000, uint64(len(loc.String()))) {
+			versions[mustEncode(t, o)[0]]++
 			want := wantBack(t, o)
 			got, _ := binaryRoundtrip(t, o)
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("Local %s, occurrence %d:\n got %+v\nwant %+v", loc, i, got, want)
 			}
-			for _, p := range [][2]time.Time{{got.OriginalStart, want.OriginalStart}, {got.Start, want.Start}, {got.End, want.End}, {got.SeenAt, want.SeenAt}} {
+			for _, p := range [][2]time.Time{{got.OriginalStart, want.OriginalStart}, {got.Start, want.Start}, {got.End, want.End}, {got.SeenAt, want.SeenAt},
+				{got.ChangedAt, want.ChangedAt}, {got.ChangeSeen, want.ChangeSeen}} {
 				if !sameTime(p[0], p[1]) {
 					t.Fatalf("Local %s, occurrence %d: time %v, want %v", loc, i, p[0], p[1])
 				}
 			}
 		}
+	}
+	if versions[occurrenceV1] == 0 || versions[occurrenceV2] == 0 {
+		t.Errorf("encodings by version %v: want both", versions)
 	}
 }
 
@@ -194,6 +225,47 @@ func TestStoredEncoding(t *testing.T) {
 	l, err := s.Occurrences("team/cal/a")
 	if err != nil || len(l) != 1 || !reflect.DeepEqual(l[0], jsonRoundtrip(t, o)) {
 		t.Errorf("occurrences %+v, %v", l, err)
+	}
+	// A change of fate is stored (as 0x02) and comes back; what has none
+	// is stored as before there were such fields, and what was stored
+	// then comes back as it did.
+	c := occ("team/cal/a", 1, calendar.StateSkipped)
+	c.ChangedAt = time.Date(2026, 1, 11, 17, 3, 10, 511e6, time.UTC)
+	c.ChangeSeen = time.Date(2026, 1, 11, 18, 0, 0, 0, time.FixedZone("", 3600))
+	c.ChangedBy, c.Estimated = "bob@example.com", true
+	if err := s.SaveHistory("team", []calendar.Series{series("team/cal/a")}, []calendar.Occurrence{o, c}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketOccurrences).Get([]byte("team/cal/a\x0020260112T100000Z"))
+		if len(v) == 0 || v[0] != occurrenceV2 || len(v) > 80 {
+			t.Errorf("stored occurrence with a change %q (%d bytes)", v, len(v))
+		}
+		t.Logf("occurrence with a change: %d bytes, its JSON %d", len(v), len(mustJSON(t, c)))
+		return nil
+	})
+	if l, err := s.Occurrences("team/cal/a"); err != nil || len(l) != 2 || !reflect.DeepEqual(l[1], jsonRoundtrip(t, c)) {
+		t.Errorf("occurrences %+v, %v", l, err)
+	}
+	before := []struct {
+		o calendar.Occurrence
+		v string
+	}{ // as encodeOccurrence wrote them before the change fields
+		{occ("team/cal/a", 0, calendar.StateHeld), "\x01\x00\x01\x10anna@example.com\x0fbob@example.com\x00\x00\x90\x1c"},
+		{func() calendar.Occurrence {
+			o := occ("team/cal/a", 0, calendar.StateSkipped)
+			o.SeenAt, o.MadeUpBy = t0.Add(-24*time.Hour), "m@example.com"
+			return o
+		}(), "\x01\x06\x04\x10anna@example.com\x0fbob@example.com\x00\x00\x90\x1c\xff\xc5\n\rm@example.com"},
+	}
+	for _, tc := range before {
+		if v := mustEncode(t, tc.o); string(v) != tc.v {
+			t.Errorf("%+v encodes as %q, before as %q", tc.o, v, tc.v)
+		}
+		back, err := decodeOccurrence([]byte(tc.o.SeriesID+sep+tc.o.Key()), []byte(tc.v))
+		if err != nil || !reflect.DeepEqual(back, jsonRoundtrip(t, tc.o)) {
+			t.Errorf("%q decodes as %+v, %v", tc.v, back, err)
+		}
 	}
 	for _, o := range randomOccurrences(200, 7) {
 		back, _ := binaryRoundtrip(t, o)
@@ -265,7 +337,13 @@ func TestDecodeHostile(t *testing.T) {
 	}
 	k := []byte("s\x0020260105T100000Z")
 	good, _ := encodeOccurrence(occ("s", 0, calendar.StateHeld))
+	changed := occ("s", 0, calendar.StateSkipped)
+	changed.ChangedAt, changed.ChangedBy = t0.Add(-time.Hour), "bob@example.com"
+	good2 := mustEncode(t, changed)
+	unknownBit := bytes.Clone(good2)
+	unknownBit[2] |= 0x80
 	bad := [][]byte{nil, {occurrenceV1}, {9, 0, 0}, append(bytes.Clone(good), 0), good[:len(good)-1],
+		{occurrenceV2, 0, 1}, append(bytes.Clone(good2), 0), good2[:len(good2)-1], unknownBit,
 		binary.AppendUvarint([]byte{occurrenceV1, 0, 1}, 1<<62), []byte(`{"state":"held"}`)}
 	for _, v := range bad {
 		if _, err := decodeOccurrence(k, v); err == nil {
@@ -296,6 +374,11 @@ func FuzzDecodeOccurrence(f *testing.F) {
 		f.Add([]byte(o.SeriesID+sep+o.Key()), v)
 	}
 	f.Add([]byte("s\x0020260105T100000Z"), []byte{occurrenceV1, 0xff, 0xff})
+	f.Add([]byte("s\x0020260105T100000Z"), []byte{occurrenceV2, 0xff, occChangeFlags, 0xff})
+	c := occ("s", 0, calendar.StateDeclined)
+	c.ChangedAt, c.ChangeSeen = t0.Add(-90*time.Minute+511*time.Millisecond), t0.Add(-time.Hour).In(time.FixedZone("", 19800))
+	c.ChangedBy, c.Estimated = "bob@example.com", true
+	f.Add([]byte(c.SeriesID+sep+c.Key()), mustEncode(f, c))
 	f.Fuzz(func(t *testing.T, k, v []byte) {
 		o, err := decodeOccurrence(k, v)
 		if err != nil {

@@ -30,6 +30,7 @@ type eventJSON struct {
 	Organizer        *person  `json:"organizer"`
 	Attendees        []person `json:"attendees"`
 	Sequence         int64    `json:"sequence"`
+	Updated          string   `json:"updated"`
 }
 
 // when is an EventDateTime: a date for an all-day event, else an RFC 3339
@@ -114,6 +115,7 @@ func (c *Client) Decode(cal string, obj calendar.Object) (evs []calendar.Event, 
 			ev.Start, ev.End = ev.Start.In(loc), ev.End.In(loc)
 		}
 	}
+	ev.Modified = d.updated(j.Updated)
 	errs = append(errs, d.errs...)
 	ev.Calendar = cal
 	ev.Href = obj.Href
@@ -154,6 +156,21 @@ type decoder struct {
 
 func (d *decoder) errorf(format string, args ...any) {
 	d.errs = append(d.errs, fmt.Errorf("decode %s: "+format, append([]any{d.name}, args...)...))
+}
+
+// updated reads the event's "updated" (RFC 3339, in UTC as Google writes
+// it), zero when it has none; a value that cannot be read is reported and
+// ignored.
+func (d *decoder) updated(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil || t.Year() < 1 || t.Year() > maxYear {
+		d.errorf("updated: %q is not an RFC 3339 time: ignored", s)
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // stamp is one of the event's times as read: an instant in its zone, or a

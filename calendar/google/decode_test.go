@@ -98,6 +98,9 @@ func TestDecodeFixtures(t *testing.T) {
 		if ev.Status != calendar.StatusConfirmed || ev.Sequence != 2 || ev.Summary != "Anna / Bob 1:1" {
 			t.Errorf("Status %q Sequence %d Summary %q", ev.Status, ev.Sequence, ev.Summary)
 		}
+		if want := time.Date(2025, 3, 20, 16, 3, 10, 511e6, time.UTC); !ev.Modified.Equal(want) || ev.Modified.Location() != time.UTC {
+			t.Errorf("Modified %v, want %v (updated)", ev.Modified, want)
+		}
 		if !strings.HasPrefix(ev.Description, "Weekly check-in.<br><br>-- oneonone agenda --<br>Agenda: <a href=\"https://docs.example.com/d/abc\">") {
 			t.Errorf("Description not kept as Google stores it: %q", ev.Description)
 		}
@@ -289,6 +292,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad rule", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["RRULE:FREQ=SOMETIMES"]}`, 1, "RRULE"},
 		{"not a recurrence line", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["SUMMARY:hi"]}`, 1, "SUMMARY:hi"},
 		{"line injection", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"recurrence":["RRULE:FREQ=DAILY\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:y\r\nDTSTART:20250101T000000Z"]}`, 1, "ignored"},
+		{"bad updated", `{"id":"x","updated":"2025-03-20 16:03","start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 1, "updated"},
+		{"updated of the wrong type", `{"id":"x","updated":1742486590,"start":{"dateTime":"2025-01-01T10:00:00Z"}}`, 1, "updated"},
 		{"fine", `{"id":"x","start":{"dateTime":"2025-01-01T10:00:00Z"},"end":{"dateTime":"2025-01-01T11:00:00Z"}}`, 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -513,5 +518,31 @@ func TestDecodeSecondaryCalendarOrganizer(t *testing.T) {
 	v := history.Detect(&evs[0], history.DetectRules{Me: []string{"anna@example.com"}})
 	if !v.OneOnOne || v.Counterpart.Email != "bob@example.com" {
 		t.Fatalf("verdict = %+v, want a 1:1 with bob", v)
+	}
+}
+
+// Modified is "updated", in UTC; zero without one.
+func TestDecodeUpdated(t *testing.T) {
+	c := decoder(t, nil)
+	for _, tc := range []struct {
+		name, updated string
+		want          time.Time
+	}{
+		{"milliseconds", `"2025-03-20T16:03:10.511Z"`, time.Date(2025, 3, 20, 16, 3, 10, 511e6, time.UTC)},
+		{"seconds", `"2025-03-20T16:03:10Z"`, time.Date(2025, 3, 20, 16, 3, 10, 0, time.UTC)},
+		{"an offset", `"2025-03-20T17:03:10.5+01:00"`, time.Date(2025, 3, 20, 16, 3, 10, 5e8, time.UTC)},
+		{"none", `""`, time.Time{}},
+		{"null", `null`, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := `{"id":"x","updated":` + tc.updated + `,"start":{"dateTime":"2025-01-01T10:00:00Z"}}`
+			evs, err := c.Decode("primary", calendar.Object{Href: "x", Data: []byte(data)})
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("%d events, %v", len(evs), err)
+			}
+			if got := evs[0].Modified; !got.Equal(tc.want) || got.Location() != time.UTC {
+				t.Errorf("Modified %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -670,6 +670,7 @@ func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
 			p.eventErr(uid, sp.Name, "invalid value %q", sp.Value)
 		}
 	}
+	e.Modified = p.modified(zr, c, uid)
 	if op := c.Props.Get(ical.PropOrganizer); op != nil {
 		e.Organizer = readAttendee(op)
 	}
@@ -687,6 +688,31 @@ func (p *parser) event(zr *zoneResolver, c *ical.Component, n int) {
 		p.dateRIDs = append(p.dateRIDs, len(p.events))
 	}
 	p.events = append(p.events, e)
+}
+
+// modified is the event's LAST-MODIFIED, else its DTSTAMP (RFC 5545
+// §3.8.7.3, §3.8.7.2), in UTC; zero when it has neither. Both are UTC
+// DATE-TIMEs; one with a TZID or floating is read as DTSTART would be. A
+// value that is not a DATE-TIME is reported and ignored.
+func (p *parser) modified(zr *zoneResolver, c *ical.Component, uid string) time.Time {
+	for _, name := range []string{ical.PropLastModified, ical.PropDateTimeStamp} {
+		prop := c.Props.Get(name)
+		if prop == nil {
+			continue
+		}
+		v, err := p.readDate(zr, prop, prop.Value, zr.floating, uid)
+		switch {
+		case err != nil:
+			p.eventErr(uid, prop.Name, "%v: ignored", err)
+		case v.date:
+			p.eventErr(uid, prop.Name, "DATE %q, not a DATE-TIME: ignored", prop.Value)
+		case v.t.Year() < 1 || v.t.Year() > 9999:
+			p.eventErr(uid, prop.Name, "%q out of range: ignored", prop.Value)
+		default:
+			return v.t.UTC()
+		}
+	}
+	return time.Time{}
 }
 
 func defaultEnd(start dateValue) time.Time {

@@ -112,6 +112,12 @@ func TestParseGoogle(t *testing.T) {
 	if cancelled == nil || !cancelled.IsOverride() || cancelled.Organizer.Email != "" {
 		t.Errorf("cancelled override: %+v", cancelled)
 	}
+	// Each has its own LAST-MODIFIED; the cancelled one has none, and its
+	// DTSTAMP is when Google exported the calendar.
+	if !m.Modified.Equal(time.Date(2026, 4, 20, 8, 15, 0, 0, time.UTC)) || !o.Modified.Equal(time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)) ||
+		cancelled == nil || !cancelled.Modified.Equal(time.Date(2026, 4, 20, 8, 15, 0, 0, time.UTC)) {
+		t.Errorf("Modified: master %v, moved %v, cancelled %+v", m.Modified, o.Modified, cancelled)
+	}
 }
 
 func TestParseExchange(t *testing.T) {
@@ -651,4 +657,53 @@ func mustZone(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// Modified is LAST-MODIFIED, else DTSTAMP, in UTC; a value that cannot be
+// read is reported and ignored, and the event is kept.
+func TestParseModified(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		props []string
+		want  time.Time
+		err   string
+	}{
+		{"last-modified", []string{"DTSTAMP:20260301T080000Z", "LAST-MODIFIED:20260302T091500Z"}, time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
+		{"dtstamp", []string{"DTSTAMP:20260301T080000Z"}, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), ""},
+		{"neither", nil, time.Time{}, ""},
+		{"tzid", []string{"LAST-MODIFIED;TZID=Europe/Berlin:20260302T101500"}, time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
+		{"floating", []string{"LAST-MODIFIED:20260302T101500"}, time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
+		{"bad, then dtstamp", []string{"LAST-MODIFIED:yesterday", "DTSTAMP:20260301T080000Z"}, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC),
+			`LAST-MODIFIED: invalid value "yesterday": ignored`},
+		{"date", []string{"LAST-MODIFIED;VALUE=DATE:20260302"}, time.Time{}, `LAST-MODIFIED: DATE "20260302", not a DATE-TIME: ignored`},
+		{"both bad", []string{"LAST-MODIFIED:x", "DTSTAMP:2026-03-01"}, time.Time{}, `DTSTAMP: invalid value "2026-03-01": ignored`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lines := append([]string{"BEGIN:VEVENT", "UID:m", "DTSTART;TZID=Europe/Berlin:20260305T100000", "DURATION:PT30M"}, tc.props...)
+			evs, err := Parse(vcal(append(lines, "END:VEVENT")...), ParseOptions{Href: "m.ics", DefaultZone: mustZone(t, "Europe/Berlin")})
+			if len(evs) != 1 {
+				t.Fatalf("%d events, %v", len(evs), err)
+			}
+			if got := evs[0].Modified; !got.Equal(tc.want) || got.Location() != time.UTC {
+				t.Errorf("Modified %v, want %v", got, tc.want)
+			}
+			switch {
+			case tc.err == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("error %v, want %q", err, tc.err)
+			}
+		})
+	}
+	// An override has its own.
+	evs, err := Parse(vcal("BEGIN:VEVENT", "UID:r", "DTSTAMP:20260201T080000Z", "DTSTART:20260302T090000Z", "RRULE:FREQ=WEEKLY", "END:VEVENT",
+		"BEGIN:VEVENT", "UID:r", "DTSTAMP:20260201T080000Z", "LAST-MODIFIED:20260308T170000Z", "RECURRENCE-ID:20260309T090000Z", "DTSTART:20260310T090000Z", "END:VEVENT"),
+		ParseOptions{Href: "r.ics"})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("%d events, %v", len(evs), err)
+	}
+	if m, o := byUID(t, evs, "r", false), byUID(t, evs, "r", true); !m.Modified.Equal(time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)) ||
+		!o.Modified.Equal(time.Date(2026, 3, 8, 17, 0, 0, 0, time.UTC)) {
+		t.Errorf("master %v, override %v", m.Modified, o.Modified)
+	}
 }

@@ -361,13 +361,14 @@ func diffEvent(a, b calendar.Event, skipDesc bool) []string {
 		}
 	}
 	tm("RecurrenceID", a.RecurrenceID, b.RecurrenceID)
+	tm("Modified", a.Modified, b.Modified)
 	return d
 }
 
 func TestDiffEventKnowsEveryField(t *testing.T) {
 	// diffEvent names Event's fields one by one: a new field must be added there.
-	if n := reflect.TypeFor[calendar.Event]().NumField(); n != 20 {
-		t.Errorf("Event has %d fields, diffEvent knows 20", n)
+	if n := reflect.TypeFor[calendar.Event]().NumField(); n != 21 {
+		t.Errorf("Event has %d fields, diffEvent knows 21", n)
 	}
 	if n := reflect.TypeFor[calendar.Recurrence]().NumField(); n != 4 {
 		t.Errorf("Recurrence has %d fields, diffEvent knows 4", n)
