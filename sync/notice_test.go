@@ -9,6 +9,8 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/history"
+	"oneonone/nudge"
+	"oneonone/report"
 	"oneonone/store"
 	"oneonone/sync"
 )
@@ -58,10 +60,11 @@ func TestNoticeAndWhoOverTwelveWeeks(t *testing.T) {
 		}},
 	}
 	type side struct {
-		src   *memSource
-		st    *store.Store
-		eng   *sync.Engine
-		fresh bool
+		src    *memSource
+		st     *store.Store
+		eng    *sync.Engine
+		fresh  bool
+		nudges map[string]int // nudge ID → times delivered
 	}
 	var now time.Time
 	newEngine := func(s *side) {
@@ -75,7 +78,7 @@ func TestNoticeAndWhoOverTwelveWeeks(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		s := &side{src: newMemSource(), st: st, fresh: name == "cron"}
+		s := &side{src: newMemSource(), st: st, fresh: name == "cron", nudges: map[string]int{}}
 		newEngine(s)
 		sides = append(sides, s)
 	}
@@ -90,6 +93,18 @@ func TestNoticeAndWhoOverTwelveWeeks(t *testing.T) {
 				newEngine(s)
 			}
 			if _, err := s.eng.SyncAll(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			// The nudges after the cycle, by a runner of its own each time
+			// (a restart between any two).
+			in, err := report.Load(context.Background(), report.Input{Now: now, Location: loc}, s.st,
+				func(context.Context, calendar.Pair) (int, error) { return 0, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &nudge.Runner{Rules: report.NudgeRules{Overdue: true, TwoSkips: true, LateCancel: true}, Store: s.st,
+				Deliver: []nudge.Deliverer{func(_ context.Context, n report.Nudge) error { s.nudges[n.ID]++; return nil }}}
+			if _, err := r.Run(context.Background(), in); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -132,6 +147,12 @@ func TestNoticeAndWhoOverTwelveWeeks(t *testing.T) {
 		}
 		if found != len(want) {
 			t.Errorf("%d of the %d changed slots found", found, len(want))
+		}
+		// One nudge: the cancellation an hour before, not made up; the
+		// decline is no skip, the EXDATE came ten days ahead.
+		wantNudge := "late-cancel team/bob " + tue(2).UTC().Format("20060102T150405Z")
+		if len(s.nudges) != 1 || s.nudges[wantNudge] != 1 {
+			t.Errorf("nudges delivered %v, want %s once", s.nudges, wantNudge)
 		}
 	}
 }
