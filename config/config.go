@@ -36,6 +36,7 @@ type Config struct {
 	Detect    Detect   `toml:"detect"`
 	Report    Report   `toml:"report"`
 	Web       Web      `toml:"web"`
+	Notify    []Notify `toml:"notify"`
 
 	loc     *time.Location    // Timezone, loaded by Validate
 	fromEnv map[string]string // key → the environment variable that set it
