@@ -51,10 +51,12 @@ func (n *Notify) keyName(field string) string {
 	return fmt.Sprintf("notify %q %s", n.Name, field)
 }
 
-// URL returns the target's URL from url_env or url_file. Errors are
-// *FieldError naming the key; they never contain the URL.
+// URL returns the target's URL from url_env or url_file, without
+// surrounding white space. Errors are *FieldError naming the key; they
+// never contain the URL.
 func (n *Notify) URL() (string, error) {
-	return n.secret("url", n.URLEnv, n.URLFile)
+	u, err := n.secret("url", n.URLEnv, n.URLFile)
+	return strings.TrimSpace(u), err
 }
 
 // Secret returns a webhook's HMAC key from secret_env or secret_file, ""
@@ -166,7 +168,7 @@ func (c *Config) validateNotify(v *validator) {
 			if n.URLEnv == "" {
 				from = "the URL in " + n.URLFile
 			}
-			pu, err := url.Parse(strings.TrimSpace(u))
+			pu, err := url.Parse(u)
 			switch {
 			case err != nil || !pu.IsAbs() || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https"):
 				v.add(field, "%s must be an absolute http:// or https:// URL", from)
