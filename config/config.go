@@ -37,6 +37,7 @@ type Config struct {
 	Report    Report   `toml:"report"`
 	Web       Web      `toml:"web"`
 	Nudges    Nudges   `toml:"nudges"`
+	Notify    []Notify `toml:"notify"`
 
 	loc     *time.Location    // Timezone, loaded by Validate
 	fromEnv map[string]string // key → the environment variable that set it

@@ -91,6 +91,7 @@ func (c *Config) Validate() error {
 	}
 
 	c.validateAgenda(v)
+	c.validateNotify(v)
 
 	for _, list := range []struct {
 		key      string

@@ -71,7 +71,7 @@ var layers = [][]string{
 	{"calendar"},
 	{"calendar/recur"},
 	{"calendar/ical"},
-	{"config", "history", "calendar/caldav", "calendar/google", "calendar/google/oauth"},
+	{"config", "history", "notify", "calendar/caldav", "calendar/google", "calendar/google/oauth"},
 	{"agenda", "report", "store"},
 	{"report/email", "sync", "nudge"},
 	{"web"},
@@ -119,6 +119,7 @@ func TestArrows(t *testing.T) {
 		{"history", "store"},
 		{"history", "sync"},
 		{"history", "calendar/ical"},
+		{"notify", ""}, // notify imports nothing of the module: only the standard library
 	} {
 		for _, d := range pkgs[module+"/"+c.pkg].deps {
 			if strings.HasPrefix(d, module+"/"+c.not) {
@@ -146,6 +147,23 @@ func TestHistoryIsPure(t *testing.T) {
 					t.Errorf("%s (history or a package it depends on) imports %s", p, imp)
 				}
 			}
+		}
+	}
+}
+
+// notify delivers to HTTP endpoints with the standard library alone: no
+// package outside it, of the module or not, so that it can be wired
+// anywhere without pulling anything in.
+func TestNotifyIsStdlibOnly(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/notify")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p != module+"/notify" {
+			t.Errorf("notify depends on %s", p)
 		}
 	}
 }
