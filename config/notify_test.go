@@ -132,3 +132,15 @@ func TestNotifyInClear(t *testing.T) {
 		t.Errorf("InClear() = %q", h)
 	}
 }
+
+// nudges.notify names [[notify]] targets: an unknown one is an error
+// naming the key.
+func TestNudgesNotifyUnknownTarget(t *testing.T) {
+	c := Default()
+	c.State, c.Timezone, c.Identity.Me = "/tmp/state.db", "UTC", []string{"anna@example.com"}
+	c.Nudges.Notify = []string{"nowhere"}
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), `nudges.notify[0]: no [[notify]] target is named "nowhere"`) {
+		t.Fatalf("err = %v", err)
+	}
+}

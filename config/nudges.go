@@ -1,5 +1,10 @@
 package config
 
+import (
+	"fmt"
+	"slices"
+)
+
 // Nudges configures the nudges (docs/DESIGN.md, "Nudges"): each rule can
 // be turned off; they go by mail to report.email.to (while it is set) and
 // to notification targets.
@@ -18,3 +23,12 @@ type Nudges struct {
 
 // defaultNudges has every rule on and mail on.
 var defaultNudges = Nudges{Overdue: true, TwoSkips: true, LateCancel: true, Email: true}
+
+// validateNudges checks that nudges.notify names configured targets.
+func (c *Config) validateNudges(v *validator) {
+	for i, name := range c.Nudges.Notify {
+		if !slices.ContainsFunc(c.Notify, func(n Notify) bool { return n.Name == name }) {
+			v.add(fmt.Sprintf("nudges.notify[%d]", i), "no [[notify]] target is named %q", name)
+		}
+	}
+}

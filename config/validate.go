@@ -92,6 +92,7 @@ func (c *Config) Validate() error {
 
 	c.validateAgenda(v)
 	c.validateNotify(v)
+	c.validateNudges(v)
 
 	for _, list := range []struct {
 		key      string

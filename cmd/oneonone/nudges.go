@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"oneonone/config"
+	"oneonone/notify"
 	"oneonone/nudge"
 	"oneonone/report"
 	"oneonone/report/email"
@@ -20,6 +21,7 @@ type nudger struct {
 	cfg    *config.Config
 	st     *store.Store
 	runner *nudge.Runner
+	notify *notify.Dispatcher // nil without targets
 	kick   chan struct{}
 	log    *slog.Logger
 }
@@ -47,7 +49,14 @@ func newNudger(cfg *config.Config, st *store.Store, log *slog.Logger) (*nudger, 
 			return sender.Send(ctx, ec.From, to, msg)
 		})
 	}
-	deliver = append(deliver, notifyDeliverers(cfg, log)...)
+	d, err := newNotifier(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		n.notify = d
+		deliver = append(deliver, notifyDeliverer(d))
+	}
 	if len(deliver) == 0 {
 		return nil, nil
 	}
@@ -73,8 +82,18 @@ func (n *nudger) Cycle(sum sync.Summary, _ time.Duration) {
 	}
 }
 
-// Run fires the nudges each time a cycle asks, until ctx ends.
+// Run fires the nudges each time a cycle asks, until ctx ends; then it
+// gives the targets a few seconds to take what is queued.
 func (n *nudger) Run(ctx context.Context) {
+	defer func() {
+		if n.notify != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := n.notify.Close(cctx); err != nil {
+				n.log.Warn("notifications left undelivered at shutdown", slog.String("error", err.Error()))
+			}
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():

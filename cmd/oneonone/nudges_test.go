@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"oneonone/calendar"
+	"oneonone/config"
+	"oneonone/report"
+	"oneonone/store"
+)
+
+// The daemon's nudges reach a [[notify]] webhook once each: two skips in
+// a row (and the overdue pair they leave) make one POST each, a second run
+// none, and what is queued is delivered at shutdown.
+func TestNudgesReachTheWebhook(t *testing.T) {
+	var mu gosync.Mutex
+	var got []map[string]any
+	var events []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		mu.Lock()
+		got = append(got, m)
+		events = append(events, r.Header.Get("X-Oneonone-Event"))
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	t.Setenv("TEAM_HOOK", recv.URL+"/hook")
+	t.Setenv("TEAM_PASSWORD", "secret")
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(`state = "`+filepath.Join(dir, "state.db")+`"
+timezone = "Europe/Berlin"
+[identity]
+me = ["anna@example.com"]
+[[source]]
+name = "team"
+kind = "caldav"
+url = "http://127.0.0.1:1/"
+username = "anna"
+password_env = "TEAM_PASSWORD"
+[[notify]]
+name = "team-hook"
+kind = "webhook"
+url_env = "TEAM_HOOK"
+`), "config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := newNudger(cfg, st, nil)
+	if err != nil || n == nil || n.notify == nil {
+		t.Fatalf("nudger %v, %v", n, err)
+	}
+	loc := cfg.Location()
+	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, loc) }
+	s := calendar.Series{ID: "team/bob", Source: "team", UID: "bob", Pair: calendar.NewPair("anna@example.com", "bob@example.com"),
+		Me: "anna@example.com", Counterpart: "bob@example.com", Name: "Bob", Cadence: calendar.CadenceWeekly, Start: at(3, 10)}
+	occ := func(d int, state calendar.State) calendar.Occurrence {
+		return calendar.Occurrence{SeriesID: s.ID, Pair: s.Pair, OriginalStart: at(d, 10), Start: at(d, 10), End: at(d, 11), State: state}
+	}
+	in := report.Input{Now: at(25, 12), Location: loc, Series: []calendar.Series{s},
+		Occurrences: []calendar.Occurrence{occ(10, calendar.StateHeld), occ(17, calendar.StateSkipped), occ(24, calendar.StateSkipped)}}
+	for range 2 {
+		if _, err := n.runner.Run(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := n.notify.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Fifteen days since the last kept one: overdue too; each once.
+	slices.Sort(events)
+	if !slices.Equal(events, []string{"nudge.overdue", "nudge.two-skips"}) || got[1]["text"] == "" {
+		t.Fatalf("%d deliveries %v: %v", len(got), events, got)
+	}
+}
