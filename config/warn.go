@@ -26,11 +26,13 @@ func (w Warning) String() string { return w.Key + ": " + w.Msg }
 //   - a file that holds a secret and that its group or anyone may read
 //     (any of the mode's read bits 0o044): the config file when it holds
 //     web.token, a CalDAV source's password_file, a Google source's
-//     service_account key and its token file (when it exists). Group
+//     service_account key and its token file (when it exists), a
+//     notification target's url_file, secret_file and token_file. Group
 //     counts, as for ssh's keys: the group of a file on a shared machine
 //     is often everyone's ("users", "staff"). Not on Windows, which has no
 //     such modes;
-//   - a CalDAV source whose insecure = true takes effect (InClear).
+//   - a CalDAV source or a notification target whose insecure = true
+//     takes effect (InClear).
 //
 // It reads no file, it only looks at their modes; a file it cannot stat
 // is Validate's business.
@@ -75,6 +77,17 @@ func (c *Config) Warnings(path string) []Warning {
 		case KindGoogle:
 			perm(key("service_account"), s.ServiceAccount, "a service account key")
 			perm(key("token"), s.Token, "a Google token")
+		}
+	}
+	for i := range c.Notify {
+		n := &c.Notify[i]
+		key := func(f string) string { return fmt.Sprintf("notify[%d].%s", i, f) }
+		perm(key("url_file"), n.URLFile, "a notification URL")
+		perm(key("secret_file"), n.SecretFile, "a signing secret")
+		perm(key("token_file"), n.TokenFile, "an access token")
+		if host := n.InClear(); host != "" {
+			out = append(out, Warning{Key: key("insecure"),
+				Msg: fmt.Sprintf("http:// to %s sends the notifications in clear (insecure = true): use https://", host)})
 		}
 	}
 	return out

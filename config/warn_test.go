@@ -128,3 +128,21 @@ func TestWarningsInsecure(t *testing.T) {
 		t.Errorf("warnings over https = %q", ws)
 	}
 }
+
+// A notification target's secret files readable by others are said.
+func TestWarningsNotifyFiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no file modes on Windows")
+	}
+	dir := t.TempDir()
+	url := filepath.Join(dir, "hook-url")
+	if err := os.WriteFile(url, []byte("https://hooks.example.com/x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	c.Notify = []Notify{{Name: "hook", Kind: NotifyWebhook, URLFile: url}}
+	ws := c.Warnings("")
+	if len(ws) != 1 || ws[0].Key != "notify[0].url_file" || !strings.Contains(ws[0].Msg, "anyone may read it") {
+		t.Fatalf("warnings %v", ws)
+	}
+}
