@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -50,18 +51,11 @@ func newNotifier(cfg *config.Config, log *slog.Logger) (*notify.Dispatcher, erro
 func notifyDeliverer(d *notify.Dispatcher) nudge.Deliverer {
 	return func(_ context.Context, n report.Nudge) error {
 		d.Send(notify.Message{
-			Kind: "nudge." + n.Kind, Title: "1:1 with " + cmpOr(n.Name, n.Counterpart), Text: n.Text, Markdown: n.Text,
+			Kind: "nudge." + n.Kind, Title: "1:1 with " + cmp.Or(n.Name, n.Counterpart), Text: n.Text, Markdown: n.Text,
 			Pair: n.Pair.String(), Occurrence: n.Slot, ID: n.ID,
 		})
 		return nil
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // lateNotice is report.late_notice.
