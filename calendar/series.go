@@ -191,10 +191,15 @@ type Occurrence struct {
 }
 
 // ChangeTime is when the occurrence's fate changed, as well as is known:
-// the provider's time, else when oneonone first saw it; zero for none.
+// the provider's time, else when oneonone first saw it; zero for none, and
+// for a change that may predate the first sight with no provider time
+// (its first sight says nothing of its notice).
 func (o Occurrence) ChangeTime() time.Time {
 	if !o.ChangedAt.IsZero() {
 		return o.ChangedAt
+	}
+	if o.Estimated {
+		return time.Time{}
 	}
 	return o.ChangeSeen
 }
