@@ -123,6 +123,9 @@ type Report struct {
 	// (cancelled, moved, declined) counts as late: trailing.late_changes.
 	LateNotice Duration `toml:"late_notice"`
 	Email      Email    `toml:"email"` // the weekly report by e-mail; off while To is empty
+	// Notify names the [[notify]] targets that get the weekly report, at
+	// email's weekday and time; empty: none.
+	Notify []string `toml:"notify"`
 }
 
 // Email is where and when the daemon mails the weekly report.

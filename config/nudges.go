@@ -24,11 +24,17 @@ type Nudges struct {
 // defaultNudges has every rule on and mail on.
 var defaultNudges = Nudges{Overdue: true, TwoSkips: true, LateCancel: true, Email: true}
 
-// validateNudges checks that nudges.notify names configured targets.
+// validateNudges checks that nudges.notify and report.notify name
+// configured targets.
 func (c *Config) validateNudges(v *validator) {
-	for i, name := range c.Nudges.Notify {
-		if !slices.ContainsFunc(c.Notify, func(n Notify) bool { return n.Name == name }) {
-			v.add(fmt.Sprintf("nudges.notify[%d]", i), "no [[notify]] target is named %q", name)
+	for _, l := range []struct {
+		key   string
+		names []string
+	}{{"nudges.notify", c.Nudges.Notify}, {"report.notify", c.Report.Notify}} {
+		for i, name := range l.names {
+			if !slices.ContainsFunc(c.Notify, func(n Notify) bool { return n.Name == name }) {
+				v.add(fmt.Sprintf("%s[%d]", l.key, i), "no [[notify]] target is named %q", name)
+			}
 		}
 	}
 }

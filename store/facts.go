@@ -42,6 +42,9 @@ const (
 	// FactsNudges: nudge ID (report.Nudge.ID) → when it fired (a time;
 	// nudge): each nudge fires once.
 	FactsNudges = "nudge"
+	// FactsReportNotify: ISO week → the state of the week's report to the
+	// notification targets, as FactsEmailReport (report/email).
+	FactsReportNotify = "notify.report"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

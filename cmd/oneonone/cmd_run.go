@@ -19,6 +19,7 @@ import (
 
 	"oneonone/config"
 	"oneonone/internal/sdnotify"
+	"oneonone/notify"
 	"oneonone/report"
 	"oneonone/report/email"
 	"oneonone/store"
@@ -166,6 +167,10 @@ type instance struct {
 	login   func(base string) (string, error)
 	mail    *email.Scheduler // nil without [report.email]
 	nudges  *nudger          // nil when nudges go nowhere
+	// reportNotify schedules the weekly report to report.notify's
+	// targets (nil without), delivered by reportTargets.
+	reportNotify  *email.Scheduler
+	reportTargets *notify.Dispatcher
 }
 
 // start runs the daemon and the mail schedule until the returned stop is
@@ -178,6 +183,16 @@ func (in *instance) start(ctx context.Context) (stop func()) {
 	if in.nudges != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); in.nudges.Run(ictx) }()
+	}
+	if in.reportNotify != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = in.reportNotify.Run(ictx)
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ictx), 5*time.Second)
+			defer cancel()
+			_ = in.reportTargets.Close(cctx)
+		}()
 	}
 	if in.mail != nil {
 		wg.Add(1)
@@ -232,6 +247,9 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 		if in.mail, err = newMailer(cfg, st, d, log); err != nil {
 			return nil, err
 		}
+	}
+	if in.reportNotify, in.reportTargets, err = newReportNotifier(cfg, st, d, log); err != nil {
+		return nil, err
 	}
 	return in, nil
 }

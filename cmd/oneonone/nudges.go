@@ -49,7 +49,7 @@ func newNudger(cfg *config.Config, st *store.Store, log *slog.Logger) (*nudger, 
 			return sender.Send(ctx, ec.From, to, msg)
 		})
 	}
-	d, err := newNotifier(cfg, log)
+	d, err := newNotifier(cfg, cfg.Nudges.Notify, true, log)
 	if err != nil {
 		return nil, err
 	}

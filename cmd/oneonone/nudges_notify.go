@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"log/slog"
@@ -11,15 +12,18 @@ import (
 	"oneonone/notify"
 	"oneonone/nudge"
 	"oneonone/report"
+	"oneonone/report/email"
+	"oneonone/store"
+	"oneonone/sync"
 )
 
-// newNotifier starts the delivery to the [[notify]] targets that get
-// nudges (nudges.notify, all when empty); nil when there are none.
-func newNotifier(cfg *config.Config, log *slog.Logger) (*notify.Dispatcher, error) {
+// newNotifier starts the delivery to the [[notify]] targets named, or to
+// all of them when names is empty and all is true; nil when there are none.
+func newNotifier(cfg *config.Config, names []string, all bool, log *slog.Logger) (*notify.Dispatcher, error) {
 	var targets []notify.Target
 	for i := range cfg.Notify {
 		n := &cfg.Notify[i]
-		if len(cfg.Nudges.Notify) > 0 && !slices.Contains(cfg.Nudges.Notify, n.Name) {
+		if !(all && len(names) == 0) && !slices.Contains(names, n.Name) {
 			continue
 		}
 		url, err := n.URL()
@@ -56,6 +60,45 @@ func notifyDeliverer(d *notify.Dispatcher) nudge.Deliverer {
 		})
 		return nil
 	}
+}
+
+// newReportNotifier schedules the weekly report to report.notify's
+// targets, at report.email's weekday and time, once a week as the mail
+// is; nil without targets.
+func newReportNotifier(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Logger) (*email.Scheduler, *notify.Dispatcher, error) {
+	if len(cfg.Report.Notify) == 0 {
+		return nil, nil, nil
+	}
+	targets, err := newNotifier(cfg, cfg.Report.Notify, false, log)
+	if err != nil || targets == nil {
+		return nil, nil, err
+	}
+	day, hour, minute := cfg.Report.Email.Schedule()
+	return &email.Scheduler{
+		Facts: st.Facts(store.FactsReportNotify), Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
+		Build: func(ctx context.Context, week report.Week) (*report.Report, error) {
+			now := time.Now()
+			in, err := reportInput(cfg, st, now)
+			if err != nil {
+				return nil, err
+			}
+			in.Week = week
+			in.Stale = d.StaleSources(now)
+			return report.Build(in), nil
+		},
+		Report: func(_ context.Context, r *report.Report) error {
+			var text, md bytes.Buffer
+			if err := r.WriteText(&text); err != nil {
+				return err
+			}
+			if err := r.WriteMarkdown(&md); err != nil {
+				return err
+			}
+			targets.Send(notify.Message{Kind: "report.weekly", Title: email.Subject(r), Text: text.String(), Markdown: md.String(), ID: "report " + r.Week.String()})
+			return nil
+		},
+		Log: log,
+	}, targets, nil
 }
 
 // lateNotice is report.late_notice.

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"oneonone/config"
 	"oneonone/report"
 	"oneonone/store"
+	"oneonone/sync"
 )
 
 // The daemon's nudges reach a [[notify]] webhook once each: two skips in
@@ -90,5 +93,71 @@ url_env = "TEAM_HOOK"
 	slices.Sort(events)
 	if !slices.Equal(events, []string{"nudge.overdue", "nudge.two-skips"}) || got[1]["text"] == "" {
 		t.Fatalf("%d deliveries %v: %v", len(got), events, got)
+	}
+}
+
+// report.notify's targets get the weekly report: the scheduler hands it
+// over, one message with the report's subject.
+func TestWeeklyReportReachesTheTargets(t *testing.T) {
+	var mu gosync.Mutex
+	var events, titles []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		events = append(events, r.Header.Get("X-Oneonone-Event"))
+		titles = append(titles, fmt.Sprint(m["title"]))
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	t.Setenv("TEAM_HOOK", recv.URL+"/hook")
+	t.Setenv("TEAM_PASSWORD", "secret")
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(`state = "`+filepath.Join(dir, "state.db")+`"
+timezone = "Europe/Berlin"
+[identity]
+me = ["anna@example.com"]
+[report]
+notify = ["team-hook"]
+[[source]]
+name = "team"
+kind = "caldav"
+url = "http://127.0.0.1:1/"
+username = "anna"
+password_env = "TEAM_PASSWORD"
+[[notify]]
+name = "team-hook"
+kind = "webhook"
+url_env = "TEAM_HOOK"
+`), "config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, targets, err := newReportNotifier(cfg, st, &sync.Daemon{Engine: &sync.Engine{Store: st}}, nil)
+	if err != nil || s == nil || targets == nil {
+		t.Fatalf("%v %v %v", s, targets, err)
+	}
+	week := report.LastFullWeek(time.Now(), cfg.Location())
+	r, err := s.Build(context.Background(), week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Report(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := targets.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 1 || events[0] != "report.weekly" || !strings.Contains(titles[0], week.String()) {
+		t.Fatalf("events %v, titles %v", events, titles)
 	}
 }

@@ -61,9 +61,14 @@ type Scheduler struct {
 	Deliver func(ctx context.Context, msg []byte) error
 	From    string
 	To      []string
-	Now     func() time.Time                                 // nil = time.Now
-	Sleep   func(ctx context.Context, d time.Duration) error // nil = a timer bound to ctx
-	Log     *slog.Logger                                     // nil = no logs
+	// Report, when set, is given the week's report instead of a mail
+	// being composed and delivered (the weekly report to notification
+	// targets): From, To and Deliver are then not used. The same once
+	// per week holds.
+	Report func(ctx context.Context, r *report.Report) error
+	Now    func() time.Time                                 // nil = time.Now
+	Sleep  func(ctx context.Context, d time.Duration) error // nil = a timer bound to ctx
+	Log    *slog.Logger                                     // nil = no logs
 }
 
 // factKey is the key of week's state in Facts.
@@ -164,7 +169,7 @@ func (s *Scheduler) check() error {
 	if s.Build == nil {
 		errs = append(errs, errors.New("no Build"))
 	}
-	if s.Deliver == nil {
+	if s.Deliver == nil && s.Report == nil {
 		errs = append(errs, errors.New("no Deliver"))
 	}
 	if s.Weekday < time.Sunday || s.Weekday > time.Saturday {
@@ -173,11 +178,13 @@ func (s *Scheduler) check() error {
 	if s.Hour < 0 || s.Hour > 23 || s.Minute < 0 || s.Minute > 59 {
 		errs = append(errs, fmt.Errorf("time %02d:%02d out of range", s.Hour, s.Minute))
 	}
-	if _, err := parseAddress(s.From); err != nil {
-		errs = append(errs, fmt.Errorf("from: %w", err))
-	}
-	if _, err := parseAddresses(s.To); err != nil {
-		errs = append(errs, err)
+	if s.Report == nil {
+		if _, err := parseAddress(s.From); err != nil {
+			errs = append(errs, fmt.Errorf("from: %w", err))
+		}
+		if _, err := parseAddresses(s.To); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("report mail schedule: %w", err)
@@ -248,15 +255,19 @@ func (s *Scheduler) send(ctx context.Context, week report.Week, now time.Time) e
 	if err != nil {
 		return fmt.Errorf("build report %s: %w", week, err)
 	}
-	msg, err := Compose(r, s.From, s.To, now)
-	if err != nil {
-		return err
+	deliver := func() error { return s.Report(ctx, r) }
+	if s.Report == nil {
+		msg, err := Compose(r, s.From, s.To, now)
+		if err != nil {
+			return err
+		}
+		deliver = func() error { return s.Deliver(ctx, msg) }
 	}
 	if err := s.setState(week, stateSending, now); err != nil {
 		// Without the mark, a crash could send twice: do not deliver.
 		return fmt.Errorf("mark report mail %s as sending: %w", week, err)
 	}
-	err = s.Deliver(ctx, msg)
+	err = deliver()
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrMaybeDelivered):
@@ -273,6 +284,10 @@ func (s *Scheduler) send(ctx context.Context, week report.Week, now time.Time) e
 	if err := s.setState(week, stateSent, s.now()); err != nil {
 		// Delivered; the "sending" mark keeps it from going out again.
 		log.Error("report mail sent but not recorded as sent", slog.String("error", err.Error()))
+	}
+	if s.Report != nil {
+		log.Info("weekly report handed to the notification targets", slog.String("subject", Subject(r)))
+		return nil
 	}
 	log.Info("report mail sent", slog.Int("recipients", len(s.To)), slog.String("subject", Subject(r)))
 	return nil

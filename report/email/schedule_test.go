@@ -480,3 +480,28 @@ func TestSchedulerDue(t *testing.T) {
 		})
 	}
 }
+
+// With Report set the week's report goes there instead of a mail, once a
+// week, across a restart too, and no address is needed.
+func TestSchedulerReportHook(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	var weeks []string
+	mk := func() *rig {
+		r := newRig(t, st, "2026-11-30 07:00")
+		r.Facts = st.Facts("notify.report")
+		r.Deliver, r.From, r.To = nil, "", nil
+		r.Report = func(_ context.Context, rep *report.Report) error {
+			weeks = append(weeks, rep.Week.String())
+			return nil
+		}
+		return r
+	}
+	r := mk()
+	r.run(t, "2026-12-08 09:00")
+	r = mk()
+	r.clock.now = at("2026-12-08 09:30")
+	r.run(t, "2026-12-08 10:00")
+	if strings.Join(weeks, " ") != "2026-W48 2026-W49" {
+		t.Fatalf("reports handed over: %v", weeks)
+	}
+}
