@@ -113,3 +113,25 @@ func TestBuildVanishedSlotChangeSeen(t *testing.T) {
 		"11-17 10:00": {calendar.StateSkipped, time.Time{}, "", day(20, 12), false},
 	})
 }
+
+// A provider time after the slot began dates a later edit, not the slot's
+// fate: the master of an EXDATE edited since, an override annotated after
+// the meeting. No provider time then; a change seen live keeps its sight.
+func TestBuildIgnoresProviderTimesAfterTheSlot(t *testing.T) {
+	var h memHistory
+	master := weekly1on1("bob", "bob@example.com", day(3, 10), "FREQ=WEEKLY;BYDAY=TU")
+	master.Recurrence.ExDates = []time.Time{day(10, 10)}
+	master.Modified = day(18, 9) // edited later, for something else
+	now1 := day(20, 12)
+	h.cycle(t, now1, master)
+	assertChanges(t, "first cycle", h.changes(t), map[string]fate{
+		"11-10 10:00": {calendar.StateSkipped, time.Time{}, "anna@example.com", now1, true},
+	})
+	for _, o := range h.occ["team/bob"] {
+		if o.OriginalStart.Equal(day(10, 10)) {
+			if _, ok := o.NoticeHours(); ok {
+				t.Errorf("an estimated change without the provider's time has a notice: %+v", o)
+			}
+		}
+	}
+}

@@ -77,14 +77,22 @@ func change(in recur.Instance, st calendar.State, p calendar.Pair) (at time.Time
 	if ev == nil || (!IsChange(st) && !in.Override) {
 		return time.Time{}, ""
 	}
+	at = ev.Modified
+	if at.After(in.OriginalStart) {
+		// The event changed after the slot began: that dates its last
+		// edit (a master's, of anything in the series; a note added after
+		// the meeting), not this slot's fate. Unknown; what oneonone saw
+		// says the rest.
+		at = time.Time{}
+	}
 	if st == calendar.StateDeclined {
 		for _, a := range ev.Participants() {
 			if a.PartStat == calendar.PartStatDeclined && p.Has(a.Email) {
-				return ev.Modified, a.Email
+				return at, a.Email
 			}
 		}
 	}
-	return ev.Modified, ev.Organizer.Email
+	return at, ev.Organizer.Email
 }
 
 // IsChange reports whether a state is a change of the slot's fate:
