@@ -457,6 +457,10 @@ func TestFailingTargetIsolated(t *testing.T) {
 	if n := len(ok.requests()); n != 20 {
 		t.Errorf("the healthy target got %d of 20", n)
 	}
+	// The last request has arrived; its answer may not be counted yet.
+	for deadline := time.Now().Add(10 * time.Second); d.Stats()[1].Sent < 20 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if s := d.Stats(); s[0].Dropped != 20-1-4 || s[1].Sent != 20 || s[1].Dropped != 0 {
 		t.Errorf("stats %+v", s)
 	}
