@@ -287,29 +287,43 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 // sources are stale.
 func newMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Logger) (*email.Scheduler, error) {
 	ec := cfg.Report.Email
-	password, err := ec.Password()
+	sender, err := mailSender(ec)
 	if err != nil {
 		return nil, err
 	}
-	sender := email.Sender{Addr: ec.SMTP, Username: ec.Username, Password: password, Security: ec.Security, Timeout: time.Minute}
 	day, hour, minute := ec.Schedule()
 	return &email.Scheduler{
 		Facts: st.Facts(store.FactsEmailReport), Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
-		Build: func(ctx context.Context, week report.Week) (*report.Report, error) {
-			now := time.Now()
-			in, err := reportInput(cfg, st, now)
-			if err != nil {
-				return nil, err
-			}
-			in.Week = week
-			in.Stale = d.StaleSources(now)
-			return report.Build(in), nil
-		},
+		Build:   weeklyReport(cfg, st, d),
 		Deliver: func(ctx context.Context, msg []byte) error { return sender.Send(ctx, ec.From, ec.To, msg) },
 		From:    ec.From,
 		To:      ec.To,
 		Log:     log,
 	}, nil
+}
+
+// mailSender is the SMTP client of report.email.
+func mailSender(ec config.Email) (email.Sender, error) {
+	password, err := ec.Password()
+	if err != nil {
+		return email.Sender{}, err
+	}
+	return email.Sender{Addr: ec.SMTP, Username: ec.Username, Password: password, Security: ec.Security, Timeout: time.Minute}, nil
+}
+
+// weeklyReport builds a week's report as the weekly mail and the targets
+// get it: as of now, with the daemon's stale sources.
+func weeklyReport(cfg *config.Config, st *store.Store, d *sync.Daemon) func(context.Context, report.Week) (*report.Report, error) {
+	return func(ctx context.Context, week report.Week) (*report.Report, error) {
+		now := time.Now()
+		in, err := reportInput(cfg, st, now)
+		if err != nil {
+			return nil, err
+		}
+		in.Week = week
+		in.Stale = d.StaleSources(now)
+		return report.Build(in), nil
+	}
 }
 
 // backupAfter passes each cycle on, then takes the day's backup of the

@@ -32,11 +32,10 @@ func newNudger(cfg *config.Config, st *store.Store, log *slog.Logger) (*nudger, 
 	n := &nudger{cfg: cfg, st: st, kick: make(chan struct{}, 1), log: log}
 	var deliver []nudge.Deliverer
 	if ec := cfg.Report.Email; cfg.Nudges.Email && ec.Enabled() {
-		password, err := ec.Password()
+		sender, err := mailSender(ec)
 		if err != nil {
 			return nil, err
 		}
-		sender := email.Sender{Addr: ec.SMTP, Username: ec.Username, Password: password, Security: ec.Security, Timeout: time.Minute}
 		deliver = append(deliver, func(ctx context.Context, nu report.Nudge) error {
 			to := ec.To
 			if cfg.Nudges.EmailCounterpart && nu.Counterpart != "" {

@@ -76,16 +76,7 @@ func newReportNotifier(cfg *config.Config, st *store.Store, d *sync.Daemon, log 
 	day, hour, minute := cfg.Report.Email.Schedule()
 	return &email.Scheduler{
 		Facts: st.Facts(store.FactsReportNotify), Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
-		Build: func(ctx context.Context, week report.Week) (*report.Report, error) {
-			now := time.Now()
-			in, err := reportInput(cfg, st, now)
-			if err != nil {
-				return nil, err
-			}
-			in.Week = week
-			in.Stale = d.StaleSources(now)
-			return report.Build(in), nil
-		},
+		Build: weeklyReport(cfg, st, d),
 		Report: func(_ context.Context, r *report.Report) error {
 			var text, md bytes.Buffer
 			if err := r.WriteText(&text); err != nil {

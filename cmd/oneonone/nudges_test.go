@@ -38,32 +38,7 @@ func TestNudgesReachTheWebhook(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer recv.Close()
-	t.Setenv("TEAM_HOOK", recv.URL+"/hook")
-	t.Setenv("TEAM_PASSWORD", "secret")
-	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(`state = "`+filepath.Join(dir, "state.db")+`"
-timezone = "Europe/Berlin"
-[identity]
-me = ["anna@example.com"]
-[[source]]
-name = "team"
-kind = "caldav"
-url = "http://127.0.0.1:1/"
-username = "anna"
-password_env = "TEAM_PASSWORD"
-[[notify]]
-name = "team-hook"
-kind = "webhook"
-url_env = "TEAM_HOOK"
-`), "config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(cfg.State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st := hookConfig(t, recv.URL, "")
 	n, err := newNudger(cfg, st, nil)
 	if err != nil || n == nil || n.notify == nil {
 		t.Fatalf("nudger %v, %v", n, err)
@@ -110,34 +85,7 @@ func TestWeeklyReportReachesTheTargets(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer recv.Close()
-	t.Setenv("TEAM_HOOK", recv.URL+"/hook")
-	t.Setenv("TEAM_PASSWORD", "secret")
-	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(`state = "`+filepath.Join(dir, "state.db")+`"
-timezone = "Europe/Berlin"
-[identity]
-me = ["anna@example.com"]
-[report]
-notify = ["team-hook"]
-[[source]]
-name = "team"
-kind = "caldav"
-url = "http://127.0.0.1:1/"
-username = "anna"
-password_env = "TEAM_PASSWORD"
-[[notify]]
-name = "team-hook"
-kind = "webhook"
-url_env = "TEAM_HOOK"
-`), "config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(cfg.State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st := hookConfig(t, recv.URL, "[report]\nnotify = [\"team-hook\"]\n")
 	s, targets, err := newReportNotifier(cfg, st, &sync.Daemon{Engine: &sync.Engine{Store: st}}, nil)
 	if err != nil || s == nil || targets == nil {
 		t.Fatalf("%v %v %v", s, targets, err)
@@ -160,4 +108,36 @@ url_env = "TEAM_HOOK"
 	if len(events) != 1 || events[0] != "report.weekly" || !strings.Contains(titles[0], week.String()) {
 		t.Fatalf("events %v, titles %v", events, titles)
 	}
+}
+
+// hookConfig is a config with one CalDAV source and a webhook target
+// "team-hook" at url (extra goes before the source), and its open store.
+func hookConfig(t *testing.T, url, extra string) (*config.Config, *store.Store) {
+	t.Helper()
+	t.Setenv("TEAM_HOOK", url+"/hook")
+	t.Setenv("TEAM_PASSWORD", "secret")
+	cfg, err := config.Parse([]byte(`state = "`+filepath.Join(t.TempDir(), "state.db")+`"
+timezone = "Europe/Berlin"
+[identity]
+me = ["anna@example.com"]
+`+extra+`[[source]]
+name = "team"
+kind = "caldav"
+url = "http://127.0.0.1:1/"
+username = "anna"
+password_env = "TEAM_PASSWORD"
+[[notify]]
+name = "team-hook"
+kind = "webhook"
+url_env = "TEAM_HOOK"
+`), "config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(cfg.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return cfg, st
 }
