@@ -102,7 +102,7 @@ func Nudges(in Input, r NudgeRules) []Nudge {
 					n.Kind, n.Slot, n.ChangedBy, n.NoticeHours = NudgeLateCancel, o.OriginalStart, o.ChangedBy, h
 					n.ID = fmt.Sprintf("%s %s %s", NudgeLateCancel, o.SeriesID, key(o.OriginalStart))
 					n.Text = fmt.Sprintf("The 1:1 with %s on %s was cancelled %s and not made up", who,
-						o.OriginalStart.In(in.Location).Format("Mon 2 Jan 15:04"), nudgeNotice(h))
+						o.OriginalStart.In(in.Location).Format("Mon 2 Jan 15:04"), noticeText(h))
 					out = append(out, n)
 				}
 			}
@@ -118,25 +118,4 @@ func key(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("20060102T150405Z")
-}
-
-// nudgeNotice says how long before (or after) the slot a change came.
-func nudgeNotice(hours float64) string {
-	after := hours < 0
-	if after {
-		hours = -hours
-	}
-	var s string
-	switch {
-	case hours < 1:
-		s = fmt.Sprintf("%d min", int(hours*60+0.5))
-	case hours < 48:
-		s = fmt.Sprintf("%d h", int(hours+0.5))
-	default:
-		s = fmt.Sprintf("%d days", int(hours/24+0.5))
-	}
-	if after {
-		return s + " after it began"
-	}
-	return s + " before"
 }
