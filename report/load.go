@@ -58,7 +58,7 @@ func Load(ctx context.Context, in Input, h History, open func(context.Context, c
 		return Input{}, err
 	}
 	in.Series, in.Occurrences = series, occ
-	return countOpen(ctx, in, open)
+	return countOpen(ctx, in, h, open)
 }
 
 // LoadAll is Load with every occurrence ever stored, for what shows a
@@ -74,11 +74,19 @@ func LoadAll(ctx context.Context, in Input, h History, open func(context.Context
 		return Input{}, err
 	}
 	in.Series, in.Occurrences = series, occ
-	return countOpen(ctx, in, open)
+	return countOpen(ctx, in, h, open)
 }
 
-// countOpen fills in.OpenActions with open.
-func countOpen(ctx context.Context, in Input, open func(context.Context, calendar.Pair) (int, error)) (Input, error) {
+// countOpen fills in.OpenActions with open, and in.WayBacks from the
+// store when h is one.
+func countOpen(ctx context.Context, in Input, h History, open func(context.Context, calendar.Pair) (int, error)) (Input, error) {
+	if st, ok := h.(*store.Store); ok {
+		w, err := ReadWayBacks(st)
+		if err != nil {
+			return Input{}, err
+		}
+		in.WayBacks = w
+	}
 	in.OpenActions = map[calendar.Pair]int{}
 	if open == nil {
 		return in, nil

@@ -561,6 +561,7 @@ type PairSummary struct {
 	Trailing    Trailing   `json:"trailing"`
 	OpenActions int        `json:"open_actions"`
 	NextStart   *time.Time `json:"next_start"` // the next occurrence that is still on, in Location; null when none is known
+	WayBack     *WayBack   `json:"way_back"`   // as PairReport.WayBack
 }
 
 // PairInfo says who a pair is and which series it has; the report and the
@@ -649,5 +650,6 @@ func (g *group) summary(in Input) PairSummary {
 		Trailing:    g.trailing(in),
 		OpenActions: in.OpenActions[g.pair],
 		NextStart:   next,
+		WayBack:     g.wayBack(in),
 	}
 }

@@ -45,7 +45,11 @@ type Nudge struct {
 	LastKept    time.Time // overdue: the latest kept 1:1, zero for none
 	ChangedBy   string    // a late cancellation: who cancelled
 	NoticeHours float64   // a late cancellation: how long before
-	Text        string    // one line, for a mail subject or a chat message
+	// WayBack is the suggested make-up of the pair's skipped 1:1 when one
+	// was found ("free together: Thu 3 Dec 14:00–14:30"); "" when none.
+	// The mail and the notifications add it after Text.
+	WayBack string
+	Text    string // one line, for a mail subject or a chat message
 }
 
 // Nudges returns the nudges in.Now calls for under the rules, pair by pair
@@ -68,6 +72,9 @@ func Nudges(in Input, r NudgeRules) []Nudge {
 		}
 		base := Nudge{Pair: g.pair, Me: g.rep.Me, Counterpart: g.rep.Counterpart, Name: g.rep.Name, Title: g.rep.Title}
 		who := cmp.Or(base.Name, base.Counterpart)
+		if w := g.wayBack(in); w != nil {
+			base.WayBack = w.Text(who)
+		}
 		if r.Overdue {
 			last, ok := g.lastKept(now)
 			if g.overdue(now, last, ok) {

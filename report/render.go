@@ -130,6 +130,7 @@ type pairView struct {
 	Late         string // "1"
 	MedianNotice string // "20 h"; "-" when nothing changed
 	ChangedBy    string // "you 1, Bob 2"
+	WayBack      string // "free together: Thu 3 Dec 14:00–14:30"; "" when none
 }
 
 type occView struct {
@@ -201,6 +202,9 @@ func (r *Report) view() view {
 		pv.Consistency, pv.OnTime, pv.Streak, pv.Last, pv.MeanShift = trailingText(p.Trailing)
 		name := cmp.Or(p.CounterpartName, p.Counterpart)
 		pv.Changes, pv.Late, pv.MedianNotice, pv.ChangedBy = changesText(p.Trailing, name)
+		if p.WayBack != nil {
+			pv.WayBack = p.WayBack.Text(name)
+		}
 		for _, o := range p.Occurrences {
 			pv.Occurrences = append(pv.Occurrences, occurrenceView(o, name))
 		}
@@ -456,6 +460,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			return err
 		}
 		b.WriteString("\n")
+		if ways := v.waysBack(); len(ways) > 0 {
+			b.WriteString(WayBackHeading + "\n")
+			for _, p := range ways {
+				fmt.Fprintf(&b, "  %s: %s\n", clean(cmp.Or(p.Name, p.Counterpart)), p.WayBack)
+			}
+			b.WriteString("\n")
+		}
 	}
 	fmt.Fprintf(&b, "Totals: %s\n", v.TotalText)
 	_, err := w.Write(trimTrailingSpace(b.Bytes()))
@@ -530,6 +541,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				p.Consistency, p.OnTime, p.Streak, p.Last, overdue, p.Actions, md(p.Changes))
 		}
 		b.WriteString("\n")
+		if ways := v.waysBack(); len(ways) > 0 {
+			b.WriteString("**" + WayBackHeading + "**\n\n")
+			for _, p := range ways {
+				fmt.Fprintf(&b, "- %s: %s\n", md(cmp.Or(p.Name, p.Counterpart)), md(p.WayBack))
+			}
+			b.WriteString("\n")
+		}
 	}
 	fmt.Fprintf(&b, "**Totals:** %s\n", v.TotalText)
 	_, err := w.Write(b.Bytes())
@@ -614,6 +632,21 @@ func (t Trailing) TextFor(name string) TrailingText {
 // Times returns the occurrence's times as the reports show them: "Tue 17
 // Nov 10:00", or "Tue 17 Nov 10:00 → Thu 19 Nov 10:00 (+2d)" when moved.
 func (o Occurrence) Times() string { return occurrenceView(o, "").Times() }
+
+// WayBackHeading introduces the suggested make-ups in the text and
+// Markdown reports.
+const WayBackHeading = "Ways back: a time before the next 1:1 to make up a skipped one (a suggestion; nothing is booked)"
+
+// waysBack returns the pairs with a suggested make-up.
+func (v view) waysBack() []pairView {
+	var out []pairView
+	for _, p := range v.Pairs {
+		if p.WayBack != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // StaleHeading is the heading of the stale sources, for the HTML template.
 func (view) StaleHeading() string { return StaleHeading }

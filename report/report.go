@@ -52,6 +52,9 @@ type Input struct {
 	// last success per source for a one-shot report; docs/DESIGN.md,
 	// "Stale sources"). Build keeps their order.
 	Stale []StaleSource
+	// WayBacks holds the make-ups found (package wayback), by
+	// WayBackNeed.ID: a pair whose need at Now has one shows it.
+	WayBacks map[string]WayBack
 }
 
 // StaleSource is a source that has not synced recently: the report's
@@ -88,6 +91,9 @@ type PairReport struct {
 	Occurrences []Occurrence `json:"occurrences"` // the week's, by original start
 	Trailing    Trailing     `json:"trailing"`
 	OpenActions int          `json:"open_actions"`
+	// WayBack is the suggested make-up of the pair's skipped 1:1, as of
+	// Now; null when none is needed or none was looked for.
+	WayBack *WayBack `json:"way_back"`
 }
 
 // Counts counts a week's occurrences by state. Planned is all of them.
@@ -221,6 +227,7 @@ func Build(in Input) *Report {
 			Occurrences: occ,
 			Trailing:    tr,
 			OpenActions: in.OpenActions[g.pair],
+			WayBack:     g.wayBack(in),
 		})
 		r.Totals.sum(week)
 	}

@@ -45,6 +45,9 @@ const (
 	// FactsReportNotify: ISO week → the state of the week's report to the
 	// notification targets, as FactsEmailReport (report/email).
 	FactsReportNotify = "notify.report"
+	// FactsWayBack: report.WayBackNeed.ID → the make-up found for it
+	// (report.WayBack as JSON bytes; wayback). Expires after WayBackTTL.
+	FactsWayBack = "way-back"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.
@@ -70,6 +73,10 @@ const (
 	// a moved calendar or server is rediscovered at least that often
 	// even when the daemon never restarts with a changed configuration.
 	SourceMemoryTTL = 30 * 24 * time.Hour
+	// WayBackTTL is how long a make-up found is kept: its need ends with
+	// the next occurrence, at most a cadence later; a month covers the
+	// longest, and what is left after it is forgotten.
+	WayBackTTL = 31 * 24 * time.Hour
 )
 
 // sweepInterval is how often, at most, a write to the facts also deletes

@@ -54,8 +54,12 @@ func newNotifier(cfg *config.Config, names []string, all bool, log *slog.Logger)
 // and never waits (the dispatcher retries and counts what it drops).
 func notifyDeliverer(d *notify.Dispatcher) nudge.Deliverer {
 	return func(_ context.Context, n report.Nudge) error {
+		text := n.Text
+		if n.WayBack != "" {
+			text += "\nWay back: " + n.WayBack + " (a suggestion; nothing is booked)"
+		}
 		d.Send(notify.Message{
-			Kind: "nudge." + n.Kind, Title: "1:1 with " + cmp.Or(n.Name, n.Counterpart), Text: n.Text, Markdown: n.Text,
+			Kind: "nudge." + n.Kind, Title: "1:1 with " + cmp.Or(n.Name, n.Counterpart), Text: text, Markdown: text,
 			Pair: n.Pair.String(), Occurrence: n.Slot, ID: n.ID,
 		})
 		return nil

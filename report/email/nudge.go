@@ -11,7 +11,8 @@ import (
 )
 
 // ComposeNudge returns the mail of one nudge: its text as the subject
-// (after "1:1: ") and, with the series' title, as a plain-text body. The
+// (after "1:1: ") and, with the way back when one was found and the series'
+// title, as a plain-text body. The
 // addresses are checked as Compose checks them.
 func ComposeNudge(n report.Nudge, from string, to []string, now time.Time) ([]byte, error) {
 	sender, err := parseAddress(from)
@@ -42,6 +43,9 @@ func ComposeNudge(n report.Nudge, from string, to []string, now time.Time) ([]by
 	b.WriteString("\r\n")
 	qp := quotedprintable.NewWriter(&b)
 	body := stripControl(n.Text) + ".\r\n"
+	if n.WayBack != "" {
+		body += "\r\nWay back: " + stripControl(n.WayBack) + " (a suggestion; nothing is booked).\r\n"
+	}
 	if n.Title != "" {
 		body += "\r\n" + stripControl(n.Title) + "\r\n"
 	}
