@@ -1,8 +1,8 @@
 // Package googleapi is a fake of the Google Calendar API v3, the part of it
 // that oneonone uses (events.list, events.get, events.patch, events.update,
-// events.delete, calendars.get), for tests and benchmarks. It speaks Google's
-// wire format, so the real client library (google.golang.org/api/calendar/v3)
-// talks to it unchanged:
+// events.delete, calendars.get, freebusy.query: see freebusy.go), for tests
+// and benchmarks. It speaks Google's wire format, so the real client library
+// (google.golang.org/api/calendar/v3) talks to it unchanged:
 //
 //	srv := googleapi.New()
 //	srv.AddCalendar("anna@example.com", "anna@example.com", "Europe/Berlin")
@@ -97,7 +97,7 @@
 //     loaded with Apply are served byte for byte.
 //
 // Not modelled: singleEvents=true (answers 501), events.insert, events.
-// instances, events.move, watch channels, calendarList, ACLs, free/busy,
+// instances, events.move, watch channels, calendarList, ACLs,
 // reading an instance of a series by its instance id when no exception is
 // stored (404), partial responses (the fields parameter is ignored: answers
 // are whole), maxAttendees, and authentication (any request is the

@@ -230,6 +230,7 @@ func (s *Server) calendarLocked(id string) *calendar {
 //	PATCH  calendars/{calendarId}/events/{id}     events.patch
 //	PUT    calendars/{calendarId}/events/{id}     events.update
 //	DELETE calendars/{calendarId}/events/{id}     events.delete
+//	POST   freeBusy                               freebusy.query
 //
 // Anything else answers 404 notFound, or 501 for a known path and method
 // the fake does not model.
@@ -311,6 +312,12 @@ func (s *Server) route(r *http.Request) (int, []byte, *apiError) {
 			return fail(errNotFound)
 		}
 		parts[i] = u
+	}
+	if len(parts) == 1 && parts[0] == "freeBusy" {
+		if r.Method != http.MethodPost {
+			return fail(errNotFound)
+		}
+		return s.freeBusy(r)
 	}
 	if len(parts) < 2 || parts[0] != "calendars" || parts[1] == "" {
 		return fail(errNotFound)
