@@ -76,6 +76,8 @@ func (o op) String() string {
 		return "events.get"
 	case opPatch:
 		return "events.patch"
+	case opFreeBusy:
+		return "freebusy.query"
 	}
 	return fmt.Sprintf("op(%d)", int(o))
 }
