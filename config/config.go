@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"oneonone/calendar"
 )
 
 // Config is the whole configuration file.
@@ -122,7 +124,14 @@ type Report struct {
 	// LateNotice is the notice under which a change of an occurrence's fate
 	// (cancelled, moved, declined) counts as late: trailing.late_changes.
 	LateNotice Duration `toml:"late_notice"`
-	Email      Email    `toml:"email"` // the weekly report by e-mail; off while To is empty
+	// WayBack turns on the suggestion of a make-up after a skipped 1:1:
+	// the first slot before the next occurrence in which both are free,
+	// asked of the source's free/busy (default on).
+	WayBack bool `toml:"way_back"`
+	// WorkingHours bounds the suggestions: "09:00-17:00" (weekdays) or
+	// days and hours, "mon-fri 09:00-17:00", in timezone.
+	WorkingHours string   `toml:"working_hours"`
+	Email        Email    `toml:"email"` // the weekly report by e-mail; off while To is empty
 	// Notify names the [[notify]] targets that get the weekly report, at
 	// email's weekday and time; empty: none.
 	Notify []string `toml:"notify"`
@@ -252,6 +261,7 @@ const (
 	defaultRelationship   = "1:1"
 	defaultReportWeeks    = 12
 	defaultLateNotice     = day
+	defaultWorkingHours   = "mon-fri 09:00-17:00"
 	defaultGoogleCalendar = "primary"
 )
 
@@ -274,7 +284,7 @@ func Default() *Config {
 	c := &Config{
 		Agenda: Agenda{Horizon: Duration{defaultHorizon}},
 		Detect: Detect{Relationship: defaultRelationship},
-		Report: Report{Weeks: defaultReportWeeks, LateNotice: Duration{defaultLateNotice}, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
+		Report: Report{Weeks: defaultReportWeeks, LateNotice: Duration{defaultLateNotice}, WayBack: true, WorkingHours: defaultWorkingHours, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
 		Nudges: defaultNudges,
 	}
 	for _, o := range options {
@@ -464,6 +474,16 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
 
 // Location returns the configured zone, UTC when it does not load.
+// WorkingHours returns report.working_hours (Validate has checked it; the
+// default if not).
+func (c *Config) WorkingHours() calendar.WorkingHours {
+	w, err := calendar.ParseWorkingHours(c.Report.WorkingHours)
+	if err != nil {
+		return calendar.DefaultWorkingHours()
+	}
+	return w
+}
+
 func (c *Config) Location() *time.Location {
 	if c.loc != nil {
 		return c.loc

@@ -354,6 +354,9 @@ func TestValidate(t *testing.T) {
 		{"report.late_notice negative", func(c *Config) { c.Report.LateNotice.Duration = -time.Hour }, "report.late_notice", "got -1h"},
 		{"report.late_notice too long", func(c *Config) { c.Report.LateNotice.Duration = 31 * 24 * time.Hour }, "report.late_notice", "got 31d"},
 		{"report.late_notice 2h ok", func(c *Config) { c.Report.LateNotice.Duration = 2 * time.Hour }, "", ""},
+		{"report.working_hours reversed", func(c *Config) { c.Report.WorkingHours = "17:00-09:00" }, "report.working_hours", "the end must come after the start"},
+		{"report.working_hours bad day", func(c *Config) { c.Report.WorkingHours = "mo-fr 09:00-17:00" }, "report.working_hours", "days are mon"},
+		{"report.working_hours sun-thu ok", func(c *Config) { c.Report.WorkingHours = "sun-thu 08:00-16:00" }, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"oneonone/calendar"
 )
 
 var (
@@ -113,6 +115,9 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Report.LateNotice.Duration; n < minLateNotice || n > maxLateNotice {
 		v.add("report.late_notice", "must be between %s and %s, got %s", FormatDuration(minLateNotice), FormatDuration(maxLateNotice), c.Report.LateNotice)
+	}
+	if _, err := calendar.ParseWorkingHours(c.Report.WorkingHours); err != nil {
+		v.add("report.working_hours", "%v", err)
 	}
 	c.validateEmail(v)
 	if _, err := c.Web.AccessToken(); err != nil {

@@ -242,12 +242,21 @@ func (g *group) wayBack(in Input) *WayBack {
 	if !ok || w.Start != nil && w.Start.Before(in.Now) {
 		return nil
 	}
-	w.Slot, w.Before, w.Checked = w.Slot.In(in.Location), w.Before.In(in.Location), w.Checked.In(in.Location)
-	if w.Start != nil {
-		s, e := w.Start.In(in.Location), w.End.In(in.Location)
+	w = w.In(in.Location)
+	return &w
+}
+
+// In returns w with its times in loc (nil: UTC), as Text shows them.
+func (w WayBack) In(loc *time.Location) WayBack {
+	if loc == nil {
+		loc = time.UTC
+	}
+	w.Slot, w.Before, w.Checked = w.Slot.In(loc), w.Before.In(loc), w.Checked.In(loc)
+	if w.Start != nil && w.End != nil {
+		s, e := w.Start.In(loc), w.End.In(loc)
 		w.Start, w.End = &s, &e
 	}
-	return &w
+	return w
 }
 
 // ReadWayBacks returns the make-ups stored by package wayback, by need ID.

@@ -124,6 +124,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return syncFailures(e, cfg, sums)
 	}
 	fmt.Fprintln(e.stderr)
+	findWaysBack(ctx, cfg, st, sources, now, log)
 
 	in, err := reportInput(cfg, st, now)
 	if err != nil {

@@ -166,7 +166,7 @@ type instance struct {
 	control http.Handler // the API on the control socket
 	login   func(base string) (string, error)
 	mail    *email.Scheduler // nil without [report.email]
-	nudges  *nudger          // nil when nudges go nowhere
+	nudges  *nudger          // nil when nudges go nowhere and no way back is looked for
 	// reportNotify schedules the weekly report to report.notify's
 	// targets (nil without), delivered by reportTargets.
 	reportNotify  *email.Scheduler
@@ -228,7 +228,7 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	if err != nil {
 		return nil, err
 	}
-	nudges, err := newNudger(cfg, st, log)
+	nudges, err := newNudger(cfg, st, sources, log)
 	if err != nil {
 		return nil, err
 	}

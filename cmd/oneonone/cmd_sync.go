@@ -58,6 +58,9 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return syncFailures(e, cfg, sums)
 	}
+	if !*dryRun {
+		findWaysBack(ctx, cfg, st, sources, time.Now(), log)
+	}
 	return nil
 }
 

@@ -12,24 +12,27 @@ import (
 	"oneonone/report/email"
 	"oneonone/store"
 	"oneonone/sync"
+	"oneonone/wayback"
 )
 
-// nudger fires the nudges after the cycles that succeed, in the background
-// and one run at a time: neither a slow mail server nor a failing target
-// delays a sync (docs/DESIGN.md, "Nudges").
+// nudger looks for ways back after skipped 1:1s and fires the nudges after
+// the cycles that succeed, in the background and one run at a time:
+// neither a slow free/busy answer, a slow mail server nor a failing target
+// delays a sync (docs/DESIGN.md, "Nudges", "A way back").
 type nudger struct {
 	cfg    *config.Config
 	st     *store.Store
-	runner *nudge.Runner
+	finder *wayback.Finder    // nil with report.way_back off or no source that tells busy time
+	runner *nudge.Runner      // nil when nudges go nowhere
 	notify *notify.Dispatcher // nil without targets
 	kick   chan struct{}
 	log    *slog.Logger
 }
 
-// newNudger returns the nudger of a config, nil when no nudge has anywhere
-// to go.
-func newNudger(cfg *config.Config, st *store.Store, log *slog.Logger) (*nudger, error) {
-	n := &nudger{cfg: cfg, st: st, kick: make(chan struct{}, 1), log: log}
+// newNudger returns the nudger of a config over its sources, nil when no
+// nudge has anywhere to go and no way back is looked for.
+func newNudger(cfg *config.Config, st *store.Store, sources []sync.NamedSource, log *slog.Logger) (*nudger, error) {
+	n := &nudger{cfg: cfg, st: st, kick: make(chan struct{}, 1), log: log, finder: newFinder(cfg, st, sources, log)}
 	var deliver []nudge.Deliverer
 	if ec := cfg.Report.Email; cfg.Nudges.Email && ec.Enabled() {
 		sender, err := mailSender(ec)
@@ -57,7 +60,10 @@ func newNudger(cfg *config.Config, st *store.Store, log *slog.Logger) (*nudger, 
 		deliver = append(deliver, notifyDeliverer(d))
 	}
 	if len(deliver) == 0 {
-		return nil, nil
+		if n.finder == nil {
+			return nil, nil
+		}
+		return n, nil
 	}
 	n.runner = &nudge.Runner{
 		Rules: report.NudgeRules{
@@ -99,14 +105,45 @@ func (n *nudger) Run(ctx context.Context) {
 			return
 		case <-n.kick:
 		}
-		in, err := reportInput(n.cfg, n.st, time.Now())
-		if err == nil {
-			_, err = n.runner.Run(ctx, in)
-		}
+		n.once(ctx)
+	}
+}
+
+// once looks for ways back, then fires the nudges, once.
+func (n *nudger) once(ctx context.Context) {
+	in, err := reportInput(n.cfg, n.st, time.Now())
+	if err == nil && n.finder != nil {
+		var found map[string]report.WayBack
+		found, _, err = n.finder.Run(ctx, in)
 		if err != nil && ctx.Err() == nil {
-			n.log.Warn("nudges", slog.String("error", err.Error()))
+			n.log.Warn("way back", slog.String("error", err.Error()))
+		}
+		in.WayBacks, err = found, nil
+	}
+	if err == nil && n.runner != nil {
+		_, err = n.runner.Run(ctx, in)
+	}
+	if err != nil && ctx.Err() == nil {
+		n.log.Warn("nudges", slog.String("error", err.Error()))
+	}
+}
+
+// newFinder returns the way-back finder over the sources that tell busy
+// time, nil with report.way_back off or none.
+func newFinder(cfg *config.Config, st *store.Store, sources []sync.NamedSource, log *slog.Logger) *wayback.Finder {
+	if !cfg.Report.WayBack {
+		return nil
+	}
+	askers := map[string]wayback.Asker{}
+	for _, s := range sources {
+		if a, ok := s.Source.(wayback.Asker); ok {
+			askers[s.Name] = a
 		}
 	}
+	if len(askers) == 0 {
+		return nil
+	}
+	return &wayback.Finder{Store: st, Sources: askers, Hours: cfg.WorkingHours(), Location: cfg.Location(), Log: log}
 }
 
 // observers chains observers: each hears every cycle, in order.
@@ -115,5 +152,23 @@ type observers []sync.Observer
 func (o observers) Cycle(sum sync.Summary, took time.Duration) {
 	for _, x := range o {
 		x.Cycle(sum, took)
+	}
+}
+
+// findWaysBack looks for the ways back once, as of now, after a one-shot
+// sync (oneonone sync, the demo): the report read next shows them. What
+// fails is logged; the sync has succeeded.
+func findWaysBack(ctx context.Context, cfg *config.Config, st *store.Store, sources []sync.NamedSource, now time.Time, log *slog.Logger) {
+	f := newFinder(cfg, st, sources, log)
+	if f == nil {
+		return
+	}
+	f.Now = func() time.Time { return now }
+	in, err := reportInput(cfg, st, now)
+	if err == nil {
+		_, _, err = f.Run(ctx, in)
+	}
+	if err != nil {
+		log.Warn("way back", slog.String("error", err.Error()))
 	}
 }

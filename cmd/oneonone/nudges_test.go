@@ -39,7 +39,7 @@ func TestNudgesReachTheWebhook(t *testing.T) {
 	}))
 	defer recv.Close()
 	cfg, st := hookConfig(t, recv.URL, "")
-	n, err := newNudger(cfg, st, nil)
+	n, err := newNudger(cfg, st, nil, nil)
 	if err != nil || n == nil || n.notify == nil {
 		t.Fatalf("nudger %v, %v", n, err)
 	}
