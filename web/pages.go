@@ -152,6 +152,7 @@ type pairView struct {
 	Overdue      bool
 	Ended        bool
 	Next         string
+	WayBack      string // the suggested make-up of a skipped 1:1; "" for none
 	Chart        chart
 	Occurrences  []pairOcc // upcoming ones and those of the chart's weeks, newest first
 	Earlier      []pairOcc // older ones
@@ -260,6 +261,9 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		v.OtherAsOf = report.Link{Text: "as of now", URL: pairURL(sum.Pair) + "?week=" + current.String()}
 	} else {
 		v.OtherAsOf = report.Link{Text: "as of the end of the last full week", URL: pairURL(sum.Pair)}
+	}
+	if sum.WayBack != nil {
+		v.WayBack = sum.WayBack.In(loc).Text(cmp.Or(sum.CounterpartName, sum.Counterpart))
 	}
 	switch {
 	case sum.NextStart != nil:
