@@ -261,3 +261,248 @@ func fmtAvail(as []calendar.Availability) string {
 	}
 	return b.String()
 }
+
+// The answers of sabre/dav 4.7 and Cyrus 3.6 to the free/busy POST of
+// TestFreeBusyRealServers for zoe and bob@external.example, byte for byte.
+const (
+	sabreScheduleResponse = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" +
+		"<cal:schedule-response xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\" xmlns:cal=\"urn:ietf:params:xml:ns:caldav\" xmlns:cs=\"http://calendarserver.org/ns/\">\n" +
+		"  <cal:response>\n" +
+		"    <cal:recipient>\n" +
+		"      <d:href>mailto:zoe@example.com</d:href>\n" +
+		"    </cal:recipient>\n" +
+		"    <cal:request-status>2.0;Success</cal:request-status>\n" +
+		"    <cal:calendar-data>BEGIN:VCALENDAR\n" +
+		"VERSION:2.0\n" +
+		"PRODID:-//Sabre//Sabre VObject 4.5.6//EN\n" +
+		"CALSCALE:GREGORIAN\n" +
+		"METHOD:REPLY\n" +
+		"BEGIN:VFREEBUSY\n" +
+		"DTSTART:20301201T000000Z\n" +
+		"DTEND:20310101T000000Z\n" +
+		"DTSTAMP:20261203T082109Z\n" +
+		"FREEBUSY:20301202T090000Z/20301202T093000Z\n" +
+		"FREEBUSY:20301210T130000Z/20301210T140000Z\n" +
+		"FREEBUSY:20301211T000000Z/20301212T000000Z\n" +
+		"FREEBUSY:20301216T090000Z/20301216T093000Z\n" +
+		"FREEBUSY:20301223T090000Z/20301223T093000Z\n" +
+		"ATTENDEE:mailto:zoe@example.com\n" +
+		"UID:78823a7842e76cacbc51a888e1e396a6@oneonone\n" +
+		"ORGANIZER:mailto:anna@example.com\n" +
+		"END:VFREEBUSY\n" +
+		"END:VCALENDAR\n" +
+		"</cal:calendar-data>\n" +
+		"  </cal:response>\n" +
+		"  <cal:response>\n" +
+		"    <cal:recipient>\n" +
+		"      <d:href>mailto:bob@external.example</d:href>\n" +
+		"    </cal:recipient>\n" +
+		"    <cal:request-status>3.7;Could not find principal</cal:request-status>\n" +
+		"  </cal:response>\n" +
+		"</cal:schedule-response>\n"
+
+	cyrusScheduleResponse = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" +
+		"<C:schedule-response xmlns:C=\"urn:ietf:params:xml:ns:caldav\" xmlns:D=\"DAV:\"><C:response><C:recipient><D:href>mailto:zoe@example.com</D:href></C:recipient><C:request-status>2.0;Success</C:request-status><C:calendar-data content-type=\"text/calendar\" version=\"2.0\"><![CDATA[BEGIN:VCALENDAR\r\n" +
+		"VERSION:2.0\r\n" +
+		"PRODID:-//CyrusIMAP.org/Cyrus 3.6.1-Debian-3.6.1-4+deb12u5//EN\r\n" +
+		"METHOD:REPLY\r\n" +
+		"BEGIN:VFREEBUSY\r\n" +
+		"DTSTAMP:20261203T082110Z\r\n" +
+		"DTSTART:20301201T000000Z\r\n" +
+		"DTEND:20310101T000000Z\r\n" +
+		"UID:a766ea5cc482c84357ce28abb271da7f@oneonone\r\n" +
+		"ORGANIZER:mailto:anna@example.com\r\n" +
+		"ATTENDEE:mailto:zoe@example.com\r\n" +
+		"FREEBUSY:20301202T090000Z/20301202T093000Z\r\n" +
+		"FREEBUSY:20301210T130000Z/20301210T140000Z\r\n" +
+		"FREEBUSY:20301211T000000Z/P1D\r\n" +
+		"FREEBUSY:20301216T090000Z/20301216T093000Z\r\n" +
+		"FREEBUSY:20301223T090000Z/20301223T093000Z\r\n" +
+		"END:VFREEBUSY\r\n" +
+		"END:VCALENDAR\r\n" +
+		"]]></C:calendar-data></C:response><C:response><C:recipient><D:href>mailto:bob@external.example</D:href></C:recipient><C:request-status>5.1;Service unavailable</C:request-status></C:response></C:schedule-response>\n"
+)
+
+func TestParseScheduleResponse(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, extReason string
+	}{
+		{"sabre", sabreScheduleResponse, "3.7;Could not find principal"},
+		{"cyrus", cyrusScheduleResponse, "5.1;Service unavailable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com",
+				Addresses: []string{"MAILTO:Zoe@Example.com", "bob@external.example", "missing@example.com", "zoe@example.com"}}
+			got, err := parseScheduleResponse([]byte(tc.body), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, []calendar.Availability{
+				{Address: "MAILTO:Zoe@Example.com", Busy: fbBusy},
+				{Address: "bob@external.example", Unknown: true, Reason: tc.extReason},
+				{Address: "missing@example.com", Unknown: true, Reason: "not in the answer"},
+				{Address: "zoe@example.com", Busy: fbBusy},
+			})
+
+			// Clipped to a narrower span.
+			q.From, q.To = utc(12, 11, 12, 0), utc(12, 16, 9, 15)
+			q.Addresses = q.Addresses[:1]
+			got, err = parseScheduleResponse([]byte(tc.body), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, []calendar.Availability{{Address: "MAILTO:Zoe@Example.com", Busy: []calendar.Busy{
+				{Start: utc(12, 11, 12, 0), End: utc(12, 12, 0, 0)},
+				{Start: utc(12, 16, 9, 0), End: utc(12, 16, 9, 15)},
+			}}})
+		})
+	}
+	if _, err := parseScheduleResponse([]byte(`<d:multistatus xmlns:d="DAV:"/>`), calendar.FreeBusyQuery{}); err == nil {
+		t.Error("a multistatus was taken for a schedule-response")
+	}
+}
+
+func TestParseFreeBusy(t *testing.T) {
+	day := func(h, m int) time.Time { return utc(12, 10, h, m) }
+	span := func(a, b time.Time) calendar.Busy { return calendar.Busy{Start: a, End: b} }
+	for _, tc := range []struct {
+		name, text string
+		want       []calendar.Busy
+		bad        bool
+	}{
+		{"none", "BEGIN:VFREEBUSY\nEND:VFREEBUSY\n", nil, false},
+		{"list and duration", "FREEBUSY:20301210T080000Z/PT1H,20301210T100000Z/20301210T103000Z\r\n",
+			[]calendar.Busy{span(day(8, 0), day(9, 0)), span(day(10, 0), day(10, 30))}, false},
+		{"types", "FREEBUSY;FBTYPE=FREE:20301210T060000Z/PT1H\n" +
+			"FREEBUSY;FBTYPE=BUSY-TENTATIVE:20301210T080000Z/PT1H\n" +
+			"FREEBUSY;FBTYPE=busy-unavailable:20301210T120000Z/PT1H\n" +
+			"FREEBUSY;FBTYPE=X-OTHER:20301210T140000Z/PT1H\n" +
+			"FREEBUSY;FBTYPE=BUSY:20301210T160000Z/PT1H\n",
+			[]calendar.Busy{span(day(8, 0), day(9, 0)), span(day(12, 0), day(13, 0)), span(day(16, 0), day(17, 0))}, false},
+		{"merged and sorted", "FREEBUSY:20301210T100000Z/PT1H\nFREEBUSY:20301210T080000Z/PT2H\nfreebusy:20301210T103000Z/PT1H\n",
+			[]calendar.Busy{span(day(8, 0), day(11, 30))}, false},
+		{"folded", "FREEBUSY:20301210T080000Z/PT1H,20301210\r\n T100000Z/PT1H\r\n",
+			[]calendar.Busy{span(day(8, 0), day(9, 0)), span(day(10, 0), day(11, 0))}, false},
+		{"tzid", "FREEBUSY;TZID=Europe/Berlin:20301210T140000/20301210T150000\n",
+			[]calendar.Busy{span(day(13, 0), day(14, 0))}, false},
+		{"floating is UTC", "FREEBUSY:20301210T140000/PT1H\n", []calendar.Busy{span(day(14, 0), day(15, 0))}, false},
+		{"clipped", "FREEBUSY:20301130T230000Z/PT2H,20301231T230000Z/P1D\n",
+			[]calendar.Busy{span(fbFrom, utc(12, 1, 1, 0)), span(utc(12, 31, 23, 0), fbTo)}, false},
+		{"outside", "FREEBUSY:20291210T080000Z/PT1H\n", nil, false},
+		{"FREEBUSY-like names are other properties", "FREEBUSYX:nonsense\n", nil, false},
+		{"bad period", "FREEBUSY:20301210T080000Z\n", nil, true},
+		{"bad time", "FREEBUSY:20301310T080000Z/PT1H\n", nil, true},
+		{"bad duration", "FREEBUSY:20301210T080000Z/PXH\n", nil, true},
+		{"backwards", "FREEBUSY:20301210T080000Z/20301210T070000Z\n", nil, true},
+		{"date", "FREEBUSY:20301210/20301211\n", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseFreeBusy(tc.text, fbFrom, fbTo)
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("parseFreeBusy = %v, want an error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, []calendar.Availability{{Busy: got}}, []calendar.Availability{{Busy: tc.want}})
+		})
+	}
+}
+
+func TestFreeBusyRequest(t *testing.T) {
+	q := calendar.FreeBusyQuery{
+		From: time.Date(2030, 12, 1, 1, 0, 0, 0, time.FixedZone("CET", 3600)), To: fbTo,
+		Organizer: "mailto:anna@example.com",
+		Addresses: []string{"Anna@Example.com", "zoe@example.com", "MAILTO:ZOE@example.com", strings.Repeat("x", 80) + "@example.com"},
+	}
+	b, err := freeBusyRequest(q, time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", "METHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\nUID:",
+		"\r\nDTSTAMP:20261203T090000Z\r\nDTSTART:20301201T000000Z\r\nDTEND:20310101T000000Z\r\n",
+		"ORGANIZER:mailto:anna@example.com\r\nATTENDEE:mailto:anna@example.com\r\nATTENDEE:mailto:zoe@example.com\r\nATTENDEE:mailto:xxx",
+		"\r\n xx", "END:VFREEBUSY\r\nEND:VCALENDAR\r\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("request lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "ATTENDEE"); n != 3 {
+		t.Errorf("%d attendees, want 3:\n%s", n, text)
+	}
+	for _, l := range strings.Split(text, "\r\n") {
+		if len(l) > 75 {
+			t.Errorf("line longer than 75 octets: %q", l)
+		}
+	}
+	b2, _ := freeBusyRequest(q, time.Time{})
+	uid := regexp.MustCompile(`UID:(\S+)`)
+	if uid.FindString(text) == uid.FindString(string(b2)) {
+		t.Error("two requests with one UID")
+	}
+}
+
+func TestFreeBusyBadQuery(t *testing.T) {
+	c, err := New(Options{URL: "http://127.0.0.1:1/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []calendar.FreeBusyQuery{
+		{From: fbTo, To: fbFrom, Organizer: "a@example.com"},
+		{From: fbFrom, To: fbTo, Organizer: ""},
+		{From: fbFrom, To: fbTo, Organizer: "a@example.com", Addresses: []string{"b@example.com\r\nATTENDEE:mailto:c@example.com"}},
+		{From: fbFrom, To: fbTo, Organizer: "a@example.com", Addresses: []string{"b@example.com;x"}},
+	} {
+		if _, err := c.FreeBusy(context.Background(), q); err == nil {
+			t.Errorf("FreeBusy(%+v) made a request", q)
+		}
+	}
+	if c.Requests() != 0 {
+		t.Errorf("%d requests", c.Requests())
+	}
+}
+
+// FuzzScheduleResponse: whatever the answer, no panic, one availability
+// per address, busy spans sorted, apart and inside the span.
+func FuzzScheduleResponse(f *testing.F) {
+	f.Add([]byte(sabreScheduleResponse))
+	f.Add([]byte(cyrusScheduleResponse))
+	f.Add([]byte(`<C:schedule-response xmlns:C="urn:ietf:params:xml:ns:caldav"><C:response><C:recipient>mailto:zoe@example.com</C:recipient>` +
+		`<C:request-status>2.0</C:request-status><C:calendar-data>FREEBUSY;FBTYPE=BUSY-TENTATIVE:20301210T080000Z/PT1H,20301209T080000Z/P2D</C:calendar-data></C:response></C:schedule-response>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > 1<<20 {
+			return
+		}
+		q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com",
+			Addresses: []string{"zoe@example.com", "bob@external.example"}}
+		got, err := parseScheduleResponse(body, q)
+		if err != nil {
+			return
+		}
+		if len(got) != len(q.Addresses) {
+			t.Fatalf("%d availabilities for %d addresses", len(got), len(q.Addresses))
+		}
+		for i, a := range got {
+			if a.Address != q.Addresses[i] {
+				t.Fatalf("#%d is %q, want %q", i, a.Address, q.Addresses[i])
+			}
+			if a.Unknown && len(a.Busy) > 0 {
+				t.Fatalf("unknown with busy time: %+v", a)
+			}
+			for j, b := range a.Busy {
+				if !b.Start.Before(b.End) || b.Start.Before(q.From) || b.End.After(q.To) {
+					t.Fatalf("bad span %v", b)
+				}
+				if j > 0 && !a.Busy[j-1].End.Before(b.Start) {
+					t.Fatalf("spans not sorted and apart: %v", a.Busy)
+				}
+			}
+		}
+	})
+}
