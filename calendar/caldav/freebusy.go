@@ -472,8 +472,11 @@ func (c *Client) freeBusyCalendars(ctx context.Context, d Discovery, q calendar.
 }
 
 // freeBusyQuery sends an RFC 4791 §7.10 free-busy-query REPORT to one
-// calendar (Depth 1: Xandikos reads the Depth header and looks at the
-// collection alone with 0) and reads the VFREEBUSY it answers with.
+// calendar and reads the VFREEBUSY it answers with. Depth is 1, the
+// collection's members: sabre/dav ignores the header, Xandikos walks to
+// the depth it says (0 would find no event). Xandikos 0.2.8 reads each
+// event's first occurrence only: its answer lacks the later instances of
+// recurring events.
 func (c *Client) freeBusyQuery(ctx context.Context, dc DiscoveredCalendar, from, to time.Time) ([]calendar.Busy, error) {
 	const stamp = "20060102T150405Z"
 	body := `<?xml version="1.0" encoding="utf-8"?>

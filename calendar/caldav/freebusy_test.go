@@ -27,8 +27,17 @@ import (
 //     calendar-data in CDATA with a content-type attribute, periods
 //     start/duration for the all-day event (20301211T000000Z/P1D);
 //     5.1;Service unavailable for an external address. No message logged.
-//   - Radicale 3.1.8 and Xandikos 0.2.8: no outbox; see fbCases for what
-//     each answers to the free-busy-query REPORT.
+//   - Radicale 3.1.8: no outbox, and no free-busy-query: it answers the
+//     REPORT 207 with the calendar's hrefs (as a calendar-query), so
+//     FreeBusy gives ErrNoFreeBusy.
+//   - Xandikos 0.2.8: no outbox; free-busy-query answers 200 with a
+//     VFREEBUSY (not labelled text/calendar) whose periods are each
+//     event's first occurrence only: recurrences are not expanded (the
+//     weekly event is busy on 2 Dec alone), the transparent event is left
+//     out, the Berlin and all-day ones are as on sabre.
+//   - sabre and Cyrus with the calendars configured (no principal asked,
+//     no outbox known): free-busy-query on anna's calendar gives her busy
+//     time, as the outbox does.
 
 var fbFrom = time.Date(2030, 12, 1, 0, 0, 0, 0, time.UTC)
 var fbTo = time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -209,6 +218,19 @@ func TestFreeBusyRealServers(t *testing.T) {
 			if d2, _ := c2.Discovery(); d2.OutboxURL != d.OutboxURL {
 				t.Errorf("rediscovered outbox %q, want %q", d2.OutboxURL, d.OutboxURL)
 			}
+
+			// With the calendars configured no principal is asked, so no
+			// outbox is known: anna's own calendar, by free-busy-query.
+			c4, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+			got, err = c4.FreeBusy(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, []calendar.Availability{
+				{Address: "anna@example.com", Busy: annaBusy},
+				{Address: "ZOE@example.com", Unknown: true, Reason: noOutbox},
+				{Address: external, Unknown: true, Reason: noOutbox},
+			})
 
 			// Nothing stored, nothing sent. SchedulingMessages comes last:
 			// its barrier is a weekly event of zoe's, busy time.
