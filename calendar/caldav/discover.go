@@ -34,6 +34,16 @@ type Discovery struct {
 	// Hosts are the origins ("https://p12-caldav.icloud.com") that get the
 	// credentials, the configured one included.
 	Hosts []string `json:"hosts"`
+	// OutboxURL is the principal's RFC 6638 schedule-outbox-URL (full URL),
+	// where FreeBusy POSTs; "" when the server names none, or the calendars
+	// were configured (no principal asked). A snapshot written before this
+	// field existed has Scheduling.Outbox true and no OutboxURL: it is
+	// restored as it is, and FreeBusy discovers again (see outbox).
+	OutboxURL string `json:"outbox_url,omitempty"`
+	// Addresses are the principal's calendar-user-address-set mailto
+	// addresses, without "mailto:", as the server wrote them; empty when
+	// unknown (as for OutboxURL).
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // DiscoveredCalendar is one calendar found: its calendar.Ref and the full
@@ -157,6 +167,7 @@ func (c *Client) Discovery() (Discovery, bool) {
 	d := *c.disc
 	d.Calendars = slices.Clone(d.Calendars)
 	d.Hosts = slices.Clone(d.Hosts)
+	d.Addresses = slices.Clone(d.Addresses)
 	return d, true
 }
 
@@ -182,6 +193,12 @@ func (c *Client) RestoreDiscovery(d Discovery) bool {
 			c.named(u)
 		}
 	}
+	if d.OutboxURL != "" {
+		if u, err := url.Parse(d.OutboxURL); err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return false
+		}
+	}
+	d.Addresses = slices.Clone(d.Addresses)
 	d.Calendars = cals
 	d.TTL = min(d.TTL, refsTTL)
 	d.Hosts = c.credentialHosts()
@@ -399,6 +416,7 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 	inbox := c.hrefs(ms.base, pr.ScheduleInboxURL)
 	outbox := c.hrefs(ms.base, pr.ScheduleOutboxURL)
 	principals := c.hrefs(ms.base, pr.CurrentUserPrincipal)
+	addrs := mailtoAddresses(pr.CalendarUserAddrSet)
 	// Ask the principal for its home and scheduling collections unless this
 	// answer was the principal's own, or gave both.
 	if len(principals) > 0 && (len(homes) == 0 || len(inbox)+len(outbox) == 0 && !sameResource(principals[0], here)) {
@@ -417,6 +435,9 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 				}
 				inbox = append(inbox, c.hrefs(pms.base, pp.ScheduleInboxURL)...)
 				outbox = append(outbox, c.hrefs(pms.base, pp.ScheduleOutboxURL)...)
+				if len(addrs) == 0 {
+					addrs = mailtoAddresses(pp.CalendarUserAddrSet)
+				}
 			}
 		}
 	}
@@ -469,7 +490,33 @@ func (c *Client) discoverFrom(ctx context.Context, start string) (*Discovery, er
 	slices.SortFunc(d.Calendars, func(a, b DiscoveredCalendar) int { return strings.Compare(a.ID, b.ID) })
 	d.Scheduling = c.scheduling(ctx, homes[0])
 	d.Scheduling.Outbox = len(outbox) > 0
+	if len(outbox) > 0 {
+		d.OutboxURL = outbox[0].String()
+	}
+	d.Addresses = addrs
 	return d, nil
+}
+
+// mailtoAddresses returns the mailto: hrefs of a calendar-user-address-set
+// without their scheme (matched case-insensitively), in the server's order,
+// each once; other hrefs (urn:uuid:, the principal's URL) are left out.
+func mailtoAddresses(hp *hrefProp) []string {
+	if hp == nil {
+		return nil
+	}
+	var out []string
+	for _, h := range hp.Hrefs {
+		h = strings.TrimSpace(h)
+		if len(h) <= len("mailto:") || !strings.EqualFold(h[:len("mailto:")], "mailto:") {
+			continue
+		}
+		a := strings.TrimSpace(h[len("mailto:"):])
+		if a == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, a) }) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // scheduling asks OPTIONS of u (the calendar home, or a calendar) and reads

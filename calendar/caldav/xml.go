@@ -57,6 +57,7 @@ type prop struct {
 	CalendarHomeSet      *hrefProp `xml:"urn:ietf:params:xml:ns:caldav calendar-home-set"`
 	ScheduleInboxURL     *hrefProp `xml:"urn:ietf:params:xml:ns:caldav schedule-inbox-URL"`
 	ScheduleOutboxURL    *hrefProp `xml:"urn:ietf:params:xml:ns:caldav schedule-outbox-URL"`
+	CalendarUserAddrSet  *hrefProp `xml:"urn:ietf:params:xml:ns:caldav calendar-user-address-set"`
 	SupportedCompSet     *compSet  `xml:"urn:ietf:params:xml:ns:caldav supported-calendar-component-set"`
 	CalendarData         *string   `xml:"urn:ietf:params:xml:ns:caldav calendar-data"`
 	GetCTag              *string   `xml:"http://calendarserver.org/ns/ getctag"`
@@ -152,6 +153,9 @@ func (r *response) props() prop {
 		}
 		if p.ScheduleOutboxURL != nil && out.ScheduleOutboxURL == nil {
 			out.ScheduleOutboxURL = p.ScheduleOutboxURL
+		}
+		if p.CalendarUserAddrSet != nil && out.CalendarUserAddrSet == nil {
+			out.CalendarUserAddrSet = p.CalendarUserAddrSet
 		}
 		if p.SupportedCompSet != nil && out.SupportedCompSet == nil {
 			out.SupportedCompSet = p.SupportedCompSet
@@ -254,14 +258,15 @@ const (
 	propfindDiscover = `<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>` +
 		`<d:resourcetype/><d:displayname/><d:current-user-principal/><c:calendar-home-set/><c:supported-calendar-component-set/>` +
-		`<c:schedule-inbox-URL/><c:schedule-outbox-URL/>` +
+		`<c:schedule-inbox-URL/><c:schedule-outbox-URL/><c:calendar-user-address-set/>` +
 		`</d:prop></d:propfind>`
 
-	// propfindPrincipal asks a principal for its calendar home and its
-	// RFC 6638 scheduling collections (left out of the calendars).
+	// propfindPrincipal asks a principal for its calendar home, its
+	// RFC 6638 scheduling collections (left out of the calendars; the
+	// outbox answers FreeBusy) and its addresses.
 	propfindPrincipal = `<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>` +
-		`<c:calendar-home-set/><c:schedule-inbox-URL/><c:schedule-outbox-URL/>` +
+		`<c:calendar-home-set/><c:schedule-inbox-URL/><c:schedule-outbox-URL/><c:calendar-user-address-set/>` +
 		`</d:prop></d:propfind>`
 
 	// propfindHome lists the collections of a calendar home.

@@ -9,7 +9,8 @@
 // Beyond go-webdav's handler it answers PROPFIND on calendar collections
 // itself, with the calendarserver getctag property (so clients can use the
 // ctag path; SetCTag(false) hides it), calendar-multiget with the stored bytes,
-// and MKCALENDAR. It has no RFC 6578 sync-collection.
+// and MKCALENDAR. It has no RFC 6578 sync-collection. With SetOutbox it has
+// an RFC 6638 scheduling outbox that answers free/busy requests (outbox.go).
 package caldavserver
 
 import (
@@ -49,6 +50,8 @@ type Server struct {
 	authPass  string
 	authOn    bool
 	noCTag    bool
+	outboxOn  bool     // SetOutbox
+	addresses []string // SetOutbox's, lower case
 
 	requests atomic.Int64
 	dav      *caldav.Handler
@@ -266,7 +269,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), rawBodyKey{}, body))
 		r.Body = io.NopCloser(bytes.NewReader(body))
+	case http.MethodPost:
+		if s.serveOutbox(w, r) {
+			return
+		}
 	case "PROPFIND":
+		if s.servePrincipal(w, r) {
+			return
+		}
 		if s.isCalendarPath(r.URL.Path) {
 			s.propfindCalendar(w, r)
 			return
