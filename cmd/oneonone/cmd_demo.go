@@ -54,6 +54,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	user := strings.SplitN(team.Me.Email, "@", 2)[0]
 	dav := caldavserver.New(user)
 	dav.SetBasicAuth(user, password)
+	// Anna's schedule outbox answers free/busy, for the ways back.
+	dav.SetOutbox(team.Me.Email)
 	if err := seed(dav, team); err != nil {
 		return err
 	}
