@@ -60,6 +60,7 @@ type fixture struct {
 	metrics  *web.Metrics
 	registry *prometheus.Registry
 	health   *healthState
+	source   *caldav.Client
 }
 
 // clock is the fixture's Now: fixed, and moved by tests.
@@ -100,6 +101,7 @@ type fixtureOptions struct {
 	tls     bool
 	actions func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error)
 	me      []string // identity.me; nil is just me
+	outbox  bool     // anna's schedule outbox answers free/busy
 }
 
 func newFixture(t *testing.T, fo fixtureOptions) *fixture {
@@ -132,6 +134,9 @@ func newFixture(t *testing.T, fo fixtureOptions) *fixture {
 	if !hostileSet {
 		t.Fatalf("no object with SUMMARY:%s in the seed", bobTitle)
 	}
+	if fo.outbox {
+		dav.SetOutbox(me)
+	}
 	davSrv := httptest.NewServer(dav.Handler())
 	t.Cleanup(davSrv.Close)
 
@@ -139,6 +144,7 @@ func newFixture(t *testing.T, fo fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.source = client
 	f.store, err = store.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)

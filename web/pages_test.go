@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"html"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 
 	"oneonone/calendar"
 	"oneonone/report"
+	"oneonone/wayback"
 )
 
 // pairSection returns the report's section of the pair with who.
@@ -321,5 +324,43 @@ func TestReportAndPairPageAgree(t *testing.T) {
 	}
 	if r := f.get(pairPath(bobAddr) + "?week=2026-W99"); r.Code != 400 || !strings.Contains(r.Body, "No such week") {
 		t.Errorf("a pair page of a week that does not exist: %d %s", r.Code, r.Body)
+	}
+}
+
+// TestPairPageShowsWayBack: after a skip with the next 1:1 still ahead,
+// the way back found from the outbox's free/busy shows on the pair page
+// and in the report's JSON; a pair that needs none shows none.
+func TestPairPageShowsWayBack(t *testing.T) {
+	f := newFixture(t, fixtureOptions{outbox: true})
+	in := f.input(report.Week{})
+	needs := report.WayBackNeeds(in)
+	if len(needs) == 0 {
+		t.Fatal("the demo team has no skip to make up at the fixture's now")
+	}
+	finder := &wayback.Finder{Store: f.store, Sources: map[string]wayback.Asker{"team": f.source},
+		Hours: calendar.DefaultWorkingHours(), Location: berlin, Now: f.clock.Now}
+	found, asked, err := finder.Run(context.Background(), in)
+	if err != nil || asked != len(needs) || len(found) != len(needs) {
+		t.Fatalf("Run = %v, %d, %v; want %d found", found, asked, err, len(needs))
+	}
+	need := needs[0]
+	w := found[need.ID].In(berlin)
+	r := f.get(pairPath(need.Counterpart))
+	wantCode(t, need.Counterpart, r, 200)
+	name := need.Name
+	if name == "" {
+		name = need.Counterpart
+	}
+	if want := html.EscapeString("Way back: " + w.Text(name)); !strings.Contains(r.Body, want) {
+		t.Errorf("pair page lacks %q", want)
+	}
+	for _, p := range f.team.People {
+		needed := false
+		for _, n := range needs {
+			needed = needed || n.Counterpart == p.Email
+		}
+		if !needed && strings.Contains(f.get(pairPath(p.Email)).Body, "Way back:") {
+			t.Errorf("%s needs no way back, and its page shows one", p.Email)
+		}
 	}
 }
