@@ -130,8 +130,8 @@ type Report struct {
 	WayBack bool `toml:"way_back"`
 	// WorkingHours bounds the suggestions: "09:00-17:00" (weekdays) or
 	// days and hours, "mon-fri 09:00-17:00", in timezone.
-	WorkingHours string   `toml:"working_hours"`
-	Email        Email    `toml:"email"` // the weekly report by e-mail; off while To is empty
+	WorkingHours string `toml:"working_hours"`
+	Email        Email  `toml:"email"` // the weekly report by e-mail; off while To is empty
 	// Notify names the [[notify]] targets that get the weekly report, at
 	// email's weekday and time; empty: none.
 	Notify []string `toml:"notify"`
