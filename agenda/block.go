@@ -4,6 +4,7 @@
 package agenda
 
 import (
+	"cmp"
 	"html"
 	"strings"
 	"time"
@@ -24,7 +25,15 @@ const (
 	agendaPrefix  = "Agenda:"
 	actionsPrefix = "Open actions:"
 	flowPrefix    = "Suggested flow:"
+	pointsPrefix  = "Talking points:"
+	sharePrefix   = "Add talking points:"
+	morePrefix    = "… and "
 )
+
+// DefaultMaxPoints is how many talking points a block shows when
+// Block.MaxPoints is not set; the others are counted ("… and 3 more at
+// <link>").
+const DefaultMaxPoints = 5
 
 // Action is an action item of a pair, open while Done is zero.
 type Action struct {
@@ -40,10 +49,19 @@ type Action struct {
 
 // Block is the content of one agenda block.
 type Block struct {
-	Link     string         // the agenda document's URL; "" when none is configured
-	With     string         // counterpart address, for the hint shown without a link
-	Actions  []Action       // open actions, shown in this order; done ones are left out
-	Location *time.Location // zone of the dates shown; nil means UTC
+	Link string // the agenda document's URL; "" when none is configured
+	With string // counterpart address, for the hint shown without a link
+	// Share is the pair's shared page, where the counterpart adds talking
+	// points without an account; "" when the web face has no public URL.
+	Share string
+	// Points are the pair's talking points, shown in this order above the
+	// actions: the open ones, and those discussed since the last 1:1
+	// (ticked); at most MaxPoints (0: DefaultMaxPoints, negative: none),
+	// the rest counted with a pointer to Share, else Link.
+	Points    []Point
+	MaxPoints int
+	Actions   []Action       // open actions, shown in this order; done ones are left out
+	Location  *time.Location // zone of the dates shown; nil means UTC
 }
 
 // Lines returns the block's lines, from BeginLine to EndLine. Every field is
@@ -59,6 +77,19 @@ func (b Block) Lines() []string {
 	} else {
 		lines = append(lines, agendaPrefix+` none yet — add [[agenda.pair]] with = "`+fold(b.With)+`" and link = "…" to the config`)
 	}
+	if share := fold(b.Share); share != "" {
+		lines = append(lines, sharePrefix+" "+share)
+	}
+	if max := b.maxPoints(); len(b.Points) > 0 && max >= 0 {
+		lines = append(lines, pointsPrefix)
+		for i, p := range b.Points {
+			if i == max {
+				lines = append(lines, morePoints(len(b.Points)-max, cmp.Or(b.Share, b.Link)))
+				break
+			}
+			lines = append(lines, p.line())
+		}
+	}
 	var items []string
 	for _, a := range b.Actions {
 		if a.Done.IsZero() {
@@ -72,6 +103,13 @@ func (b Block) Lines() []string {
 		lines = append(lines, items...)
 	}
 	return append(lines, FlowLine, EndLine)
+}
+
+func (b Block) maxPoints() int {
+	if b.MaxPoints == 0 {
+		return DefaultMaxPoints
+	}
+	return b.MaxPoints
 }
 
 // Text returns the block for a plain-text description (iCalendar DESCRIPTION).

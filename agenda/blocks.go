@@ -22,13 +22,22 @@ type Blocks struct {
 	Location *time.Location
 	// Open returns a pair's open actions; nil means none.
 	Open OpenFunc
+	// Points returns the talking points a pair's block shows (the open
+	// ones, and those discussed since their last 1:1); nil means none.
+	// An error that comes with points is logged, as Open's.
+	Points func(ctx context.Context, p calendar.Pair) ([]Point, error)
+	// MaxPoints is Block.MaxPoints.
+	MaxPoints int
+	// Share returns the pair's shared page ("" for none); nil means none.
+	Share func(p calendar.Pair) string
 	// Log receives a document that could not be read; nil means it is
 	// discarded. Blocks never logs through slog's default logger.
 	Log *slog.Logger
 }
 
-// Block returns the block of s's events: its link, and the pair's open
-// actions only in events of the two of them (alone), never in a group's.
+// Block returns the block of s's events: its link, and the pair's talking
+// points, shared page and open actions only in events of the two of them
+// (alone), never in a group's.
 // An error of Link fails it; an error of Open does not: it is logged, and
 // the actions that came back are shown.
 func (b Blocks) Block(ctx context.Context, s calendar.Series, alone bool) (Block, error) {
@@ -40,7 +49,22 @@ func (b Blocks) Block(ctx context.Context, s calendar.Series, alone bool) (Block
 		}
 		blk.Link = link
 	}
-	if !alone || b.Open == nil {
+	if !alone {
+		return blk, nil
+	}
+	blk.MaxPoints = b.MaxPoints
+	if b.Share != nil {
+		blk.Share = b.Share(s.Pair)
+	}
+	if b.Points != nil {
+		var err error
+		blk.Points, err = b.Points(ctx, s.Pair)
+		if err != nil && b.Log != nil {
+			b.Log.Warn("agenda document unreadable, showing the stored talking points only",
+				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
+		}
+	}
+	if b.Open == nil {
 		return blk, nil
 	}
 	var err error

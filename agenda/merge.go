@@ -40,6 +40,9 @@ func classify(text string) kind {
 	case strings.HasPrefix(text, agendaPrefix),
 		strings.HasPrefix(text, actionsPrefix),
 		strings.HasPrefix(text, flowPrefix),
+		strings.HasPrefix(text, pointsPrefix),
+		strings.HasPrefix(text, sharePrefix),
+		strings.HasPrefix(text, morePrefix),
 		strings.HasPrefix(text, "- [ ]"),
 		strings.HasPrefix(text, "- [x]"),
 		strings.HasPrefix(text, "- [X]"):

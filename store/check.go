@@ -34,6 +34,7 @@ var decoders = map[string]func(k, v []byte) error{
 	string(bucketSeries):      func(_, v []byte) error { var x calendar.Series; return json.Unmarshal(v, &x) },
 	string(bucketOccurrences): func(k, v []byte) error { _, err := decodeOccurrence(k, v); return err },
 	string(bucketActions):     func(_, v []byte) error { var x agenda.Action; return json.Unmarshal(v, &x) },
+	string(bucketPoints):      func(_, v []byte) error { var x agenda.Point; return json.Unmarshal(v, &x) },
 }
 
 // decodersFor returns the decoders of schema version v: before schema 3,

@@ -112,8 +112,9 @@ var (
 	bucketSeries      = []byte("series")
 	bucketOccurrences = []byte("occurrences")
 	bucketActions     = []byte("actions")
+	bucketPoints      = []byte("points")
 
-	allBuckets = [][]byte{bucketMeta, bucketFacts, bucketCalendars, bucketObjects, bucketSeries, bucketOccurrences, bucketActions}
+	allBuckets = [][]byte{bucketMeta, bucketFacts, bucketCalendars, bucketObjects, bucketSeries, bucketOccurrences, bucketActions, bucketPoints}
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -131,6 +132,8 @@ var migrations = []func(tx *bbolt.Tx, now time.Time) error{
 	migrateFacts,
 	// 2 → 3: objects and occurrences in binary encodings (migrate.go).
 	migrateCompact,
+	// 3 → 4: the talking points' bucket, which Open makes.
+	func(*bbolt.Tx, time.Time) error { return nil },
 }
 
 // openTimeout is how long Open waits for the file lock.

@@ -1,0 +1,92 @@
+package agenda
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"oneonone/calendar"
+)
+
+func TestNewPoint(t *testing.T) {
+	me := []string{"anna@example.com", "anna@home.example"}
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	p, err := NewPoint(PointInput{Me: me, With: "Bob@Example.com", Author: "bob@example.com", Text: "  the on-call rota  ", Now: now})
+	if err != nil || p.Author != "bob@example.com" || p.Text != "the on-call rota" || !p.Added.Equal(now) || p.Origin != OriginStore || !p.Open() {
+		t.Fatalf("NewPoint = %+v, %v", p, err)
+	}
+	if p, err := NewPoint(PointInput{Me: me, With: "bob@example.com", Author: "anna@home.example", Text: "x"}); err != nil || p.Author != "anna@example.com" {
+		t.Errorf("an author among me = %+v, %v; want anna@example.com", p, err)
+	}
+	for _, c := range []struct {
+		in    PointInput
+		field string
+	}{
+		{PointInput{Me: me, With: "bob@example.com", Text: strings.Repeat("x", MaxPointText+1)}, FieldText},
+		{PointInput{Me: me, With: "bob@example.com", Text: "a\x00b"}, FieldText},
+		{PointInput{Me: me, With: "bob@example.com", Text: " "}, FieldText},
+		{PointInput{Me: me, With: "bob@example.com", Author: "carol@example.com", Text: "x"}, FieldOwner},
+		{PointInput{Me: me, With: "anna@example.com", Text: "x"}, FieldWith},
+	} {
+		_, err := NewPoint(c.in)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("NewPoint(%+v) = %v; want a refusal of %s", c.in, err, c.field)
+		}
+	}
+}
+
+func TestDiscussedIn(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, time.UTC) }
+	p := Point{Added: day(2, 12)}
+	starts := []time.Time{day(1, 10), day(8, 10), day(15, 10)}
+	for _, c := range []struct{ at, want time.Time }{
+		{day(8, 10).Add(20 * time.Minute), day(8, 10)}, // during the 1:1
+		{day(9, 9), day(8, 10)},                        // the day after
+		{day(3, 9), day(3, 9)},                         // before any 1:1 since it was added
+	} {
+		if got := DiscussedIn(p, starts, c.at); !got.Equal(c.want) {
+			t.Errorf("DiscussedIn(%s) = %s, want %s", c.at, got, c.want)
+		}
+	}
+}
+
+func TestBlockShowsPoints(t *testing.T) {
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	var ps []Point
+	for _, s := range []string{"one", "two", "three"} {
+		ps = append(ps, Point{Pair: pair, Author: "bob@example.com", Text: s})
+	}
+	ps[1].Discussed = time.Now()
+	b := Block{Link: "https://docs.example.com/bob", Share: "https://1on1.example.com/s/tok", Points: ps, MaxPoints: 2}
+	want := strings.Join([]string{
+		BeginLine,
+		"Agenda: https://docs.example.com/bob",
+		"Add talking points: https://1on1.example.com/s/tok",
+		"Talking points:",
+		"- [ ] bob@example.com: one",
+		"- [x] bob@example.com: two",
+		"… and 1 more at https://1on1.example.com/s/tok",
+		"Open actions: none",
+		FlowLine,
+		EndLine,
+	}, "\n")
+	if got := b.Text(); got != want {
+		t.Errorf("block:\n%s\nwant:\n%s", got, want)
+	}
+	// The block is found again as ours, whole, in a description.
+	desc := "my notes\n\n" + b.Text() + "\n\nmore notes"
+	if merged := Merge(desc, b.Text()); merged != desc {
+		t.Errorf("Merge of the same block = %q; want it unchanged", merged)
+	}
+	// A changed block replaces it whole, and nothing else.
+	b.Points = ps[:1]
+	if merged, want := Merge(desc, b.Text()), "my notes\n\n"+b.Text()+"\n\nmore notes"; merged != want {
+		t.Errorf("Merge = %q, want %q", merged, want)
+	}
+	// No points: no line for them.
+	if got := (Block{Link: "l"}).Text(); strings.Contains(got, pointsPrefix) {
+		t.Errorf("a block without points shows %q", got)
+	}
+}
