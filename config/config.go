@@ -99,8 +99,14 @@ type Agenda struct {
 	// fields of LinkData; a pair's own link wins.
 	Link string `toml:"link"`
 	// Horizon is how far ahead upcoming overrides get the block.
-	Horizon Duration     `toml:"horizon"`
-	Pairs   []AgendaPair `toml:"pair"`
+	Horizon Duration `toml:"horizon"`
+	// MaxPoints is how many talking points a block shows; the others are
+	// counted, with a pointer to the shared page or the agenda document.
+	MaxPoints int `toml:"max_points"`
+	// Reminder is how long before each upcoming 1:1 (at its actual time)
+	// each of the two is reminded of it; 0 (the default) is off.
+	Reminder Duration    `toml:"reminder"`
+	Pairs    []AgendaPair `toml:"pair"`
 }
 
 // AgendaPair is what is known about one counterpart.
@@ -179,6 +185,12 @@ type Web struct {
 	// the daemon refuses to start without one.
 	Token    string `toml:"token"`
 	TokenEnv string `toml:"token_env"`
+	// PublicURL is where the counterpart reaches the web face (behind a
+	// reverse proxy): with it, each block carries the pair's shared page
+	// (a signed link); "" (the default) puts none in.
+	PublicURL string `toml:"public_url"`
+	// ShareDays is how long a shared page's link is valid (default 30).
+	ShareDays int `toml:"share_days"`
 }
 
 // AccessToken returns the web access token, "" when none is set.
@@ -258,6 +270,8 @@ var options = []option{
 // Defaults of the nested settings.
 const (
 	defaultHorizon        = 14 * day
+	defaultMaxPoints      = 5
+	defaultShareDays      = 30
 	defaultRelationship   = "1:1"
 	defaultReportWeeks    = 12
 	defaultLateNotice     = day
@@ -282,10 +296,11 @@ func (o option) set(c *Config, v string) error {
 // overrides: every default set, no identity and no sources.
 func Default() *Config {
 	c := &Config{
-		Agenda: Agenda{Horizon: Duration{defaultHorizon}},
+		Agenda: Agenda{Horizon: Duration{defaultHorizon}, MaxPoints: defaultMaxPoints},
 		Detect: Detect{Relationship: defaultRelationship},
 		Report: Report{Weeks: defaultReportWeeks, LateNotice: Duration{defaultLateNotice}, WayBack: true, WorkingHours: defaultWorkingHours, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
 		Nudges: defaultNudges,
+		Web:    Web{ShareDays: defaultShareDays},
 	}
 	for _, o := range options {
 		if err := o.set(c, o.def()); err != nil {

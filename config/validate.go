@@ -310,6 +310,26 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 
 func (c *Config) validateAgenda(v *validator) {
 	a := &c.Agenda
+	if a.MaxPoints < 0 || a.MaxPoints > 50 {
+		v.add("agenda.max_points", "must be between 0 and 50, got %d", a.MaxPoints)
+	}
+	if r := a.Reminder.Duration; r < 0 || r > 7*day || r > 0 && r < 5*time.Minute {
+		v.add("agenda.reminder", "must be 0 (off) or between 5m and 7d, got %s", a.Reminder)
+	}
+	if u := c.Web.PublicURL; u != "" {
+		pu, err := url.Parse(u)
+		switch {
+		case err != nil:
+			v.add("web.public_url", "not a URL: %v", err)
+		case pu.Scheme != "https" && !(pu.Scheme == "http" && isLoopback(pu.Hostname())):
+			v.add("web.public_url", "must be https:// (or http:// to a loopback address), got %q", u)
+		case pu.User != nil || pu.RawQuery != "" || pu.Fragment != "":
+			v.add("web.public_url", "must be a plain base URL without userinfo, query or fragment, got %q", pu.Redacted())
+		}
+	}
+	if d := c.Web.ShareDays; d < 1 || d > 365 {
+		v.add("web.share_days", "must be between 1 and 365, got %d", d)
+	}
 	if a.Link != "" {
 		if _, err := parseLink(a.Link); err != nil {
 			v.add("agenda.link", "not a valid template: %v", err)
