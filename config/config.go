@@ -105,7 +105,7 @@ type Agenda struct {
 	MaxPoints int `toml:"max_points"`
 	// Reminder is how long before each upcoming 1:1 (at its actual time)
 	// each of the two is reminded of it; 0 (the default) is off.
-	Reminder Duration    `toml:"reminder"`
+	Reminder Duration     `toml:"reminder"`
 	Pairs    []AgendaPair `toml:"pair"`
 }
 
