@@ -219,18 +219,61 @@ func TestFreeBusyRealServers(t *testing.T) {
 				t.Errorf("rediscovered outbox %q, want %q", d2.OutboxURL, d.OutboxURL)
 			}
 
-			// With the calendars configured no principal is asked, so no
-			// outbox is known: anna's own calendar, by free-busy-query.
+			// With the calendars configured discovery asks no principal:
+			// the first FreeBusy does (current-user-principal of anna's
+			// calendar, then the principal: 2 requests) and POSTs to the
+			// outbox it names, so zoe's busy time is known; a second
+			// FreeBusy only POSTs, and so does a client given the
+			// snapshot.
 			c4, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+			if _, err := c4.Calendars(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d4, _ := c4.Discovery(); d4.OutboxURL != "" || d4.OutboxLooked || d4.Scheduling.Outbox {
+				t.Errorf("configured calendars: discovery looked for the outbox: %+v", d4)
+			}
+			n0 := c4.Requests()
+			want := []calendar.Availability{
+				{Address: "anna@example.com", Busy: annaBusy},
+				{Address: "ZOE@example.com", Busy: fbBusy},
+				{Address: external, Unknown: true, Reason: tc.extReason},
+			}
 			got, err = c4.FreeBusy(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAvail(t, got, []calendar.Availability{
-				{Address: "anna@example.com", Busy: annaBusy},
-				{Address: "ZOE@example.com", Unknown: true, Reason: noOutbox},
-				{Address: external, Unknown: true, Reason: noOutbox},
-			})
+			checkAvail(t, got, want)
+			n1 := c4.Requests()
+			if n1-n0 != 3 {
+				t.Errorf("first FreeBusy with configured calendars: %d requests, want 3 (2 PROPFIND, 1 POST)", n1-n0)
+			}
+			d4, ok := c4.Discovery()
+			if !ok || d4.OutboxURL != d.OutboxURL || !d4.OutboxLooked || !d4.Scheduling.Outbox || !slices.Contains(d4.Addresses, "anna@example.com") {
+				t.Errorf("configured calendars: discovery kept outbox %q (want %q), looked %v, addresses %q", d4.OutboxURL, d.OutboxURL, d4.OutboxLooked, d4.Addresses)
+			}
+			got, err = c4.FreeBusy(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, want)
+			if n := c4.Requests() - n1; n != 1 {
+				t.Errorf("second FreeBusy with configured calendars: %d requests, want 1 (the POST)", n)
+			}
+			snap, changed := c4.Remember()
+			if !changed || snap == nil {
+				t.Errorf("Remember after the lookup: changed %v, %d bytes", changed, len(snap))
+			}
+			c5, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+			c5.Recall(snap)
+			got, err = c5.FreeBusy(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, want)
+			if n := c5.Requests(); n != 1 {
+				t.Errorf("FreeBusy from the snapshot: %d requests, want 1 (the POST)", n)
+			}
+			t.Logf("%s: configured calendars: outbox %s found by FreeBusy in %d requests, then 1", s.Name, d4.OutboxURL, n1-n0)
 
 			// Nothing stored, nothing sent. SchedulingMessages comes last:
 			// its barrier is a weekly event of zoe's, busy time.
