@@ -35,9 +35,12 @@ import (
 //     event's first occurrence only: recurrences are not expanded (the
 //     weekly event is busy on 2 Dec alone), the transparent event is left
 //     out, the Berlin and all-day ones are as on sabre.
-//   - sabre and Cyrus with the calendars configured (no principal asked,
-//     no outbox known): free-busy-query on anna's calendar gives her busy
-//     time, as the outbox does.
+//   - sabre and Cyrus with the calendars configured: discovery asks no
+//     principal; the first FreeBusy asks anna's calendar for its
+//     current-user-principal and the principal for its outbox (2
+//     PROPFINDs), then POSTs there as above; later ones only POST.
+//     Radicale and Xandikos so: the principal names no outbox, FreeBusy
+//     falls back as without configured calendars and does not look again.
 
 var fbFrom = time.Date(2030, 12, 1, 0, 0, 0, 0, time.UTC)
 var fbTo = time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -156,22 +159,44 @@ func TestFreeBusyRealServers(t *testing.T) {
 				}
 				q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com",
 					Addresses: []string{"anna@example.com", "zoe@example.com"}}
-				got, err := c.FreeBusy(ctx, q)
-				if tc.noFB {
-					if !errors.Is(err, calendar.ErrNoFreeBusy) {
-						t.Fatalf("FreeBusy = %v, %v; want ErrNoFreeBusy", got, err)
-					}
-					t.Logf("%s: %v", s.Name, err)
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
 				want := []calendar.Availability{
 					{Address: "anna@example.com", Busy: tc.fallback},
 					{Address: "zoe@example.com", Unknown: true, Reason: noOutbox},
 				}
-				checkAvail(t, got, want)
+				check := func(c *Client) {
+					t.Helper()
+					got, err := c.FreeBusy(ctx, q)
+					if tc.noFB {
+						if !errors.Is(err, calendar.ErrNoFreeBusy) {
+							t.Fatalf("FreeBusy = %v, %v; want ErrNoFreeBusy", got, err)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkAvail(t, got, want)
+				}
+				check(c)
+
+				// With the calendars configured the first FreeBusy looks
+				// for an outbox, finds none and falls back as above; the
+				// second does not look again: one free-busy-query.
+				cc, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+				if _, err := cc.Calendars(ctx); err != nil {
+					t.Fatal(err)
+				}
+				n0 := cc.Requests()
+				check(cc)
+				n1 := cc.Requests()
+				if d, _ := cc.Discovery(); !d.OutboxLooked || d.OutboxURL != "" || d.Scheduling.Outbox {
+					t.Errorf("configured calendars: looked %v, outbox %q, Scheduling.Outbox %v", d.OutboxLooked, d.OutboxURL, d.Scheduling.Outbox)
+				}
+				check(cc)
+				if n := cc.Requests() - n1; n != 1 {
+					t.Errorf("second FreeBusy with configured calendars: %d requests, want 1 (the REPORT)", n)
+				}
+				t.Logf("%s: configured calendars: first FreeBusy %d requests, second %d", s.Name, n1-n0, cc.Requests()-n1)
 				return
 			}
 
