@@ -106,7 +106,9 @@ func (c *Client) outbox(ctx context.Context) (Discovery, error) {
 		}
 	}
 	if len(c.calendars) > 0 && d.OutboxURL == "" && !d.OutboxLooked {
-		d = c.configuredOutbox(ctx, d)
+		if d, err = c.configuredOutbox(ctx, d); err != nil {
+			return Discovery{}, err
+		}
 	}
 	return *d, nil
 }
@@ -121,27 +123,28 @@ const propfindUserPrincipal = `<?xml version="1.0" encoding="utf-8"?>
 // for its schedule-outbox-URL and calendar-user-address-set, with the
 // host rules of discovery (hrefs, do). What it finds, or that it found
 // none, is kept in the remembered discovery (OutboxLooked), so that it asks
-// once while that lives; a lookup cut short by ctx is not kept. It holds
+// once while that lives; a lookup cut short by ctx is not kept, and gives
+// its error (any other failure is "none": FreeBusy falls back). It holds
 // refsMu throughout, as discovery does, so that concurrent calls ask once.
 // d is the discovery returned by c.discovery; the remembered one is
 // replaced, never changed in place (others may be reading it).
-func (c *Client) configuredOutbox(ctx context.Context, d *Discovery) *Discovery {
+func (c *Client) configuredOutbox(ctx context.Context, d *Discovery) (*Discovery, error) {
 	c.refsMu.Lock()
 	defer c.refsMu.Unlock()
 	if !c.fresh() {
 		// Forgotten meanwhile (a calendar gone): nowhere to keep a
 		// lookup, and the next discovery starts afresh.
-		return d
+		return d, nil
 	}
 	cur := c.disc
 	if cur.OutboxURL != "" || cur.OutboxLooked {
-		return cur
+		return cur, nil
 	}
 	outbox, addrs, err := c.lookOutbox(ctx)
 	if err != nil {
 		c.log.Debug("caldav: no scheduling outbox found for the configured calendars", slog.String("url", c.base.Redacted()), slog.Any("error", err))
 		if ctx.Err() != nil {
-			return cur
+			return nil, err
 		}
 	}
 	nd := *cur
@@ -153,7 +156,7 @@ func (c *Client) configuredOutbox(ctx context.Context, d *Discovery) *Discovery 
 	}
 	nd.Hosts = c.credentialHosts()
 	c.disc = &nd
-	return &nd
+	return &nd, nil
 }
 
 // lookOutbox asks for the principal of the first configured calendar (or

@@ -3,10 +3,14 @@ package caldav
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -595,4 +599,174 @@ func FuzzScheduleResponse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// outboxServer is a CalDAV server of one configured calendar /cal/ whose
+// principal /p/ names the outbox /out/, or answers 500 when broken. It
+// counts the requests by kind.
+type outboxServer struct {
+	broken bool
+	mu     sync.Mutex
+	n      map[string]int
+}
+
+func (s *outboxServer) count(k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n[k]
+}
+
+func (s *outboxServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	kind := r.Method + " " + r.URL.Path
+	if r.Method == "PROPFIND" && r.URL.Path == "/cal/" && !strings.Contains(string(body), "resourcetype") {
+		kind += " principal"
+	}
+	s.mu.Lock()
+	s.n[kind]++
+	s.mu.Unlock()
+	ms := func(inner string) {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(http.StatusMultiStatus)
+		io.WriteString(w, `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">`+inner+`</d:multistatus>`)
+	}
+	switch kind {
+	case "OPTIONS /cal/":
+		w.Header().Set("DAV", "1, 3, calendar-access, calendar-auto-schedule")
+		w.Header().Set("X-Sabre-Version", "4.7.0")
+	case "PROPFIND /cal/":
+		ms(`<d:response><d:href>/cal/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype>` +
+			`<d:displayname>Cal</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+	case "PROPFIND /cal/ principal":
+		ms(`<d:response><d:href>/cal/</d:href><d:propstat><d:prop><d:current-user-principal><d:href>/p/</d:href></d:current-user-principal>` +
+			`</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+	case "PROPFIND /p/":
+		if s.broken {
+			http.Error(w, "broken", http.StatusInternalServerError)
+			return
+		}
+		ms(`<d:response><d:href>/p/</d:href><d:propstat><d:prop><c:schedule-outbox-URL><d:href>/out/</d:href></c:schedule-outbox-URL>` +
+			`<c:calendar-user-address-set><d:href>mailto:Anna@example.com</d:href><d:href>/p/</d:href></c:calendar-user-address-set>` +
+			`</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+	case "POST /out/":
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		io.WriteString(w, `<?xml version="1.0"?><c:schedule-response xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">`+
+			`<c:response><c:recipient><d:href>mailto:zoe@example.com</d:href></c:recipient><c:request-status>2.0;Success</c:request-status>`+
+			`<c:calendar-data>BEGIN:VCALENDAR&#13;
+BEGIN:VFREEBUSY&#13;
+FREEBUSY:20301202T090000Z/20301202T093000Z&#13;
+END:VFREEBUSY&#13;
+END:VCALENDAR&#13;
+</c:calendar-data></c:response></c:schedule-response>`)
+	case "REPORT /cal/":
+		w.Header().Set("Content-Type", "text/calendar")
+		io.WriteString(w, "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\nFREEBUSY:20301213T080000Z/20301213T090000Z\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+	default:
+		http.Error(w, "unexpected "+kind, http.StatusBadRequest)
+	}
+}
+
+// With configured calendars, concurrent FreeBusy calls and syncs (here
+// Calendars) ask the principal once; a sync alone never does; a lookup
+// that fails is remembered as "none" and FreeBusy falls back.
+func TestFreeBusyConfiguredOutboxOnce(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		t.Run(map[bool]string{false: "outbox", true: "broken principal"}[broken], func(t *testing.T) {
+			srv := &outboxServer{broken: broken, n: map[string]int{}}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			c, err := New(Options{URL: ts.URL + "/", Calendars: []string{ts.URL + "/cal/"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := c.Calendars(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.count("PROPFIND /cal/ principal"); n != 0 {
+				t.Fatalf("a sync asked for the principal %d times", n)
+			}
+			q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com", Addresses: []string{"zoe@example.com", "anna@example.com"}}
+			want := []calendar.Availability{
+				{Address: "zoe@example.com", Busy: []calendar.Busy{{Start: utc(12, 2, 9, 0), End: utc(12, 2, 9, 30)}}},
+				{Address: "anna@example.com", Unknown: true, Reason: "not in the answer"},
+			}
+			if broken {
+				want = []calendar.Availability{
+					{Address: "zoe@example.com", Unknown: true, Reason: noOutbox},
+					{Address: "anna@example.com", Busy: annaBusy},
+				}
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 16)
+			for i := 0; i < 8; i++ {
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					got, err := c.FreeBusy(ctx, q)
+					if err == nil && fmtAvail(got) != fmtAvail(want) {
+						err = fmt.Errorf("FreeBusy = %s, want %s", fmtAvail(got), fmtAvail(want))
+					}
+					errs <- err
+				}()
+				go func() {
+					defer wg.Done()
+					_, err := c.Calendars(ctx)
+					c.Remember()
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			for _, k := range []string{"PROPFIND /cal/ principal", "PROPFIND /p/", "PROPFIND /cal/", "OPTIONS /cal/"} {
+				if n := srv.count(k); n != 1 {
+					t.Errorf("%s: %d requests, want 1", k, n)
+				}
+			}
+			d, _ := c.Discovery()
+			if !d.OutboxLooked || (d.OutboxURL == ts.URL+"/out/") == broken || d.Scheduling.Outbox == broken {
+				t.Errorf("discovery: looked %v, outbox %q, Scheduling.Outbox %v", d.OutboxLooked, d.OutboxURL, d.Scheduling.Outbox)
+			}
+			if !broken && !slices.Equal(d.Addresses, []string{"Anna@example.com"}) {
+				t.Errorf("addresses %q", d.Addresses)
+			}
+			post, report := srv.count("POST /out/"), srv.count("REPORT /cal/")
+			if broken && (post != 0 || report != 8) || !broken && (post != 8 || report != 0) {
+				t.Errorf("%d POSTs, %d REPORTs for 8 FreeBusy", post, report)
+			}
+		})
+	}
+}
+
+// A lookup cut short by its context is not remembered: the next FreeBusy
+// looks again.
+func TestFreeBusyConfiguredOutboxCancelled(t *testing.T) {
+	srv := &outboxServer{n: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c, _ := New(Options{URL: ts.URL + "/", Calendars: []string{ts.URL + "/cal/"}})
+	if _, err := c.Calendars(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com", Addresses: []string{"zoe@example.com"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.FreeBusy(ctx, q); err == nil {
+		t.Error("FreeBusy with a cancelled context: no error")
+	}
+	if d, _ := c.Discovery(); d.OutboxLooked {
+		t.Errorf("a cancelled lookup was remembered: %+v", d)
+	}
+	got, err := c.FreeBusy(context.Background(), q)
+	if err != nil || len(got) != 1 || got[0].Unknown {
+		t.Errorf("FreeBusy after a cancelled lookup = %s, %v", fmtAvail(got), err)
+	}
+	if n := srv.count("PROPFIND /p/"); n != 1 {
+		t.Errorf("the principal was asked %d times, want 1", n)
+	}
 }
