@@ -36,7 +36,8 @@ type Discovery struct {
 	Hosts []string `json:"hosts"`
 	// OutboxURL is the principal's RFC 6638 schedule-outbox-URL (full URL),
 	// where FreeBusy POSTs; "" when the server names none, or the calendars
-	// were configured (no principal asked). A snapshot written before this
+	// were configured and FreeBusy has not yet asked the principal (see
+	// OutboxLooked). A snapshot written before this
 	// field existed has Scheduling.Outbox true and no OutboxURL: it is
 	// restored as it is, and FreeBusy discovers again (see outbox).
 	OutboxURL string `json:"outbox_url,omitempty"`
@@ -44,6 +45,11 @@ type Discovery struct {
 	// addresses, without "mailto:", as the server wrote them; empty when
 	// unknown (as for OutboxURL).
 	Addresses []string `json:"addresses,omitempty"`
+	// OutboxLooked is true when the calendars were configured and FreeBusy
+	// has since asked the principal for OutboxURL and Addresses (see
+	// Client.FreeBusy): whatever it found, it does not ask again while
+	// this snapshot lives. Discovery proper never sets it.
+	OutboxLooked bool `json:"outbox_looked,omitempty"`
 }
 
 // DiscoveredCalendar is one calendar found: its calendar.Ref and the full

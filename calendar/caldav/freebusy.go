@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,6 +41,11 @@ const noOutbox = "the server has no scheduling outbox"
 // answer". The server answers for its own users from their calendars
 // itself: it delivers nothing to anyone (checked on sabre/dav and Cyrus,
 // whose message logs stay empty).
+//
+// With the calendars configured (Options.Calendars) discovery asks no
+// principal: the first FreeBusy does, for the outbox and the addresses
+// (see configuredOutbox), two PROPFINDs once while the discovery snapshot
+// lives; a sync makes no more requests for it.
 //
 // Without one (Radicale, Xandikos) it sends an RFC 4791 §7.10
 // free-busy-query REPORT to each calendar synced and gives their union as
@@ -82,7 +88,8 @@ func (c *Client) FreeBusy(ctx context.Context, q calendar.FreeBusyQuery) ([]cale
 // outbox returns the discovery FreeBusy works from. A snapshot restored
 // from before Discovery kept the outbox's URL says there is an outbox
 // (Scheduling.Outbox) but not where: it is dropped and discovery runs
-// again, once (the simplest way to learn the URL and the addresses).
+// again, once (the simplest way to learn the URL and the addresses). With
+// the calendars configured, the outbox is looked for once (configuredOutbox).
 func (c *Client) outbox(ctx context.Context) (Discovery, error) {
 	d, err := c.discovery(ctx)
 	if err != nil {
@@ -98,7 +105,99 @@ func (c *Client) outbox(ctx context.Context) (Discovery, error) {
 			return Discovery{}, err
 		}
 	}
+	if len(c.calendars) > 0 && d.OutboxURL == "" && !d.OutboxLooked {
+		if d, err = c.configuredOutbox(ctx, d); err != nil {
+			return Discovery{}, err
+		}
+	}
 	return *d, nil
+}
+
+// propfindUserPrincipal asks a resource for the current-user-principal.
+const propfindUserPrincipal = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>`
+
+// configuredOutbox looks for the outbox that discovery did not, the
+// calendars being configured: PROPFIND Depth 0 current-user-principal on
+// the first configured calendar, then PROPFIND Depth 0 on that principal
+// for its schedule-outbox-URL and calendar-user-address-set, with the
+// host rules of discovery (hrefs, do). What it finds, or that it found
+// none, is kept in the remembered discovery (OutboxLooked), so that it asks
+// once while that lives; a lookup cut short by ctx is not kept, and gives
+// its error (any other failure is "none": FreeBusy falls back). It holds
+// refsMu throughout, as discovery does, so that concurrent calls ask once.
+// d is the discovery returned by c.discovery; the remembered one is
+// replaced, never changed in place (others may be reading it).
+func (c *Client) configuredOutbox(ctx context.Context, d *Discovery) (*Discovery, error) {
+	c.refsMu.Lock()
+	defer c.refsMu.Unlock()
+	if !c.fresh() {
+		// Forgotten meanwhile (a calendar gone): nowhere to keep a
+		// lookup, and the next discovery starts afresh.
+		return d, nil
+	}
+	cur := c.disc
+	if cur.OutboxURL != "" || cur.OutboxLooked {
+		return cur, nil
+	}
+	outbox, addrs, err := c.lookOutbox(ctx)
+	if err != nil {
+		c.log.Debug("caldav: no scheduling outbox found for the configured calendars", slog.String("url", c.base.Redacted()), slog.Any("error", err))
+		if ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	nd := *cur
+	nd.OutboxLooked = true
+	if outbox != nil {
+		nd.OutboxURL = outbox.String()
+		nd.Scheduling.Outbox = true
+		nd.Addresses = addrs
+	}
+	nd.Hosts = c.credentialHosts()
+	c.disc = &nd
+	return &nd, nil
+}
+
+// lookOutbox asks for the principal of the first configured calendar (or
+// of the URL configured) and then the principal for its outbox and
+// addresses; nil when it names no outbox.
+func (c *Client) lookOutbox(ctx context.Context) (*url.URL, []string, error) {
+	start := c.base.String()
+	if len(c.calendars) > 0 {
+		start = c.calendars[0]
+	}
+	ms, err := c.davRequest(ctx, "PROPFIND", start, "0", propfindUserPrincipal)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find principal from %s: %w", start, err)
+	}
+	var principals []*url.URL
+	for _, r := range ms.Responses {
+		if principals = c.hrefs(ms.base, r.props().CurrentUserPrincipal); len(principals) > 0 {
+			break
+		}
+	}
+	if len(principals) == 0 {
+		return nil, nil, fmt.Errorf("find principal from %s: the server names no current-user-principal", start)
+	}
+	p := principals[0]
+	pms, err := c.davRequest(ctx, "PROPFIND", p.String(), "0", propfindPrincipal)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find scheduling outbox of %s: %w", p.Redacted(), err)
+	}
+	var outbox []*url.URL
+	var addrs []string
+	for _, r := range pms.Responses {
+		pp := r.props()
+		outbox = append(outbox, c.hrefs(pms.base, pp.ScheduleOutboxURL)...)
+		if len(addrs) == 0 {
+			addrs = mailtoAddresses(pp.CalendarUserAddrSet)
+		}
+	}
+	if len(outbox) == 0 {
+		return nil, nil, fmt.Errorf("find scheduling outbox of %s: the principal names none", p.Redacted())
+	}
+	return outbox[0], addrs, nil
 }
 
 // checkAddress refuses what cannot go into an iCalendar CAL-ADDRESS value

@@ -3,10 +3,14 @@ package caldav
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,9 +39,12 @@ import (
 //     event's first occurrence only: recurrences are not expanded (the
 //     weekly event is busy on 2 Dec alone), the transparent event is left
 //     out, the Berlin and all-day ones are as on sabre.
-//   - sabre and Cyrus with the calendars configured (no principal asked,
-//     no outbox known): free-busy-query on anna's calendar gives her busy
-//     time, as the outbox does.
+//   - sabre and Cyrus with the calendars configured: discovery asks no
+//     principal; the first FreeBusy asks anna's calendar for its
+//     current-user-principal and the principal for its outbox (2
+//     PROPFINDs), then POSTs there as above; later ones only POST.
+//     Radicale and Xandikos so: the principal names no outbox, FreeBusy
+//     falls back as without configured calendars and does not look again.
 
 var fbFrom = time.Date(2030, 12, 1, 0, 0, 0, 0, time.UTC)
 var fbTo = time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -156,22 +163,44 @@ func TestFreeBusyRealServers(t *testing.T) {
 				}
 				q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com",
 					Addresses: []string{"anna@example.com", "zoe@example.com"}}
-				got, err := c.FreeBusy(ctx, q)
-				if tc.noFB {
-					if !errors.Is(err, calendar.ErrNoFreeBusy) {
-						t.Fatalf("FreeBusy = %v, %v; want ErrNoFreeBusy", got, err)
-					}
-					t.Logf("%s: %v", s.Name, err)
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
 				want := []calendar.Availability{
 					{Address: "anna@example.com", Busy: tc.fallback},
 					{Address: "zoe@example.com", Unknown: true, Reason: noOutbox},
 				}
-				checkAvail(t, got, want)
+				check := func(c *Client) {
+					t.Helper()
+					got, err := c.FreeBusy(ctx, q)
+					if tc.noFB {
+						if !errors.Is(err, calendar.ErrNoFreeBusy) {
+							t.Fatalf("FreeBusy = %v, %v; want ErrNoFreeBusy", got, err)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkAvail(t, got, want)
+				}
+				check(c)
+
+				// With the calendars configured the first FreeBusy looks
+				// for an outbox, finds none and falls back as above; the
+				// second does not look again: one free-busy-query.
+				cc, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+				if _, err := cc.Calendars(ctx); err != nil {
+					t.Fatal(err)
+				}
+				n0 := cc.Requests()
+				check(cc)
+				n1 := cc.Requests()
+				if d, _ := cc.Discovery(); !d.OutboxLooked || d.OutboxURL != "" || d.Scheduling.Outbox {
+					t.Errorf("configured calendars: looked %v, outbox %q, Scheduling.Outbox %v", d.OutboxLooked, d.OutboxURL, d.Scheduling.Outbox)
+				}
+				check(cc)
+				if n := cc.Requests() - n1; n != 1 {
+					t.Errorf("second FreeBusy with configured calendars: %d requests, want 1 (the REPORT)", n)
+				}
+				t.Logf("%s: configured calendars: first FreeBusy %d requests, second %d", s.Name, n1-n0, cc.Requests()-n1)
 				return
 			}
 
@@ -219,18 +248,61 @@ func TestFreeBusyRealServers(t *testing.T) {
 				t.Errorf("rediscovered outbox %q, want %q", d2.OutboxURL, d.OutboxURL)
 			}
 
-			// With the calendars configured no principal is asked, so no
-			// outbox is known: anna's own calendar, by free-busy-query.
+			// With the calendars configured discovery asks no principal:
+			// the first FreeBusy does (current-user-principal of anna's
+			// calendar, then the principal: 2 requests) and POSTs to the
+			// outbox it names, so zoe's busy time is known; a second
+			// FreeBusy only POSTs, and so does a client given the
+			// snapshot.
 			c4, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+			if _, err := c4.Calendars(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d4, _ := c4.Discovery(); d4.OutboxURL != "" || d4.OutboxLooked || d4.Scheduling.Outbox {
+				t.Errorf("configured calendars: discovery looked for the outbox: %+v", d4)
+			}
+			n0 := c4.Requests()
+			want := []calendar.Availability{
+				{Address: "anna@example.com", Busy: annaBusy},
+				{Address: "ZOE@example.com", Busy: fbBusy},
+				{Address: external, Unknown: true, Reason: tc.extReason},
+			}
 			got, err = c4.FreeBusy(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAvail(t, got, []calendar.Availability{
-				{Address: "anna@example.com", Busy: annaBusy},
-				{Address: "ZOE@example.com", Unknown: true, Reason: noOutbox},
-				{Address: external, Unknown: true, Reason: noOutbox},
-			})
+			checkAvail(t, got, want)
+			n1 := c4.Requests()
+			if n1-n0 != 3 {
+				t.Errorf("first FreeBusy with configured calendars: %d requests, want 3 (2 PROPFIND, 1 POST)", n1-n0)
+			}
+			d4, ok := c4.Discovery()
+			if !ok || d4.OutboxURL != d.OutboxURL || !d4.OutboxLooked || !d4.Scheduling.Outbox || !slices.Contains(d4.Addresses, "anna@example.com") {
+				t.Errorf("configured calendars: discovery kept outbox %q (want %q), looked %v, addresses %q", d4.OutboxURL, d.OutboxURL, d4.OutboxLooked, d4.Addresses)
+			}
+			got, err = c4.FreeBusy(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, want)
+			if n := c4.Requests() - n1; n != 1 {
+				t.Errorf("second FreeBusy with configured calendars: %d requests, want 1 (the POST)", n)
+			}
+			snap, changed := c4.Remember()
+			if !changed || snap == nil {
+				t.Errorf("Remember after the lookup: changed %v, %d bytes", changed, len(snap))
+			}
+			c5, _ := New(Options{URL: s.URL, Username: s.Username, Password: s.Password, Calendars: []string{s.CalendarURL}})
+			c5.Recall(snap)
+			got, err = c5.FreeBusy(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAvail(t, got, want)
+			if n := c5.Requests(); n != 1 {
+				t.Errorf("FreeBusy from the snapshot: %d requests, want 1 (the POST)", n)
+			}
+			t.Logf("%s: configured calendars: outbox %s found by FreeBusy in %d requests, then 1", s.Name, d4.OutboxURL, n1-n0)
 
 			// Nothing stored, nothing sent. SchedulingMessages comes last:
 			// its barrier is a weekly event of zoe's, busy time.
@@ -527,4 +599,174 @@ func FuzzScheduleResponse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// outboxServer is a CalDAV server of one configured calendar /cal/ whose
+// principal /p/ names the outbox /out/, or answers 500 when broken. It
+// counts the requests by kind.
+type outboxServer struct {
+	broken bool
+	mu     sync.Mutex
+	n      map[string]int
+}
+
+func (s *outboxServer) count(k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n[k]
+}
+
+func (s *outboxServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	kind := r.Method + " " + r.URL.Path
+	if r.Method == "PROPFIND" && r.URL.Path == "/cal/" && !strings.Contains(string(body), "resourcetype") {
+		kind += " principal"
+	}
+	s.mu.Lock()
+	s.n[kind]++
+	s.mu.Unlock()
+	ms := func(inner string) {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(http.StatusMultiStatus)
+		io.WriteString(w, `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">`+inner+`</d:multistatus>`)
+	}
+	switch kind {
+	case "OPTIONS /cal/":
+		w.Header().Set("DAV", "1, 3, calendar-access, calendar-auto-schedule")
+		w.Header().Set("X-Sabre-Version", "4.7.0")
+	case "PROPFIND /cal/":
+		ms(`<d:response><d:href>/cal/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype>` +
+			`<d:displayname>Cal</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+	case "PROPFIND /cal/ principal":
+		ms(`<d:response><d:href>/cal/</d:href><d:propstat><d:prop><d:current-user-principal><d:href>/p/</d:href></d:current-user-principal>` +
+			`</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+	case "PROPFIND /p/":
+		if s.broken {
+			http.Error(w, "broken", http.StatusInternalServerError)
+			return
+		}
+		ms(`<d:response><d:href>/p/</d:href><d:propstat><d:prop><c:schedule-outbox-URL><d:href>/out/</d:href></c:schedule-outbox-URL>` +
+			`<c:calendar-user-address-set><d:href>mailto:Anna@example.com</d:href><d:href>/p/</d:href></c:calendar-user-address-set>` +
+			`</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+	case "POST /out/":
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		io.WriteString(w, `<?xml version="1.0"?><c:schedule-response xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">`+
+			`<c:response><c:recipient><d:href>mailto:zoe@example.com</d:href></c:recipient><c:request-status>2.0;Success</c:request-status>`+
+			`<c:calendar-data>BEGIN:VCALENDAR&#13;
+BEGIN:VFREEBUSY&#13;
+FREEBUSY:20301202T090000Z/20301202T093000Z&#13;
+END:VFREEBUSY&#13;
+END:VCALENDAR&#13;
+</c:calendar-data></c:response></c:schedule-response>`)
+	case "REPORT /cal/":
+		w.Header().Set("Content-Type", "text/calendar")
+		io.WriteString(w, "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\nFREEBUSY:20301213T080000Z/20301213T090000Z\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+	default:
+		http.Error(w, "unexpected "+kind, http.StatusBadRequest)
+	}
+}
+
+// With configured calendars, concurrent FreeBusy calls and syncs (here
+// Calendars) ask the principal once; a sync alone never does; a lookup
+// that fails is remembered as "none" and FreeBusy falls back.
+func TestFreeBusyConfiguredOutboxOnce(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		t.Run(map[bool]string{false: "outbox", true: "broken principal"}[broken], func(t *testing.T) {
+			srv := &outboxServer{broken: broken, n: map[string]int{}}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			c, err := New(Options{URL: ts.URL + "/", Calendars: []string{ts.URL + "/cal/"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := c.Calendars(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.count("PROPFIND /cal/ principal"); n != 0 {
+				t.Fatalf("a sync asked for the principal %d times", n)
+			}
+			q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com", Addresses: []string{"zoe@example.com", "anna@example.com"}}
+			want := []calendar.Availability{
+				{Address: "zoe@example.com", Busy: []calendar.Busy{{Start: utc(12, 2, 9, 0), End: utc(12, 2, 9, 30)}}},
+				{Address: "anna@example.com", Unknown: true, Reason: "not in the answer"},
+			}
+			if broken {
+				want = []calendar.Availability{
+					{Address: "zoe@example.com", Unknown: true, Reason: noOutbox},
+					{Address: "anna@example.com", Busy: annaBusy},
+				}
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 16)
+			for i := 0; i < 8; i++ {
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					got, err := c.FreeBusy(ctx, q)
+					if err == nil && fmtAvail(got) != fmtAvail(want) {
+						err = fmt.Errorf("FreeBusy = %s, want %s", fmtAvail(got), fmtAvail(want))
+					}
+					errs <- err
+				}()
+				go func() {
+					defer wg.Done()
+					_, err := c.Calendars(ctx)
+					c.Remember()
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			for _, k := range []string{"PROPFIND /cal/ principal", "PROPFIND /p/", "PROPFIND /cal/", "OPTIONS /cal/"} {
+				if n := srv.count(k); n != 1 {
+					t.Errorf("%s: %d requests, want 1", k, n)
+				}
+			}
+			d, _ := c.Discovery()
+			if !d.OutboxLooked || (d.OutboxURL == ts.URL+"/out/") == broken || d.Scheduling.Outbox == broken {
+				t.Errorf("discovery: looked %v, outbox %q, Scheduling.Outbox %v", d.OutboxLooked, d.OutboxURL, d.Scheduling.Outbox)
+			}
+			if !broken && !slices.Equal(d.Addresses, []string{"Anna@example.com"}) {
+				t.Errorf("addresses %q", d.Addresses)
+			}
+			post, report := srv.count("POST /out/"), srv.count("REPORT /cal/")
+			if broken && (post != 0 || report != 8) || !broken && (post != 8 || report != 0) {
+				t.Errorf("%d POSTs, %d REPORTs for 8 FreeBusy", post, report)
+			}
+		})
+	}
+}
+
+// A lookup cut short by its context is not remembered: the next FreeBusy
+// looks again.
+func TestFreeBusyConfiguredOutboxCancelled(t *testing.T) {
+	srv := &outboxServer{n: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c, _ := New(Options{URL: ts.URL + "/", Calendars: []string{ts.URL + "/cal/"}})
+	if _, err := c.Calendars(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q := calendar.FreeBusyQuery{From: fbFrom, To: fbTo, Organizer: "anna@example.com", Addresses: []string{"zoe@example.com"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.FreeBusy(ctx, q); err == nil {
+		t.Error("FreeBusy with a cancelled context: no error")
+	}
+	if d, _ := c.Discovery(); d.OutboxLooked {
+		t.Errorf("a cancelled lookup was remembered: %+v", d)
+	}
+	got, err := c.FreeBusy(context.Background(), q)
+	if err != nil || len(got) != 1 || got[0].Unknown {
+		t.Errorf("FreeBusy after a cancelled lookup = %s, %v", fmtAvail(got), err)
+	}
+	if n := srv.count("PROPFIND /p/"); n != 1 {
+		t.Errorf("the principal was asked %d times, want 1", n)
+	}
 }
