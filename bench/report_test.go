@@ -82,6 +82,18 @@ func BenchmarkReport(b *testing.B) {
 					return report.WriteSummariesText(io.Discard, report.Summaries(in))
 				})
 			})
+			// What the nudger adds after each cycle to find the ways
+			// back: the needs of every pair (no request when none).
+			b.Run("waysback", func(b *testing.B) {
+				run(b, func() error {
+					in, err := report.Load(ctx, reportInput(), eng.Store, nil)
+					if err != nil {
+						return err
+					}
+					_ = report.WayBackNeeds(in)
+					return nil
+				})
+			})
 			b.Run("all", func(b *testing.B) {
 				run(b, func() error {
 					in, err := report.LoadAll(ctx, reportInput(), eng.Store, nil)
