@@ -48,6 +48,10 @@ const (
 	// FactsWayBack: report.WayBackNeed.ID → the make-up found for it
 	// (report.WayBack as JSON bytes; wayback). Expires after WayBackTTL.
 	FactsWayBack = "way-back"
+	// FactsReminders: "<series ID> <original start> → <deliverer>" → when
+	// that deliverer took the reminder of the slot (a time; remind): each
+	// is sent once per slot, whatever moves it. Expires after remind.TTL.
+	FactsReminders = "reminder"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

@@ -167,6 +167,7 @@ type instance struct {
 	login   func(base string) (string, error)
 	mail    *email.Scheduler // nil without [report.email]
 	nudges  *nudger          // nil when nudges go nowhere and no way back is looked for
+	remind  *reminders       // nil with agenda.reminder off or nowhere to send
 	// reportNotify schedules the weekly report to report.notify's
 	// targets (nil without), delivered by reportTargets.
 	reportNotify  *email.Scheduler
@@ -183,6 +184,10 @@ func (in *instance) start(ctx context.Context) (stop func()) {
 	if in.nudges != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); in.nudges.Run(ictx) }()
+	}
+	if in.remind != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); in.remind.Run(ictx) }()
 	}
 	if in.reportNotify != nil {
 		wg.Add(1)
@@ -236,13 +241,20 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	if nudges != nil {
 		observer = observers{metrics, nudges}
 	}
+	rem, err := newReminders(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	if rem != nil {
+		observer = observers{observer, rem}
+	}
 	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: backupAfter{observer, st, log}}
 	metrics.Start(d.Status()) // every series of every source, before the first cycle
 	w, err := newWeb(cfg, st, d, token, sessionKey, reg, log)
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), control: w.ControlHandler(), login: w.LoginURL, nudges: nudges}
+	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), control: w.ControlHandler(), login: w.LoginURL, nudges: nudges, remind: rem}
 	if cfg.Report.Email.Enabled() {
 		if in.mail, err = newMailer(cfg, st, d, log); err != nil {
 			return nil, err

@@ -73,7 +73,7 @@ var layers = [][]string{
 	{"calendar/ical"},
 	{"config", "history", "notify", "calendar/caldav", "calendar/google", "calendar/google/oauth"},
 	{"agenda", "report", "store"},
-	{"report/email", "sync", "nudge", "wayback"},
+	{"report/email", "sync", "nudge", "remind", "wayback"},
 	{"web"},
 }
 
