@@ -170,7 +170,9 @@ func tickEngine(t *testing.T, c tickCal) (*sync.Engine, *store.Store, *countingT
 	}
 	t.Cleanup(func() { st.Close() })
 	now := func() time.Time { return tickNow }
-	starts := func(calendar.Pair) ([]time.Time, error) { return []time.Time{tickHeld.AddDate(0, 0, -7), tickHeld}, nil }
+	starts := func(calendar.Pair) ([]time.Time, error) {
+		return []time.Time{tickHeld.AddDate(0, 0, -7), tickHeld}, nil
+	}
 	acts := agenda.Actions{Store: st}
 	blocks := agenda.Blocks{
 		Location: berlin,
