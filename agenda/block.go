@@ -60,8 +60,11 @@ type Block struct {
 	// the rest counted with a pointer to Share, else Link.
 	Points    []Point
 	MaxPoints int
-	Actions   []Action       // open actions, shown in this order; done ones are left out
-	Location  *time.Location // zone of the dates shown; nil means UTC
+	// Actions are shown in this order: an open one as "- [ ]", a done one
+	// (Blocks gives those done since the pair's last 1:1 began) as
+	// "- [x]", so that its box can be unticked where it was ticked.
+	Actions  []Action
+	Location *time.Location // zone of the dates shown; nil means UTC
 }
 
 // Lines returns the block's lines, from BeginLine to EndLine. Every field is
@@ -92,9 +95,7 @@ func (b Block) Lines() []string {
 	}
 	var items []string
 	for _, a := range b.Actions {
-		if a.Done.IsZero() {
-			items = append(items, a.line(loc))
-		}
+		items = append(items, a.line(loc))
 	}
 	if len(items) == 0 {
 		lines = append(lines, actionsPrefix+" none")
@@ -125,10 +126,15 @@ func (b Block) HTML() string {
 	return strings.Join(lines, "<br>")
 }
 
-// line renders "- [ ] owner: text (since 2006-01-02, due 2006-01-02)".
+// line renders "- [ ] owner: text (since 2006-01-02, due 2006-01-02)",
+// "- [x] …" when a is done.
 func (a Action) line(loc *time.Location) string {
 	var sb strings.Builder
-	sb.WriteString("- [ ]")
+	if a.Done.IsZero() {
+		sb.WriteString("- [ ]")
+	} else {
+		sb.WriteString("- [x]")
+	}
 	if owner := fold(a.Owner); owner != "" {
 		sb.WriteString(" " + owner + ":")
 	}

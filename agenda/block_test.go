@@ -52,6 +52,7 @@ var blockCases = []struct {
 			{ID: "1", Pair: pair, Owner: "bob@example.com", Text: "Draft the Q1 hiring plan", Since: day(2026, 11, 10, 9), Origin: "store"},
 			// 23:00 UTC is the next day at UTC+1.
 			{ID: "2", Pair: pair, Owner: "anna@example.com", Text: "Book the offsite", Since: day(2026, 11, 9, 23), Due: day(2026, 11, 24, 12), Origin: "store"},
+			// Done: shown ticked (Blocks gives only those done since the last 1:1).
 			{ID: "3", Pair: pair, Owner: "anna@example.com", Text: "Already done", Since: day(2026, 11, 1, 9), Done: day(2026, 11, 3, 9)},
 		},
 	}},

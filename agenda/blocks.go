@@ -2,7 +2,9 @@ package agenda
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"oneonone/calendar"
@@ -26,6 +28,16 @@ type Blocks struct {
 	// ones, and those discussed since their last 1:1); nil means none.
 	// An error that comes with points is logged, as Open's.
 	Points func(ctx context.Context, p calendar.Pair) ([]Point, error)
+	// Since returns when the pair's latest 1:1 that has begun started
+	// (zero: none yet). Items ticked after it (done actions, discussed
+	// points) are shown ticked until the next one begins, so that a box
+	// ticked in a calendar can be unticked there; those ticked before are
+	// left out. nil shows no done action and leaves Points as they come.
+	Since func(p calendar.Pair) (time.Time, error)
+	// Done returns a pair's actions kept in the store, done or not: those
+	// done after Since are shown ticked, below the open ones. nil means
+	// none.
+	Done func(p calendar.Pair) ([]Action, error)
 	// MaxPoints is Block.MaxPoints.
 	MaxPoints int
 	// Share returns the pair's shared page ("" for none); nil means none.
@@ -56,6 +68,14 @@ func (b Blocks) Block(ctx context.Context, s calendar.Series, alone bool) (Block
 	if b.Share != nil {
 		blk.Share = b.Share(s.Pair)
 	}
+	since, ticked := time.Time{}, false
+	if b.Since != nil {
+		var err error
+		if since, err = b.Since(s.Pair); err != nil {
+			return Block{}, fmt.Errorf("last 1:1 of %s: %w", s.Pair, err)
+		}
+		ticked = true
+	}
 	if b.Points != nil {
 		var err error
 		blk.Points, err = b.Points(ctx, s.Pair)
@@ -63,15 +83,31 @@ func (b Blocks) Block(ctx context.Context, s calendar.Series, alone bool) (Block
 			b.Log.Warn("agenda document unreadable, showing the stored talking points only",
 				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
 		}
+		if ticked {
+			blk.Points = slices.DeleteFunc(blk.Points, func(p Point) bool { return !p.Open() && !p.Discussed.After(since) })
+		}
 	}
-	if b.Open == nil {
-		return blk, nil
+	if b.Open != nil {
+		var err error
+		blk.Actions, err = b.Open(ctx, s.Pair)
+		if err != nil && b.Log != nil {
+			b.Log.Warn("agenda document unreadable, showing the stored actions only",
+				slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
+		}
 	}
-	var err error
-	blk.Actions, err = b.Open(ctx, s.Pair)
-	if err != nil && b.Log != nil {
-		b.Log.Warn("agenda document unreadable, showing the stored actions only",
-			slog.String("pair", s.Pair.String()), slog.String("error", err.Error()))
+	if ticked && b.Done != nil {
+		all, err := b.Done(s.Pair)
+		if err != nil {
+			return Block{}, fmt.Errorf("actions of %s: %w", s.Pair, err)
+		}
+		var done []Action
+		for _, a := range all {
+			if !a.Done.IsZero() && a.Done.After(since) {
+				done = append(done, a)
+			}
+		}
+		slices.SortStableFunc(done, func(x, y Action) int { return x.Done.Compare(y.Done) })
+		blk.Actions = append(blk.Actions, done...)
 	}
 	return blk, nil
 }

@@ -56,6 +56,10 @@ type Engine struct {
 	// Agenda returns the block a series' events carry; nil turns agenda
 	// write-back off.
 	Agenda AgendaFunc
+	// Ticker applies the boxes people ticked or unticked in the blocks of
+	// events that changed (docs/DESIGN.md, "The agenda block"); nil
+	// leaves ticks to be overwritten.
+	Ticker Ticker
 	// DryRun computes the agenda writes without making them, and hands
 	// each to Plan.
 	DryRun bool
@@ -243,7 +247,7 @@ func (e *Engine) SyncSource(ctx context.Context, ns NamedSource) (sum Summary) {
 	}
 	sum.Series = len(c.counts)
 	problems := append(fetchProblems, c.problems()...)
-	blocks, writeProblems, err := e.writeAgendas(ctx, ns, targets)
+	blocks, writeProblems, err := e.writeAgendas(ctx, ns, targets, deltas)
 	if e.writes(ns) {
 		blocks.Refused += refused
 	}

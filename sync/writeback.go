@@ -53,6 +53,14 @@ type Planned struct {
 // AgendaFunc returns the block a series' events should carry.
 type AgendaFunc func(ctx context.Context, s calendar.Series, alone bool) (agenda.Block, error)
 
+// Ticker applies the boxes read back from a pair's block in an event's
+// description (agenda.ReadTicks) against shown, the block the engine would
+// write there: changed says the store changed and the block is to be made
+// again.
+type Ticker interface {
+	Tick(ctx context.Context, pair calendar.Pair, shown agenda.Block, ticks []agenda.Tick) (changed bool, err error)
+}
+
 // Notifier is a Writer whose server may send the attendees of an event a
 // scheduling message (RFC 6638 implicit scheduling) when we write it.
 type Notifier interface {
@@ -84,7 +92,11 @@ type objectWrite struct {
 // attendees the server would notify.
 // A write the server keeps refusing is that object's problem (returned in
 // problems, retried with a growing pause), not the source's failure.
-func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []history.Target) (sum Blocks, problems []error, err error) {
+//
+// Ticks come first: in a target of a pair's own block whose object someone
+// else changed in this cycle (in deltas), boxes that read otherwise than
+// the block shows are applied (Ticker) before any block is made.
+func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []history.Target, deltas []delta) (sum Blocks, problems []error, err error) {
 	w, ok := ns.Source.(Writer)
 	if !ok || e.Agenda == nil {
 		return sum, nil, nil
@@ -115,6 +127,54 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 	var objects []*objectWrite
 	byHref := map[string]*objectWrite{}
 	notifyChecked, notify := false, false
+	wouldNotify := func(t history.Target) bool {
+		if !hasAttendees(t.Event) || ns.NotifyAttendees {
+			return false
+		}
+		if !notifyChecked {
+			notifyChecked = true
+			var nerr error
+			if notify, nerr = e.wouldNotify(ctx, ns); nerr != nil {
+				errs = append(errs, nerr)
+			}
+		}
+		return notify
+	}
+	if e.Ticker != nil {
+		fresh := map[objRef]bool{}
+		for _, d := range deltas {
+			for _, o := range d.put {
+				fresh[objRef{d.cal, o.Href}] = true
+			}
+		}
+		// Every event of a series is read against the block as it was
+		// before any of them was applied: a box ticked in one event
+		// is not undone by another that still shows it open.
+		shown := map[string]agenda.Block{}
+		for _, t := range targets {
+			if !t.Mine || !t.Alone || !fresh[objRef{t.Event.Calendar, t.Event.Href}] {
+				continue
+			}
+			if ro, err := e.readOnly(ns.Name, t.Event); err != nil || ro || wouldNotify(t) {
+				continue // not ours to write: its boxes are not read either
+			}
+			b, ok := shown[t.Series.ID]
+			if !ok {
+				var err error
+				if b, err = block(t); err != nil {
+					continue // reported below
+				}
+				shown[t.Series.ID] = b
+			}
+			changed, err := e.applyTicks(ctx, ns, t, t.Event, b)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if changed {
+				delete(blocks, blockKey{t.Series.ID, true})
+			}
+		}
+	}
 	for _, t := range targets {
 		if !t.Mine {
 			sum.Refused++
@@ -134,18 +194,9 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 			sum.Refused++
 			continue
 		}
-		if hasAttendees(t.Event) && !ns.NotifyAttendees {
-			if !notifyChecked {
-				notifyChecked = true
-				var nerr error
-				if notify, nerr = e.wouldNotify(ctx, ns); nerr != nil {
-					errs = append(errs, nerr)
-				}
-			}
-			if notify {
-				sum.WouldNotify++
-				continue
-			}
+		if wouldNotify(t) {
+			sum.WouldNotify++
+			continue
 		}
 		b, err := block(t)
 		if err != nil {
@@ -179,6 +230,29 @@ func (e *Engine) writeAgendas(ctx context.Context, ns NamedSource, targets []his
 		e.log().Info("agenda writes left for a later cycle", slog.String("source", ns.Name), slog.Int("events", sum.Deferred))
 	}
 	return sum, problems, errors.Join(errs...)
+}
+
+// applyTicks reads the boxes of ev's block and has the Ticker apply them
+// against b, the block the engine would write into t's event.
+func (e *Engine) applyTicks(ctx context.Context, ns NamedSource, t history.Target, ev *calendar.Event, b agenda.Block) (bool, error) {
+	var ticks []agenda.Tick
+	if ns.Source.(Writer).HTMLDescriptions() {
+		ticks = agenda.ReadTicksHTML(ev.Description)
+	} else {
+		ticks = agenda.ReadTicks(ev.Description)
+	}
+	if len(ticks) == 0 {
+		return false, nil
+	}
+	changed, err := e.Ticker.Tick(ctx, t.Series.Pair, b, ticks)
+	if err != nil {
+		return changed, fmt.Errorf("ticks in %s: %w", ev.Href, err)
+	}
+	if changed {
+		e.log().Info("applied boxes ticked in the calendar", slog.String("source", ns.Name), slog.String("href", ev.Href),
+			slog.String("pair", t.Series.Pair.String()))
+	}
+	return changed, nil
 }
 
 // hasAttendees reports whether anyone but the organizer is invited: a
@@ -345,14 +419,34 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 			return err
 		}
 		e.noteWritten(ns.Name, o.cal, o.href, true)
+		ticked := false
 		for i, ev := range evs {
 			if ev == nil {
 				continue
 			}
-			if fresh, ok := findEvent(ns, ev, obj); ok {
-				evs[i] = fresh
-			} else {
+			fresh, ok := findEvent(ns, ev, obj)
+			if !ok {
 				evs[i] = nil // the event is gone from the object: nothing to prepare
+				continue
+			}
+			evs[i] = fresh
+			// What we are about to overwrite may hold boxes ticked
+			// since we read it: they count first.
+			if t := o.targets[i]; e.Ticker != nil && t.Alone {
+				changed, err := e.applyTicks(ctx, ns, t, fresh, o.blocks[i])
+				if err != nil {
+					return err
+				}
+				ticked = ticked || changed
+			}
+		}
+		if ticked {
+			for i, t := range o.targets {
+				b, err := e.Agenda(ctx, t.Series, t.Alone)
+				if err != nil {
+					return fmt.Errorf("agenda of %s: %w", t.Series.ID, err)
+				}
+				o.blocks[i] = b
 			}
 		}
 	}
@@ -370,6 +464,18 @@ func verifyKey(b agenda.Block) string {
 	if b.Location != nil {
 		add(b.Location.String())
 	}
+	add(b.Share)
+	k = strconv.AppendInt(append(k, ' '), int64(b.MaxPoints), 10)
+	for _, p := range b.Points {
+		add(p.ID)
+		add(p.Author)
+		add(p.Text)
+		add(p.Origin)
+		for _, t := range []time.Time{p.Added, p.Discussed, p.Meeting} {
+			k = strconv.AppendInt(append(k, ' '), t.UnixNano(), 10)
+		}
+	}
+	k = append(k, '|')
 	for _, a := range b.Actions {
 		add(a.ID)
 		add(a.Owner)

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"oneonone/agenda"
 	"oneonone/calendar"
@@ -218,6 +220,7 @@ func newEngine(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 		Horizon:      cfg.Agenda.Horizon.Duration,
 		Log:          log,
 		Agenda:       agendaFunc(cfg, st, log),
+		Ticker:       agenda.Ticks{Actions: st, Points: st, Starts: pairStarts(st, time.Now)},
 		ConfigKey:    relationshipsKey(cfg),
 	}, nil
 }
@@ -253,8 +256,44 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 		},
 		Location: cfg.Location(),
 		Open:     pairActions(cfg, st),
-		Log:      log,
+		Since: func(p calendar.Pair) (time.Time, error) {
+			starts, err := pairStarts(st, time.Now)(p)
+			return slices.MaxFunc(append(starts, time.Time{}), time.Time.Compare), err
+		},
+		Done: st.Actions,
+		Log:  log,
 	}.Block
+}
+
+// pairStarts returns the starts of a pair's 1:1s of the last year that
+// have begun by now (not skipped, declined or gone): the latest is where
+// the ticked items of its block start (agenda.Blocks.Since), and a point
+// ticked in a calendar was discussed in one of them (agenda.DiscussedIn).
+func pairStarts(st *store.Store, now func() time.Time) func(p calendar.Pair) ([]time.Time, error) {
+	return func(p calendar.Pair) ([]time.Time, error) {
+		all, err := st.Series()
+		if err != nil {
+			return nil, err
+		}
+		t := now()
+		var starts []time.Time
+		for _, s := range all {
+			if s.Pair != p {
+				continue
+			}
+			occ, err := st.OccurrencesFrom(s.ID, t.AddDate(-1, 0, 0))
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range occ {
+				if o.Vanished || o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || o.Start.After(t) {
+					continue
+				}
+				starts = append(starts, o.Start)
+			}
+		}
+		return starts, nil
+	}
 }
 
 // docCredentials is the config's rule for lending a CalDAV source's
