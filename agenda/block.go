@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"oneonone/calendar"
 )
@@ -70,10 +71,51 @@ type Block struct {
 // Lines returns the block's lines, from BeginLine to EndLine. Every field is
 // folded onto one line, so no action text can end or break the block.
 func (b Block) Lines() []string {
+	maxPoints, maxActions := b.maxPoints(), DefaultMaxActions
+	for {
+		lines := b.lines(maxPoints, maxActions)
+		if htmlLen(lines) <= MaxBlockChars || maxPoints <= 0 && maxActions <= 0 {
+			return lines
+		}
+		// Over the budget: one item fewer, from the longer list.
+		if maxActions >= maxPoints && maxActions > 0 || maxPoints <= 0 {
+			maxActions = min(maxActions, len(b.Actions)) - 1
+		} else {
+			maxPoints = min(maxPoints, len(b.Points)) - 1
+		}
+	}
+}
+
+// The block's budget (docs/DESIGN.md, "The agenda block"): Google keeps
+// about 8,192 characters of a description, HTML included, and Outlook's
+// reading pane shows its first lines. The block takes at most half of
+// that, HTML-escaped; an item shows at most MaxItemText characters of its
+// text (the whole is in the store, the shared page and the document);
+// past DefaultMaxActions actions (and Block.MaxPoints points) the rest are
+// counted.
+const (
+	MaxBlockChars     = 4096
+	MaxItemText       = 140
+	DefaultMaxActions = 10
+)
+
+// htmlLen is the length of the lines as Block.HTML joins them.
+func htmlLen(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		n += len(html.EscapeString(l)) + len("<br>")
+	}
+	return n
+}
+
+// lines renders the block with at most maxPoints points and maxActions
+// actions (negative: none of them, not even their heading for points).
+func (b Block) lines(maxPoints, maxActions int) []string {
 	loc := b.Location
 	if loc == nil {
 		loc = time.UTC
 	}
+	more := cmp.Or(b.Share, b.Link)
 	lines := []string{BeginLine}
 	if link := fold(b.Link); link != "" {
 		lines = append(lines, agendaPrefix+" "+link)
@@ -83,25 +125,27 @@ func (b Block) Lines() []string {
 	if share := fold(b.Share); share != "" {
 		lines = append(lines, sharePrefix+" "+share)
 	}
-	if max := b.maxPoints(); len(b.Points) > 0 && max >= 0 {
+	if len(b.Points) > 0 && maxPoints >= 0 {
 		lines = append(lines, pointsPrefix)
 		for i, p := range b.Points {
-			if i == max {
-				lines = append(lines, morePoints(len(b.Points)-max, cmp.Or(b.Share, b.Link)))
+			if i == maxPoints {
+				lines = append(lines, morePoints(len(b.Points)-maxPoints, more))
 				break
 			}
 			lines = append(lines, p.line())
 		}
 	}
-	var items []string
-	for _, a := range b.Actions {
-		items = append(items, a.line(loc))
-	}
-	if len(items) == 0 {
+	if len(b.Actions) == 0 {
 		lines = append(lines, actionsPrefix+" none")
 	} else {
 		lines = append(lines, actionsPrefix)
-		lines = append(lines, items...)
+		for i, a := range b.Actions {
+			if i == max(maxActions, 0) {
+				lines = append(lines, morePoints(len(b.Actions)-i, more))
+				break
+			}
+			lines = append(lines, a.line(loc))
+		}
 	}
 	return append(lines, FlowLine, EndLine)
 }
@@ -138,7 +182,7 @@ func (a Action) line(loc *time.Location) string {
 	if owner := fold(a.Owner); owner != "" {
 		sb.WriteString(" " + owner + ":")
 	}
-	if text := fold(a.Text); text != "" {
+	if text := clip(fold(a.Text)); text != "" {
 		sb.WriteString(" " + text)
 	}
 	var when []string
@@ -152,6 +196,19 @@ func (a Action) line(loc *time.Location) string {
 		sb.WriteString(" (" + strings.Join(when, ", ") + ")")
 	}
 	return sb.String()
+}
+
+// clip cuts s to MaxItemText characters, the last of them "…" where it
+// was cut.
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == MaxItemText-1 && len(s)-i > 0 && utf8.RuneCountInString(s[i:]) > 1 {
+			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
+		}
+		n++
+	}
+	return s
 }
 
 // fold puts s on one line: every run of white space or control characters

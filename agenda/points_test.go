@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"oneonone/calendar"
 )
@@ -88,5 +89,46 @@ func TestBlockShowsPoints(t *testing.T) {
 	// No points: no line for them.
 	if got := (Block{Link: "l"}).Text(); strings.Contains(got, pointsPrefix) {
 		t.Errorf("a block without points shows %q", got)
+	}
+}
+
+// TestBlockBudget: whatever the pair piles up, the block stays within
+// MaxBlockChars as Google stores it (HTML-escaped), each item cut to
+// MaxItemText, the rest counted; its first lines are the marker and the
+// agenda link, what a reading pane's preview shows.
+func TestBlockBudget(t *testing.T) {
+	pair := calendar.NewPair("anna.long.address@subdomain.example.com", "bob.long.address@subdomain.example.com")
+	long := strings.Repeat("<b>&amp; a very long talking point indeed ", 30)
+	b := Block{Link: "https://docs.example.com/1on1/" + strings.Repeat("x", 200), Share: "https://1on1.example.com/s/" + strings.Repeat("t", 120), MaxPoints: 50}
+	for i := 0; i < 50; i++ {
+		b.Points = append(b.Points, Point{Pair: pair, Author: pair.B, Text: long})
+	}
+	for i := 0; i < 100; i++ {
+		b.Actions = append(b.Actions, Action{Pair: pair, Owner: pair.A, Text: long + long, Since: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Due: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	lines := b.Lines()
+	if n := len(b.HTML()); n > MaxBlockChars {
+		t.Errorf("HTML block of %d characters, over %d", n, MaxBlockChars)
+	}
+	if lines[0] != BeginLine || !strings.HasPrefix(lines[1], agendaPrefix) {
+		t.Errorf("the block starts %q, %q", lines[0], lines[1])
+	}
+	more := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "- [") && utf8.RuneCountInString(l) > MaxItemText+100 {
+			t.Errorf("item line of %d characters: %q", utf8.RuneCountInString(l), l)
+		}
+		if strings.HasPrefix(l, morePrefix) {
+			more++
+		}
+	}
+	if more != 2 {
+		t.Errorf("%d \"… and N more\" lines, want one for the points and one for the actions:\n%s", more, b.Text())
+	}
+	t.Logf("worst-case block: %d lines, %d characters as text, %d as HTML", len(lines), len(b.Text()), len(b.HTML()))
+	// The demo's ordinary block is untouched by the budget.
+	small := Block{Link: "https://docs.example.com/bob", Actions: b.Actions[:2], Points: b.Points[:1]}
+	if got := small.Lines(); len(got) != 9 {
+		t.Errorf("a small block has %d lines:\n%s", len(got), small.Text())
 	}
 }
