@@ -246,3 +246,23 @@ func respell(data []byte) []byte {
 	}
 	return out
 }
+
+// TestNewDoc: the template names the pair, has the flow with its time
+// boxes and the two sections, and no item: a new document adds nothing
+// to the block.
+func TestNewDoc(t *testing.T) {
+	doc := string(NewDoc("Anna@Example.com", "bob@example.com"))
+	for _, want := range []string{
+		"# 1:1 — anna@example.com and bob@example.com\n",
+		"Check-in (5 min)", "Progress and obstacles (10–15 min)", "Two-way feedback (10 min)",
+		"Development and next steps (5–10 min)", "Wrap-up (2 min)",
+		"\n## Talking points\n", "\n## Actions\n", "@bob:",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("no %q in\n%s", want, doc)
+		}
+	}
+	if items := ParseDoc([]byte(doc), calendar.NewPair("anna@example.com", "bob@example.com")); len(items) != 0 {
+		t.Errorf("a new document has items: %+v", items)
+	}
+}
