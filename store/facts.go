@@ -48,6 +48,11 @@ const (
 	// FactsWayBack: report.WayBackNeed.ID → the make-up found for it
 	// (report.WayBack as JSON bytes; wayback). Expires after WayBackTTL.
 	FactsWayBack = "way-back"
+	// FactsPairDoc: pair ("a|b") → the agenda document that "oneonone
+	// agenda init" wrote for it, {"doc": path or URL, "link": URL} (JSON
+	// bytes; cmd). Used when the config names no document (or link) of
+	// the pair.
+	FactsPairDoc = "pair-doc"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

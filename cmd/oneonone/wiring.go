@@ -235,12 +235,13 @@ func relationshipsKey(cfg *config.Config) string {
 }
 
 // pairActions returns a pair's open actions: the stored ones and the open
-// items of its agenda document ([[agenda.pair]] doc). When the document
+// items of its agenda document ([[agenda.pair]] doc, else the one agenda
+// init recorded: pairDoc). When the document
 // cannot be read, the stored ones come back with the error.
 func pairActions(cfg *config.Config, st *store.Store) agenda.OpenFunc {
 	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: cfg.DocCredentials}}
 	return func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
-		return acts.Open(ctx, p, cfg.PairDoc(p))
+		return acts.Open(ctx, p, pairDoc(cfg, st, p))
 	}
 }
 
@@ -249,7 +250,7 @@ func pairActions(cfg *config.Config, st *store.Store) agenda.OpenFunc {
 func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
 	return agenda.Blocks{
 		Link: func(s calendar.Series) (string, error) {
-			return cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
+			return pairLink(cfg, st, s)
 		},
 		Location: cfg.Location(),
 		Open:     pairActions(cfg, st),
