@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,7 +238,8 @@ func TestAgendaInitDaemon(t *testing.T) {
 
 // TestAgendaInitFlow: the document agenda init records is the pair's
 // from the next sync on: its link is in the pair's block and its items
-// are the pair's actions; the config's own still win for bob.
+// are the pair's actions and talking points; the config's own still win
+// for bob.
 func TestAgendaInitFlow(t *testing.T) {
 	cfg, _, _ := userFlow(t)
 	dana := "dana@example.com" // a pair whose block is written
@@ -249,6 +251,7 @@ func TestAgendaInitFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = append(data, "- [ ] @dana: write the design doc\n"...)
+	data = bytes.Replace(data, []byte("## Talking points\n"), []byte("## Talking points\n- [ ] @dana: the conference budget\n- [x] discussed last time\n"), 1)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -256,12 +259,16 @@ func TestAgendaInitFlow(t *testing.T) {
 	for _, want := range []string{
 		"Agenda: https://docs.example.com/d/dana\n",
 		"- [ ] " + dana + ": write the design doc",
+		"Talking points:\n    - [ ] " + dana + ": the conference budget\n",
 		"Agenda: https://docs.example.com/1on1/bob@example.com\n",
 		"- [ ] bob@example.com: share the interview notes",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in the dry run:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "discussed last time") || strings.Contains(out, "- [ ] "+dana+": the conference budget (since") {
+		t.Errorf("a ticked point shown, or a point as an action:\n%s", out)
 	}
 	if strings.Contains(out, "https://docs.example.com/1on1/"+dana) {
 		t.Errorf("dana's block has the template's link:\n%s", out)

@@ -246,15 +246,17 @@ func pairActions(cfg *config.Config, st *store.Store) agenda.OpenFunc {
 }
 
 // agendaFunc builds each series' block from the config (links) and the
-// store and documents (open actions).
+// store and documents (open actions and talking points).
 func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
 	return agenda.Blocks{
 		Link: func(s calendar.Series) (string, error) {
 			return pairLink(cfg, st, s)
 		},
-		Location: cfg.Location(),
-		Open:     pairActions(cfg, st),
-		Log:      log,
+		Location:  cfg.Location(),
+		Open:      pairActions(cfg, st),
+		Points:    pairPoints(cfg, st),
+		MaxPoints: cfg.Agenda.MaxPoints,
+		Log:       log,
 	}.Block
 }
 
