@@ -29,7 +29,8 @@ type Actions struct {
 }
 
 // Open returns the pair's open actions: the stored ones, then the open
-// items of doc (a path or URL; "" for none), oldest first within each. A
+// items of doc (a path or URL; "" for none) outside its talking points
+// section, oldest first within each. A
 // document item's "since" is the day oneonone first saw it. When the
 // document cannot be read, the stored actions come back with the error.
 func (a Actions) Open(ctx context.Context, pair calendar.Pair, doc string) ([]Action, error) {
@@ -51,7 +52,7 @@ func (a Actions) Open(ctx context.Context, pair calendar.Pair, doc string) ([]Ac
 		return open, err
 	}
 	for _, it := range ParseDoc(data, pair) {
-		if it.Done {
+		if it.Done || it.Point {
 			continue
 		}
 		act, ok := docAction(pair, it, doc)

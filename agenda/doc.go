@@ -14,6 +14,54 @@ type DocItem struct {
 	Owner string // lower-cased address; "" when the item names nobody
 	Text  string
 	Done  bool
+	// Point is true for an item of the document's "Talking points"
+	// section (PointsHeading): a talking point, not an action.
+	Point bool
+}
+
+// PointsHeading is the heading of an agenda document's section of talking
+// points, matched case-insensitively at any level: its task items, up to
+// the next heading of the same or a higher level, are talking points; every
+// other task item is an action.
+const PointsHeading = "Talking points"
+
+// atxHeading matches a Markdown ATX heading ("## Talking points ##"): its
+// hashes and its text, closing hashes included.
+var atxHeading = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$`)
+
+// setextUnderline matches the line under a setext heading: "===" makes
+// the line above a heading of level 1, "---" one of level 2.
+var setextUnderline = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
+
+// closingHashes is the optional closing sequence of an ATX heading.
+var closingHashes = regexp.MustCompile(`(?:^|[ \t]+)#+$`)
+
+// isPointsHeading says whether a heading's text names the talking points
+// section: PointsHeading, in any case, a trailing colon allowed.
+func isPointsHeading(text string) bool {
+	text = strings.TrimSpace(closingHashes.ReplaceAllString(strings.TrimSpace(text), ""))
+	return asciiEqualFold(strings.TrimSpace(strings.TrimSuffix(text, ":")), PointsHeading)
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only: "K" (U+212A,
+// the Kelvin sign) is no "k" in a heading.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // taskItem matches a GitHub-flavoured Markdown task list item: a list
@@ -35,9 +83,28 @@ var listItem = regexp.MustCompile(`^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:\s|$)`)
 // that starts with the address of one of the pair, or with "@name" where
 // name is the local part of one of them, followed by a colon, belongs to
 // that person. Items in fenced code blocks do not count.
+//
+// An item under a heading "Talking points" (PointsHeading; ATX or setext,
+// any level, any case), up to the next heading of the same or a higher
+// level, has Point set: nested headings stay in the section. A heading in
+// a code block is no heading.
 func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 	var out []DocItem
 	fence := ""
+	// points is the level of the talking points heading the lines are
+	// under; 0 outside the section.
+	points := 0
+	// para is the line before, when it may be a setext heading's text (a
+	// paragraph's line); "" when it may not.
+	para := ""
+	heading := func(level int, text string) {
+		if points > 0 && level <= points {
+			points = 0
+		}
+		if points == 0 && isPointsHeading(text) {
+			points = level
+		}
+	}
 	// parents are the list items that enclose the next one: their indent
 	// and whether they are done.
 	type parent struct {
@@ -60,10 +127,30 @@ func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 		if fence != "" {
 			continue
 		}
+		prev := para
+		para = ""
+		if h := atxHeading.FindStringSubmatch(line); h != nil {
+			heading(len(h[1]), h[2])
+			parents = parents[:0]
+			continue
+		}
+		if u := setextUnderline.FindStringSubmatch(line); u != nil && prev != "" {
+			level := 1
+			if u[1][0] == '-' {
+				level = 2
+			}
+			heading(level, prev)
+			parents = parents[:0]
+			continue
+		}
 		li := listItem.FindStringSubmatch(line)
 		if li == nil {
 			if trimmed != "" && !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
 				parents = parents[:0]
+			}
+			if trimmed != "" && indentWidth(line[:len(line)-len(strings.TrimLeft(line, " \t"))]) < 4 && len(parents) == 0 {
+				// A paragraph's lines are one heading's text.
+				para = strings.TrimSpace(prev + " " + trimmed)
 			}
 			continue
 		}
@@ -80,7 +167,7 @@ func ParseDoc(data []byte, pair calendar.Pair) []DocItem {
 			parents = append(parents, parent{indent, underDone})
 			continue
 		}
-		item := DocItem{Text: strings.TrimSpace(m[2]), Done: m[1] != " " || underDone}
+		item := DocItem{Text: strings.TrimSpace(m[2]), Done: m[1] != " " || underDone, Point: points > 0}
 		parents = append(parents, parent{indent, item.Done})
 		if o := ownerPrefix.FindStringSubmatch(item.Text); o != nil {
 			if owner, ok := ownerOf(o[1], pair); ok {

@@ -52,6 +52,11 @@ const (
 	// that deliverer took the reminder of the slot (a time; remind): each
 	// is sent once per slot, whatever moves it. Expires after remind.TTL.
 	FactsReminders = "reminder"
+	// FactsPairDoc: pair ("a|b") → the agenda document that "oneonone
+	// agenda init" wrote for it, {"doc": path or URL, "link": URL} (JSON
+	// bytes; cmd). Used when the config names no document (or link) of
+	// the pair.
+	FactsPairDoc = "pair-doc"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

@@ -39,6 +39,7 @@ func commands() []command {
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
 		{"history", "--with EMAIL: every occurrence of a pair's 1:1s (text, JSON or CSV)", cmdHistory},
 		{"actions", "add|list|edit|delete|done|reopen: the open actions of a pair", cmdActions},
+		{"agenda", "init --with EMAIL --dir DIR|--url URL: write a pair's agenda document", cmdAgenda},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
@@ -60,6 +61,9 @@ var subcommands = map[string][]subcommand{
 		{"delete", "ID: delete a stored action"},
 		{"done", "ID: mark an action done"},
 		{"reopen", "ID: open a done action again"},
+	},
+	"agenda": {
+		{"init", "--with EMAIL [--dir DIR | --url WEBDAV_COLLECTION] [--link URL]: a new agenda document, recorded as the pair's"},
 	},
 	"auth": {
 		{"google", "--source NAME: the OAuth flow for a Google source"},

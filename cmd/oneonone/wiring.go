@@ -238,24 +238,27 @@ func relationshipsKey(cfg *config.Config) string {
 }
 
 // pairActions returns a pair's open actions: the stored ones and the open
-// items of its agenda document ([[agenda.pair]] doc). When the document
+// items of its agenda document ([[agenda.pair]] doc, else the one agenda
+// init recorded: pairDoc). When the document
 // cannot be read, the stored ones come back with the error.
 func pairActions(cfg *config.Config, st *store.Store) agenda.OpenFunc {
 	acts := agenda.Actions{Store: st, Docs: agenda.DocReader{Credentials: cfg.DocCredentials}}
 	return func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
-		return acts.Open(ctx, p, cfg.PairDoc(p))
+		return acts.Open(ctx, p, pairDoc(cfg, st, p))
 	}
 }
 
 // agendaFunc builds each series' block from the config (links) and the
-// store and documents (open actions).
+// store and documents (open actions and talking points).
 func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.AgendaFunc {
 	return agenda.Blocks{
 		Link: func(s calendar.Series) (string, error) {
-			return cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
+			return pairLink(cfg, st, s)
 		},
-		Location: cfg.Location(),
-		Open:     pairActions(cfg, st),
+		Location:  cfg.Location(),
+		Open:      pairActions(cfg, st),
+		Points:    pairPoints(cfg, st),
+		MaxPoints: cfg.Agenda.MaxPoints,
 		Since: func(p calendar.Pair) (time.Time, error) {
 			starts, err := pairStarts(st, time.Now)(p)
 			return slices.MaxFunc(append(starts, time.Time{}), time.Time.Compare), err
