@@ -84,8 +84,9 @@ func newReminders(cfg *config.Config, st *store.Store, log *slog.Logger) (*remin
 	r.in = remind.Input{
 		Location: cfg.Location(),
 		Link: func(s calendar.Series) (string, error) {
-			return cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
+			return pairLink(cfg, st, s)
 		},
+		Points:  pairPoints(cfg, st),
 		Actions: pairActions(cfg, st),
 	}
 	return r, nil
