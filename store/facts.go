@@ -57,6 +57,11 @@ const (
 	// bytes; cmd). Used when the config names no document (or link) of
 	// the pair.
 	FactsPairDoc = "pair-doc"
+	// FactsWrittenBoxes: source, href [, recurrence id] → the boxes of
+	// the block oneonone last wrote into that event, one "<a|p><x|o>
+	// <line>" a line (bytes; sync): a box that still reads as written is
+	// nobody's tick. Expires after WrittenBoxesTTL.
+	FactsWrittenBoxes = "written-boxes"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.
@@ -86,6 +91,10 @@ const (
 	// the next occurrence, at most a cadence later; a month covers the
 	// longest, and what is left after it is forgotten.
 	WayBackTTL = 31 * 24 * time.Hour
+	// WrittenBoxesTTL is how long the boxes written into an event are
+	// remembered: a block unchanged for longer is compared with the store
+	// alone, as before any record.
+	WrittenBoxesTTL = 90 * 24 * time.Hour
 )
 
 // sweepInterval is how often, at most, a write to the facts also deletes

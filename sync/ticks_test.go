@@ -351,6 +351,38 @@ func TestTicksInCalendar(t *testing.T) {
 			if ticker.calls != calls {
 				t.Errorf("quiet cycles called the ticker %d times", ticker.calls-calls)
 			}
+
+			// Reopened on the command line, and then someone edits the
+			// event (their own text) before the next sync: the ticked box
+			// still reads as we wrote it, which is nobody's tick; the
+			// action stays open and the block follows the store. And the
+			// same the other way: done on the command line, the event
+			// edited, the open box we wrote is no untick.
+			for _, step := range []struct {
+				name string
+				done time.Time
+				box  string
+			}{{"reopened", time.Time{}, "- [ ] "}, {"done", tickNow, "- [x] "}} {
+				if _, _, err := st.SetActionDone(act.ID, step.done); err != nil {
+					t.Fatal(err)
+				}
+				edited := c.desc(t)
+				if fl.html {
+					edited = "a note of mine<br>" + edited
+				} else {
+					edited = "a note of mine\n" + edited
+				}
+				c.set(t, edited)
+				s = syncOnce(t, eng)
+				if a, _, _ := st.Action(act.ID); !a.Done.Equal(step.done) {
+					t.Errorf("%s on the command line, then the event edited: done %v, want %v", step.name, a.Done, step.done)
+				}
+				got := c.desc(t)
+				if !strings.Contains(got, step.box+akey) || !strings.Contains(got, "a note of mine") || s.Blocks.Writes != 1 {
+					t.Errorf("%s on the command line, then the event edited (%+v): %q", step.name, s.Blocks, got)
+				}
+				syncOnce(t, eng) // reads our write back
+			}
 		})
 	}
 }

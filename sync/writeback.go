@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"oneonone/agenda"
@@ -244,6 +246,22 @@ func (e *Engine) applyTicks(ctx context.Context, ns NamedSource, t history.Targe
 	if len(ticks) == 0 {
 		return false, nil
 	}
+	// A box that reads as we last wrote it is nobody's tick: the store
+	// may have changed since (an action done on the command line), and
+	// the block is only stale.
+	written, err := e.writtenBoxes(ns.Name, ev)
+	if err != nil {
+		return false, err
+	}
+	if written != nil {
+		ticks = slices.DeleteFunc(ticks, func(tk agenda.Tick) bool {
+			done, ok := written[agenda.Tick{Key: tk.Key, Point: tk.Point}]
+			return ok && done == tk.Done
+		})
+		if len(ticks) == 0 {
+			return false, nil
+		}
+	}
 	changed, err := e.Ticker.Tick(ctx, t.Series.Pair, b, ticks)
 	if err != nil {
 		return changed, fmt.Errorf("ticks in %s: %w", ev.Href, err)
@@ -386,6 +404,17 @@ func (e *Engine) writeObject(ctx context.Context, ns NamedSource, w Writer, o *o
 			if err := e.clearBackoff(ns.Name, o.href); err != nil {
 				return err
 			}
+			if e.Ticker != nil {
+				for _, ed := range edits {
+					for i, ev := range evs {
+						if ev == ed.ev && o.targets[i].Alone {
+							if err := e.rememberBoxes(ns.Name, ev, o.blocks[i]); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
 			if err := e.Store.PutObject(ns.Name, o.cal, calendar.Object{Href: o.href, ETag: etag, Data: data}); err != nil {
 				return err
 			}
@@ -520,6 +549,39 @@ func readOnlyKey(source string, ev *calendar.Event) string {
 		key += " " + ev.RecurrenceID.UTC().Format(time.RFC3339)
 	}
 	return key
+}
+
+// writtenBoxes returns the boxes of the block last written into ev, nil
+// when none is remembered.
+func (e *Engine) writtenBoxes(source string, ev *calendar.Event) (map[agenda.Tick]bool, error) {
+	b, ok, err := e.Store.Facts(store.FactsWrittenBoxes).Bytes(readOnlyKey(source, ev))
+	if err != nil || !ok {
+		return nil, err
+	}
+	out := map[agenda.Tick]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if len(line) < 3 {
+			continue
+		}
+		out[agenda.Tick{Key: line[3:], Point: line[0] == 'p'}] = line[1] == 'x'
+	}
+	return out, nil
+}
+
+// rememberBoxes records the boxes of b, just written into ev.
+func (e *Engine) rememberBoxes(source string, ev *calendar.Event, b agenda.Block) error {
+	var lines []string
+	for _, tk := range agenda.ReadTicks(b.Text()) {
+		kind, box := "a", "o"
+		if tk.Point {
+			kind = "p"
+		}
+		if tk.Done {
+			box = "x"
+		}
+		lines = append(lines, kind+box+" "+tk.Key)
+	}
+	return e.Store.Facts(store.FactsWrittenBoxes).Expiring(store.WrittenBoxesTTL).PutBytes(readOnlyKey(source, ev), []byte(strings.Join(lines, "\n")))
 }
 
 // readOnlyMarks are the events the server refused to let us write (403):
