@@ -34,6 +34,7 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("GET /api/state/check", s.apiStateCheck)
 	mux.HandleFunc("POST /api/state/backup", s.apiStateBackup)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.shareAPI(mux)
 	mux.HandleFunc("/", s.notFound(mux))
 	return s.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isAPI(r) && r.URL.Path != "/healthz" {

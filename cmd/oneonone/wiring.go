@@ -21,6 +21,7 @@ import (
 	"oneonone/history"
 	"oneonone/store"
 	"oneonone/sync"
+	"oneonone/web"
 )
 
 // loadConfig reads the config named by --config, $ONEONONE_CONFIG or the
@@ -254,7 +255,24 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 		Location: cfg.Location(),
 		Open:     pairActions(cfg, st),
 		Log:      log,
+		Share:    shareLinks(cfg, st).Link,
 	}.Block
+}
+
+// shareLinks are the shared pages' links (web.public_url, web.share_days);
+// nil, whose Link is "", without a public URL.
+func shareLinks(cfg *config.Config, st *store.Store) *web.ShareLinks {
+	if cfg.Web.PublicURL == "" {
+		return nil
+	}
+	return &web.ShareLinks{
+		Store: st, PublicURL: cfg.Web.PublicURL, Days: cfg.Web.ShareDays,
+		Agenda: func(p calendar.Pair) string {
+			with := p.Other(cfg.Identity.Me[0])
+			link, _ := cfg.AgendaLink(config.LinkData{Counterpart: with, Me: p.Other(with), Pair: p.String()})
+			return link
+		},
+	}
 }
 
 // docCredentials is the config's rule for lending a CalDAV source's
