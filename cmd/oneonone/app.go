@@ -39,6 +39,7 @@ func commands() []command {
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
 		{"history", "--with EMAIL: every occurrence of a pair's 1:1s (text, JSON or CSV)", cmdHistory},
 		{"actions", "add|list|edit|delete|done|reopen: the open actions of a pair", cmdActions},
+		{"share", "link|revoke|rotate: the link of a pair's shared page, for the counterpart", cmdShare},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
@@ -60,6 +61,11 @@ var subcommands = map[string][]subcommand{
 		{"delete", "ID: delete a stored action"},
 		{"done", "ID: mark an action done"},
 		{"reopen", "ID: open a done action again"},
+	},
+	"share": {
+		{"link", "--with EMAIL: print the link of the pair's shared page (needs web.public_url)"},
+		{"revoke", "--with EMAIL: refuse every link of the pair made so far"},
+		{"rotate", "a new signing key: refuse every link made so far"},
 	},
 	"auth": {
 		{"google", "--source NAME: the OAuth flow for a Google source"},
