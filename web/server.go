@@ -28,7 +28,9 @@
 // Host names localhost or a loopback address are answered (421 else: a
 // page that rebinds its name to 127.0.0.1 sends its own name). State-changing
 // requests are refused when they come from another site, in every mode,
-// and must send JSON. NewHTTPServer and Listen give the server its
+// and must send JSON; the shared pages (/s/…, web/share.go) are the one
+// exception: forms, under their own origin and form-token checks, reached
+// with their link instead of the token. NewHTTPServer and Listen give the server its
 // timeouts and its cap on connections. ControlHandler and ListenUnix serve
 // the API alone on the daemon's control socket, for the command line.
 package web
