@@ -15,7 +15,7 @@ import (
 )
 
 // ControlHandler is the JSON API (/api/report, /api/series, /api/actions,
-// /api/actions/{id}, /api/sync) and /healthz for the daemon's control
+// /api/actions/{id}, /api/sync, /api/share/…) and /healthz for the daemon's control
 // socket, which the command line uses while the daemon holds the state
 // file. It has none of the checks that are for browsers (Host, token,
 // session, cross-site): the socket's file mode (owner only) and the peer's
