@@ -62,6 +62,15 @@ const (
 	// <line>" a line (bytes; sync): a box that still reads as written is
 	// nobody's tick. Expires after WrittenBoxesTTL.
 	FactsWrittenBoxes = "written-boxes"
+	// FactsShareKeys: key ID (a decimal number) → the 32 random bytes of
+	// the HMAC-SHA256 key that signs the shared pages' links (bytes; web).
+	// Made on first use; a rotation writes the next ID and deletes the
+	// others, so only the current key is ever kept.
+	FactsShareKeys = "share.keys"
+	// FactsShareRevoked: pair ("a@x|b@y") → the revoked-before time, Unix
+	// seconds (an int64; web): a link of the pair issued before it is
+	// refused.
+	FactsShareRevoked = "share.revoked"
 	// FactsLegacy holds, under their old key, facts of schema 1 that no
 	// namespace owns (none that a release wrote), so a migration loses
 	// nothing.

@@ -160,6 +160,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if s.isShare(r) { // its forms: checked by the share handlers (shareOpen)
+			next.ServeHTTP(w, r)
+			return
+		}
 		if err := s.origins.Check(r); err != nil || !sameOrigin(r) {
 			s.refuse(w, r, http.StatusForbidden, "cross-site request refused")
 			return

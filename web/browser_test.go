@@ -239,3 +239,99 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("report-print")
 }
+
+// TestBrowserSharedPage opens a pair's shared page in headless Chromium as
+// the counterpart would: adds a talking point through the form, ticks an
+// action done, and finds both so after a reload. The page runs no script,
+// and the forms pass the origin check as a browser sends them (the page's
+// no-referrer policy makes its Origin "null").
+func TestBrowserSharedPage(t *testing.T) {
+	exe := chromium(t)
+	f := newShareFixture(t, testToken) // the token is not needed: the link is the credential
+	dir := t.ArtifactDir()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	run := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	page := f.srv.URL + "/s/" + f.tok
+
+	run(chromedp.EmulateViewport(390, 844), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("form.add textarea")))
+	if got := text("main"); !strings.Contains(got, "send the Q4 hiring plan draft") || !strings.Contains(got, "No open talking points.") {
+		t.Errorf("the shared page shows:\n%s", got)
+	}
+	if w, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Errorf("the shared page is %vpx wide on a 390px phone (%v)", w, err)
+	}
+
+	// A talking point through the form.
+	run(chromedp.SendKeys(chromedp.CSS("form.add textarea"), "the offsite budget"))
+	if _, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`form.add button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.WaitVisible(chromedp.CSS("p.notice")))
+	if loc, _ := chromedp.Run(bctx, chromedp.Location()); loc != page+"?ok=point" {
+		t.Errorf("after adding, the browser is at %s", loc)
+	}
+	points, err := f.store.Points(bobPair())
+	if err != nil || len(points) != 1 || points[0].Author != bobAddr || points[0].Text != "the offsite budget" {
+		t.Fatalf("stored points %+v, %v", points, err)
+	}
+
+	// Tick the action "send the Q4 hiring plan draft" (ID 1).
+	if _, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`li[data-id="1"] button.tick`))); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.WaitVisible(chromedp.CSS("p.notice")))
+	if a, _, _ := f.store.Action("1"); a.Done.IsZero() {
+		t.Errorf("action 1 is not done after the tick: %+v", a)
+	}
+
+	// After a reload: the point is there, the ticked action is gone.
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("ul.points")))
+	got := text("main")
+	if !strings.Contains(got, "bob@example.com: the offsite budget") {
+		t.Errorf("after reload the page does not show the point:\n%s", got)
+	}
+	if strings.Contains(got, "send the Q4 hiring plan draft") || !strings.Contains(got, "book the offsite room") {
+		t.Errorf("after reload the actions are:\n%s", got)
+	}
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "shared-phone.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

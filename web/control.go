@@ -15,7 +15,7 @@ import (
 )
 
 // ControlHandler is the JSON API (/api/report, /api/series, /api/actions,
-// /api/actions/{id}, /api/sync) and /healthz for the daemon's control
+// /api/actions/{id}, /api/sync, /api/share/…) and /healthz for the daemon's control
 // socket, which the command line uses while the daemon holds the state
 // file. It has none of the checks that are for browsers (Host, token,
 // session, cross-site): the socket's file mode (owner only) and the peer's
@@ -34,6 +34,7 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("GET /api/state/check", s.apiStateCheck)
 	mux.HandleFunc("POST /api/state/backup", s.apiStateBackup)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.shareAPI(mux)
 	mux.HandleFunc("/", s.notFound(mux))
 	return s.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isAPI(r) && r.URL.Path != "/healthz" {

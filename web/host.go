@@ -17,13 +17,15 @@ import (
 // name in both. Without a token nothing else stands between such a page
 // and the API; a browser cannot make a page's request carry another Host.
 // With a token the Host is not restricted: a proxy in front may serve the
-// daemon under a real name, and the token is what protects it.
+// daemon under a real name, and the token is what protects it. A shared
+// page (/s/…, web/share.go) is answered under web.public_url's host too:
+// the proxy of that URL sends it, and the page's link is its credential.
 func (s *Server) loopbackOnly(next http.Handler) http.Handler {
 	if s.opt.Token != "" {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if loopbackHost(r.Host) {
+		if loopbackHost(r.Host) || s.sharePublicHost(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

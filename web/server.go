@@ -17,6 +17,8 @@
 //	POST  /api/sync           one cycle now; the summaries
 //	GET   /healthz            the sources' health; 503 when all are stale or there is none
 //	GET   /metrics            Options.Registry for Prometheus
+//	GET   /s/{token}          a pair's shared page, and its forms (web/share.go)
+//	/api/share/link|revoke|rotate  the shared pages' links, for the command line
 //
 // Pages are html/template with inline CSS (the report's, report.HTMLStyle)
 // and no scripts; the Content Security Policy forbids every script. Access:
@@ -26,7 +28,9 @@
 // Host names localhost or a loopback address are answered (421 else: a
 // page that rebinds its name to 127.0.0.1 sends its own name). State-changing
 // requests are refused when they come from another site, in every mode,
-// and must send JSON. NewHTTPServer and Listen give the server its
+// and must send JSON; the shared pages (/s/…, web/share.go) are the one
+// exception: forms, under their own origin and form-token checks, reached
+// with their link instead of the token. NewHTTPServer and Listen give the server its
 // timeouts and its cap on connections. ControlHandler and ListenUnix serve
 // the API alone on the daemon's control socket, for the command line.
 package web
@@ -98,6 +102,9 @@ type Options struct {
 	// restart, a config reload) ends every session. A daemon that rebuilds
 	// its Server on reload may pass one key to keep them.
 	SessionKey []byte
+	// Share makes and checks the shared pages' links (web/share.go); nil
+	// means no shared page (web.public_url is not set).
+	Share *ShareLinks
 }
 
 // Server serves the web face. Its handler is safe for concurrent use.
@@ -111,6 +118,8 @@ type Server struct {
 	codes map[[32]byte]time.Time // SHA-256 of an unused login code → when it expires
 
 	syncing gosync.Mutex // one POST /api/sync at a time
+
+	limits *shareLimits // of the shared pages
 }
 
 // New returns a Server for opt. It needs a store and at least one address
@@ -168,6 +177,8 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
 	mux.HandleFunc("POST /api/sync", s.apiSync)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.shareAPI(mux)
+	s.shareRoutes(mux)
 	if opt.Registry != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
 	}
@@ -230,7 +241,8 @@ func (s *Server) secure(next http.Handler) http.Handler {
 // page is open: its code is the credential.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.opt.Token == "" || r.URL.Path == "/login" || s.authorized(r) {
+		// A shared page's link is its credential, for that page only.
+		if s.opt.Token == "" || r.URL.Path == "/login" || s.isShare(r) || s.authorized(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -40,6 +40,7 @@ func commands() []command {
 		{"history", "--with EMAIL: every occurrence of a pair's 1:1s (text, JSON or CSV)", cmdHistory},
 		{"actions", "add|list|edit|delete|done|reopen: the open actions of a pair", cmdActions},
 		{"agenda", "init --with EMAIL --dir DIR|--url URL: write a pair's agenda document", cmdAgenda},
+		{"share", "link|revoke|rotate: the link of a pair's shared page, for the counterpart", cmdShare},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
@@ -64,6 +65,11 @@ var subcommands = map[string][]subcommand{
 	},
 	"agenda": {
 		{"init", "--with EMAIL [--dir DIR | --url WEBDAV_COLLECTION] [--link URL]: a new agenda document, recorded as the pair's"},
+	},
+	"share": {
+		{"link", "--with EMAIL: print the link of the pair's shared page (needs web.public_url)"},
+		{"revoke", "--with EMAIL: refuse every link of the pair made so far"},
+		{"rotate", "a new signing key: refuse every link made so far"},
 	},
 	"auth": {
 		{"google", "--source NAME: the OAuth flow for a Google source"},

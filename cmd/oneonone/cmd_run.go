@@ -279,6 +279,7 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 		SyncNow:       d.SyncNow,
 		PlanNow:       d.PlanNow,
 		SessionKey:    sessionKey,
+		Share:         shareLinks(cfg, st),
 		Health: func() []web.SourceHealth {
 			var out []web.SourceHealth
 			now := time.Now()

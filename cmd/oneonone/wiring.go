@@ -23,6 +23,7 @@ import (
 	"oneonone/history"
 	"oneonone/store"
 	"oneonone/sync"
+	"oneonone/web"
 )
 
 // loadConfig reads the config named by --config, $ONEONONE_CONFIG or the
@@ -263,8 +264,9 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 			starts, err := pairStarts(st, time.Now)(p)
 			return slices.MaxFunc(append(starts, time.Time{}), time.Time.Compare), err
 		},
-		Done: st.Actions,
-		Log:  log,
+		Done:  st.Actions,
+		Share: shareLinks(cfg, st).Link,
+		Log:   log,
 	}.Block
 }
 
@@ -296,6 +298,22 @@ func pairStarts(st *store.Store, now func() time.Time) func(p calendar.Pair) ([]
 			}
 		}
 		return starts, nil
+	}
+}
+
+// shareLinks are the shared pages' links (web.public_url, web.share_days);
+// nil, whose Link is "", without a public URL.
+func shareLinks(cfg *config.Config, st *store.Store) *web.ShareLinks {
+	if cfg.Web.PublicURL == "" {
+		return nil
+	}
+	return &web.ShareLinks{
+		Store: st, PublicURL: cfg.Web.PublicURL, Days: cfg.Web.ShareDays,
+		Agenda: func(p calendar.Pair) string {
+			with := p.Other(cfg.Identity.Me[0])
+			link, _ := pairLink(cfg, st, calendar.Series{Pair: p, Counterpart: with, Me: p.Other(with)})
+			return link
+		},
 	}
 }
 
