@@ -71,7 +71,7 @@ func (a Actions) Open(ctx context.Context, pair calendar.Pair, doc string) ([]Ac
 // the rules of NewAction, so that a document can put into the block only
 // what the command line and the web API could. One bad item never costs
 // the rest of the document:
-//   - a text longer than MaxActionText is cut to it (truncateText): the
+//   - a text longer than MaxActionText is cut to it (cutText): the
 //     item is the user's own task, and its beginning says which;
 //   - an item refused for any other rule (a control character other than
 //     white space, invalid UTF-8) is skipped: the block could not show it
@@ -87,7 +87,7 @@ func docAction(pair calendar.Pair, it DocItem, doc string) (Action, bool) {
 		With:    pair.B,
 		Owner:   it.Owner,
 		Unowned: true,
-		Text:    truncateText(it.Text),
+		Text:    cutText(it.Text, MaxActionText),
 		Origin:  doc,
 	})
 	act.ID = DocItemID(pair, it)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"oneonone/calendar"
 )
@@ -182,7 +181,7 @@ func (a Action) line(loc *time.Location) string {
 	if owner := fold(a.Owner); owner != "" {
 		sb.WriteString(" " + owner + ":")
 	}
-	if text := clip(fold(a.Text)); text != "" {
+	if text := cutText(fold(a.Text), MaxItemText); text != "" {
 		sb.WriteString(" " + text)
 	}
 	var when []string
@@ -196,19 +195,6 @@ func (a Action) line(loc *time.Location) string {
 		sb.WriteString(" (" + strings.Join(when, ", ") + ")")
 	}
 	return sb.String()
-}
-
-// clip cuts s to MaxItemText characters, the last of them "…" where it
-// was cut.
-func clip(s string) string {
-	n := 0
-	for i := range s {
-		if n == MaxItemText-1 && len(s)-i > 0 && utf8.RuneCountInString(s[i:]) > 1 {
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
-		}
-		n++
-	}
-	return s
 }
 
 // fold puts s on one line: every run of white space or control characters

@@ -221,21 +221,3 @@ func actionText(s string) (string, error) {
 	}
 	return s, nil
 }
-
-// truncateText cuts s, trimmed, to at most MaxActionText characters, the
-// last of them "…" where it was cut. Invalid UTF-8 is left for actionText
-// to refuse.
-func truncateText(s string) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= MaxActionText {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == MaxActionText-1 {
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
-		}
-		n++
-	}
-	return s
-}

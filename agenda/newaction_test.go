@@ -149,9 +149,9 @@ func TestTruncateText(t *testing.T) {
 		{strings.Repeat("ä", MaxActionText+1), strings.Repeat("ä", MaxActionText-1) + "…"},
 		{strings.Repeat("a", MaxActionText-2) + "  " + strings.Repeat("b", 50), strings.Repeat("a", MaxActionText-2) + "…"},
 	} {
-		got := truncateText(tt.in)
+		got := cutText(tt.in, MaxActionText)
 		if got != tt.want {
-			t.Errorf("truncateText(%.20q…) = %.20q… (%d runes), want %.20q…", tt.in, got, len([]rune(got)), tt.want)
+			t.Errorf("cutText(%.20q…) = %.20q… (%d runes), want %.20q…", tt.in, got, len([]rune(got)), tt.want)
 		}
 		if _, err := actionText(got); err != nil {
 			t.Errorf("truncated text refused: %v", err)

@@ -119,7 +119,7 @@ func (p Point) line() string {
 	if a := fold(p.Author); a != "" {
 		s += " " + a + ":"
 	}
-	return s + " " + clip(fold(p.Text))
+	return s + " " + cutText(fold(p.Text), MaxItemText)
 }
 
 // morePoints is the line after the shown points when some are left out.

@@ -131,7 +131,9 @@ func (p Points) firstSeen(pair calendar.Pair, it DocItem) (time.Time, error) {
 }
 
 // cutText cuts s, trimmed, to at most n characters, the last of them "…"
-// where it was cut. Invalid UTF-8 is left for NewPoint to refuse.
+// where it was cut: an action's text to MaxActionText, a point's to
+// MaxPointText, and each item in the block to MaxItemText. Invalid UTF-8
+// is left for NewAction and NewPoint to refuse.
 func cutText(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) <= n {
