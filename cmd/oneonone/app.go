@@ -39,6 +39,7 @@ func commands() []command {
 		{"series", "the recognised 1:1 series and their metrics", cmdSeries},
 		{"history", "--with EMAIL: every occurrence of a pair's 1:1s (text, JSON or CSV)", cmdHistory},
 		{"actions", "add|list|edit|delete|done|reopen: the open actions of a pair", cmdActions},
+		{"points", "add|list|done|reopen|delete: the talking points of a pair", cmdPoints},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
@@ -60,6 +61,13 @@ var subcommands = map[string][]subcommand{
 		{"delete", "ID: delete a stored action"},
 		{"done", "ID: mark an action done"},
 		{"reopen", "ID: open a done action again"},
+	},
+	"points": {
+		{"add", "--with EMAIL [--author EMAIL] [--force] TEXT: a talking point for the next 1:1"},
+		{"list", "[--with EMAIL] [--all] [--format text|json]: the open (or all) talking points"},
+		{"done", "ID: mark a talking point discussed (in the latest 1:1 held)"},
+		{"reopen", "ID: open a discussed talking point again"},
+		{"delete", "ID: delete a talking point"},
 	},
 	"auth": {
 		{"google", "--source NAME: the OAuth flow for a Google source"},
