@@ -251,10 +251,24 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 		Link: func(s calendar.Series) (string, error) {
 			return cfg.AgendaLink(config.LinkData{Counterpart: s.Counterpart, CounterpartName: s.Name, Me: s.Me, Pair: s.Pair.String()})
 		},
-		Location: cfg.Location(),
-		Open:     pairActions(cfg, st),
-		Log:      log,
+		Location:  cfg.Location(),
+		Open:      pairActions(cfg, st),
+		Points:    pairPoints(cfg, st),
+		MaxPoints: cfg.Agenda.MaxPoints,
+		Log:       log,
 	}.Block
+}
+
+// pairPoints returns the talking points a pair's block shows: its open
+// stored ones, oldest first.
+func pairPoints(_ *config.Config, st *store.Store) func(context.Context, calendar.Pair) ([]agenda.Point, error) {
+	return func(_ context.Context, p calendar.Pair) ([]agenda.Point, error) {
+		ps, err := st.Points(p)
+		if err != nil {
+			return nil, err
+		}
+		return agenda.OpenPoints(ps), nil
+	}
 }
 
 // docCredentials is the config's rule for lending a CalDAV source's
