@@ -211,3 +211,48 @@ func TestPointsThroughDaemon(t *testing.T) {
 		t.Errorf("stored after the commands: %+v", ps)
 	}
 }
+
+// TestPointsInWrittenBlock: a point added on the command line is in the
+// block the next sync writes into bob's 1:1, above the open actions; once
+// discussed, the sync after takes it out.
+func TestPointsInWrittenBlock(t *testing.T) {
+	cfg, dav, team := userFlow(t)
+	bob := team.People[0].Email
+	mustRun(t, "sync", "--config", cfg)
+	mustRun(t, "actions", "add", "--config", cfg, "--with", bob, "send the draft")
+	out := mustRun(t, "points", "add", "--config", cfg, "--with", bob, "the offsite budget")
+	id := strings.Fields(out)[3]
+	mustRun(t, "sync", "--config", cfg)
+
+	// bob's series objects, unfolded, with their blocks.
+	blocks := func() []string {
+		var got []string
+		for _, obj := range team.Objects {
+			data, _, ok := dav.Object("/anna/calendars/" + obj.Calendar + "/" + obj.Name)
+			text := strings.ReplaceAll(string(data), "\r\n ", "")
+			if ok && strings.Contains(text, "-- oneonone agenda --") && strings.Contains(text, "send the draft") {
+				got = append(got, text)
+			}
+		}
+		return got
+	}
+	written := blocks()
+	if len(written) == 0 {
+		t.Fatal("no block with bob's action was written")
+	}
+	for _, text := range written {
+		point := strings.Index(text, "- [ ] anna@example.com: the offsite budget")
+		action := strings.Index(text, "send the draft")
+		if point < 0 || point > action || point < strings.Index(text, "-- oneonone agenda --") {
+			t.Errorf("the point is not in the block above the actions:\n%s", text)
+		}
+	}
+
+	mustRun(t, "points", "done", "--config", cfg, id)
+	mustRun(t, "sync", "--config", cfg)
+	for _, text := range blocks() {
+		if strings.Contains(text, "the offsite budget") {
+			t.Errorf("a discussed point is still in the block:\n%s", text)
+		}
+	}
+}
