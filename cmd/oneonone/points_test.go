@@ -256,3 +256,13 @@ func TestPointsInWrittenBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockMaxPoints: agenda.max_points = 0 shows no point in the block
+// (agenda.Block's 0 would be its default).
+func TestBlockMaxPoints(t *testing.T) {
+	for n, want := range map[int]int{0: -1, 1: 1, 5: 5, 50: 50} {
+		if got := blockMaxPoints(n); got != want {
+			t.Errorf("blockMaxPoints(%d) = %d, want %d", n, got, want)
+		}
+	}
+}

@@ -254,9 +254,19 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 		Location:  cfg.Location(),
 		Open:      pairActions(cfg, st),
 		Points:    pairPoints(cfg, st),
-		MaxPoints: cfg.Agenda.MaxPoints,
+		MaxPoints: blockMaxPoints(cfg.Agenda.MaxPoints),
 		Log:       log,
 	}.Block
+}
+
+// blockMaxPoints is agenda.max_points as agenda.Block takes it: there 0
+// is the default, and a negative number shows none, which max_points = 0
+// asks for.
+func blockMaxPoints(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // pairPoints returns the talking points a pair's block shows: its open
