@@ -56,8 +56,9 @@ type Block struct {
 	Share string
 	// Points are the pair's talking points, shown in this order above the
 	// actions: the open ones, and those discussed since the last 1:1
-	// (ticked); at most MaxPoints (0: DefaultMaxPoints, negative: none),
-	// the rest counted with a pointer to Share, else Link.
+	// (ticked); at most MaxPoints (0: DefaultMaxPoints, negative: none
+	// shown, all counted), the rest counted with a pointer to Share, else
+	// Link.
 	Points    []Point
 	MaxPoints int
 	// Actions are shown in this order: an open one as "- [ ]", a done one
@@ -153,7 +154,7 @@ func (b Block) maxPoints() int {
 	if b.MaxPoints == 0 {
 		return DefaultMaxPoints
 	}
-	return b.MaxPoints
+	return max(b.MaxPoints, 0)
 }
 
 // Text returns the block for a plain-text description (iCalendar DESCRIPTION).

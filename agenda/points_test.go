@@ -53,6 +53,26 @@ func TestDiscussedIn(t *testing.T) {
 	}
 }
 
+// TestBlockCountsPointsOnly: a negative MaxPoints (max_points = 0) shows
+// no point, only how many there are and where.
+func TestBlockCountsPointsOnly(t *testing.T) {
+	pair := calendar.NewPair("anna@example.com", "bob@example.com")
+	ps := []Point{{Pair: pair, Author: "bob@example.com", Text: "one"}, {Pair: pair, Author: "bob@example.com", Text: "two"}}
+	b := Block{Link: "https://docs.example.com/bob", Points: ps, MaxPoints: -1}
+	want := strings.Join([]string{
+		BeginLine,
+		"Agenda: https://docs.example.com/bob",
+		"Talking points:",
+		"… and 2 more at https://docs.example.com/bob",
+		"Open actions: none",
+		FlowLine,
+		EndLine,
+	}, "\n")
+	if got := b.Text(); got != want {
+		t.Errorf("block:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func TestBlockShowsPoints(t *testing.T) {
 	pair := calendar.NewPair("anna@example.com", "bob@example.com")
 	var ps []Point

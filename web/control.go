@@ -30,6 +30,7 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("POST /api/actions", s.apiAddAction)
 	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)
 	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
+	s.pointRoutes(mux)
 	mux.HandleFunc("POST /api/sync", s.apiSync)
 	mux.HandleFunc("GET /api/state/check", s.apiStateCheck)
 	mux.HandleFunc("POST /api/state/backup", s.apiStateBackup)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/report"
 )
@@ -157,6 +158,8 @@ type pairView struct {
 	Occurrences  []pairOcc // upcoming ones and those of the chart's weeks, newest first
 	Earlier      []pairOcc // older ones
 	Actions      []pairAction
+	Points       []pairPoint   // the open talking points, for the next 1:1
+	Meetings     []pairMeeting // the "After" timeline: the chart's weeks' meetings, newest first
 	Series       []pairSeries
 	Generated    string
 	HistoryCSV   string // the pair's history.csv
@@ -175,6 +178,63 @@ type pairAction struct {
 	Text  string
 	When  string // "since 2026-11-12, due 2026-11-20"
 	From  string // "#3", or "agenda document"
+}
+
+type pairPoint struct {
+	ID     string
+	Author string
+	Text   string
+}
+
+// pairMeeting is one 1:1 of the "After" timeline: the talking points
+// discussed in it, and the stored actions opened and closed since the one
+// before it.
+type pairMeeting struct {
+	When    string // "Mon 2 Jan 2006 15:04"
+	ISO     string
+	Points  []pairPoint
+	Opened  []pairAction
+	Closed  []pairAction
+	Nothing bool // none of the three
+}
+
+// timeline returns the meetings (starts, the pair's held 1:1s, oldest
+// first) from from on, newest first, each with the points discussed in
+// it (Point.Meeting) and the actions opened (Since) and closed (Done)
+// after the meeting before it and up to it.
+func timeline(starts []time.Time, acts []agenda.Action, points []agenda.Point, from time.Time, loc *time.Location) []pairMeeting {
+	var out []pairMeeting
+	for i, m := range starts {
+		if m.Before(from) {
+			continue
+		}
+		var prev time.Time
+		if i > 0 {
+			prev = starts[i-1]
+		}
+		between := func(t time.Time) bool { return !t.IsZero() && t.After(prev) && !t.After(m) }
+		pm := pairMeeting{When: m.In(loc).Format("Mon 2 Jan 2006 15:04"), ISO: m.In(loc).Format(time.RFC3339)}
+		for _, p := range points {
+			if !p.Open() && p.Meeting.Equal(m) {
+				pm.Points = append(pm.Points, pairPoint{ID: p.ID, Author: p.Author, Text: p.Text})
+			}
+		}
+		for _, a := range acts {
+			pa := pairAction{Owner: a.Owner, Text: a.Text, From: "#" + a.ID}
+			if between(a.Since) {
+				pa.When = "opened " + a.Since.In(loc).Format(time.DateOnly)
+				pm.Opened = append(pm.Opened, pa)
+			}
+			if between(a.Done) {
+				pa.When = "done " + a.Done.In(loc).Format(time.DateOnly)
+				pm.Closed = append(pm.Closed, pa)
+			}
+		}
+		pm.Nothing = len(pm.Points)+len(pm.Opened)+len(pm.Closed) == 0
+		out = append(out, pm)
+	}
+	slices.Reverse(out)
+	return out
 }
 
 type pairSeries struct {
@@ -308,6 +368,10 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		pa.When = strings.Join(when, ", ")
 		v.Actions = append(v.Actions, pa)
 	}
+	if err := s.pairTimeline(&v, p, now, chartFrom); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	slices.SortStableFunc(series, func(a, b calendar.Series) int {
 		return cmp.Or(b.Start.Compare(a.Start), cmp.Compare(a.ID, b.ID))
 	})
@@ -326,4 +390,27 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 		v.Series = append(v.Series, pairSeries{Title: ser.Title, Details: d})
 	}
 	s.render(w, r, http.StatusOK, "pair", v)
+}
+
+// pairTimeline fills the pair page's open talking points and its "After"
+// timeline from the store: the pair's held 1:1s since from, its stored
+// actions and its talking points.
+func (s *Server) pairTimeline(v *pairView, p calendar.Pair, now, from time.Time) error {
+	starts, err := s.opt.Store.HeldStarts(p, from, now)
+	if err != nil {
+		return err
+	}
+	acts, err := s.opt.Store.Actions(p)
+	if err != nil {
+		return err
+	}
+	points, err := s.opt.Store.Points(p)
+	if err != nil {
+		return err
+	}
+	for _, pt := range agenda.OpenPoints(points) {
+		v.Points = append(v.Points, pairPoint{ID: pt.ID, Author: pt.Author, Text: pt.Text})
+	}
+	v.Meetings = timeline(starts, acts, points, from, s.opt.Location)
+	return nil
 }

@@ -14,6 +14,10 @@
 //	POST  /api/actions        {"with","owner","text","due","force"} → 201 with the action; 422 when no 1:1 with "with" is known
 //	PATCH /api/actions/{id}   {"done": true|false, "text", "due", "owner"}: any of them
 //	DELETE /api/actions/{id}  → 200 with the deleted action
+//	GET   /api/points         talking points; ?with=EMAIL, &all=1 (discussed ones too)
+//	POST  /api/points         {"with","author","text","force"} → 201 with the point; 422 as /api/actions
+//	PATCH /api/points/{id}    {"discussed": true|false}
+//	DELETE /api/points/{id}   → 200 with the deleted point
 //	POST  /api/sync           one cycle now; the summaries
 //	GET   /healthz            the sources' health; 503 when all are stale or there is none
 //	GET   /metrics            Options.Registry for Prometheus
@@ -175,6 +179,7 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("POST /api/actions", s.apiAddAction)
 	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)
 	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
+	s.pointRoutes(mux)
 	mux.HandleFunc("POST /api/sync", s.apiSync)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	s.shareAPI(mux)

@@ -41,6 +41,7 @@ func commands() []command {
 		{"actions", "add|list|edit|delete|done|reopen: the open actions of a pair", cmdActions},
 		{"agenda", "init --with EMAIL --dir DIR|--url URL: write a pair's agenda document", cmdAgenda},
 		{"share", "link|revoke|rotate: the link of a pair's shared page, for the counterpart", cmdShare},
+		{"points", "add|list|done|reopen|delete: the talking points of a pair", cmdPoints},
 		{"auth", "auth google --source NAME: authorize a Google source", cmdAuth},
 		{"inspect", "show how oneonone reads an .ics file, without any server", cmdInspect},
 		{"config", "config check: validate the config file", cmdConfig},
@@ -70,6 +71,13 @@ var subcommands = map[string][]subcommand{
 		{"link", "--with EMAIL: print the link of the pair's shared page (needs web.public_url)"},
 		{"revoke", "--with EMAIL: refuse every link of the pair made so far"},
 		{"rotate", "a new signing key: refuse every link made so far"},
+	},
+	"points": {
+		{"add", "--with EMAIL [--author EMAIL] [--force] TEXT: a talking point for the next 1:1"},
+		{"list", "[--with EMAIL] [--all] [--format text|json]: the open (or all) talking points"},
+		{"done", "ID: mark a talking point discussed (in the latest 1:1 held)"},
+		{"reopen", "ID: open a discussed talking point again"},
+		{"delete", "ID: delete a talking point"},
 	},
 	"auth": {
 		{"google", "--source NAME: the OAuth flow for a Google source"},

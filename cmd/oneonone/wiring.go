@@ -259,7 +259,7 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 		Location:  cfg.Location(),
 		Open:      pairActions(cfg, st),
 		Points:    pairPoints(cfg, st),
-		MaxPoints: cfg.Agenda.MaxPoints,
+		MaxPoints: blockMaxPoints(cfg.Agenda.MaxPoints),
 		Since: func(p calendar.Pair) (time.Time, error) {
 			starts, err := pairStarts(st, time.Now)(p)
 			return slices.MaxFunc(append(starts, time.Time{}), time.Time.Compare), err
@@ -271,33 +271,13 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 }
 
 // pairStarts returns the starts of a pair's 1:1s of the last year that
-// have begun by now (not skipped, declined or gone): the latest is where
-// the ticked items of its block start (agenda.Blocks.Since), and a point
-// ticked in a calendar was discussed in one of them (agenda.DiscussedIn).
+// have begun by now (store.HeldStarts): the latest is where the ticked
+// items of its block start (agenda.Blocks.Since), and a point ticked in a
+// calendar was discussed in one of them (agenda.DiscussedIn).
 func pairStarts(st *store.Store, now func() time.Time) func(p calendar.Pair) ([]time.Time, error) {
 	return func(p calendar.Pair) ([]time.Time, error) {
-		all, err := st.Series()
-		if err != nil {
-			return nil, err
-		}
 		t := now()
-		var starts []time.Time
-		for _, s := range all {
-			if s.Pair != p {
-				continue
-			}
-			occ, err := st.OccurrencesFrom(s.ID, t.AddDate(-1, 0, 0))
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range occ {
-				if o.Vanished || o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || o.Start.After(t) {
-					continue
-				}
-				starts = append(starts, o.Start)
-			}
-		}
-		return starts, nil
+		return st.HeldStarts(p, t.AddDate(-1, 0, 0), t)
 	}
 }
 
@@ -315,6 +295,16 @@ func shareLinks(cfg *config.Config, st *store.Store) *web.ShareLinks {
 			return link
 		},
 	}
+}
+
+// blockMaxPoints is agenda.max_points as agenda.Block takes it: there 0
+// is the default, and a negative number shows none and counts them all,
+// which max_points = 0 asks for.
+func blockMaxPoints(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // docCredentials is the config's rule for lending a CalDAV source's
