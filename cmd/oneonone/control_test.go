@@ -176,6 +176,19 @@ func TestCLIThroughDaemon(t *testing.T) {
 		t.Errorf("actions add with a bad date: %v, %s", err, stderr.String())
 	}
 
+	// A counterpart of no known 1:1 is refused in the command line's
+	// words, as without a daemon: --force, not the API's "force".
+	c = exec.Command(bin, "actions", "add", "x", "--with", "nobody@example.com", "--config", cfg)
+	stderr.Reset()
+	c.Stderr = &stderr
+	want := "oneonone actions: no 1:1 with nobody@example.com is known (see oneonone series); --force to keep the action anyway\n"
+	if err := c.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 || stderr.String() != want {
+		t.Errorf("actions add for an unknown counterpart: %v, stderr %q, want exit 2 and %q", err, stderr.String(), want)
+	}
+	if got := cli("actions", "add", "x", "--with", "nobody@example.com", "--force"); got != "added action 3 for nobody@example.com: x\n" {
+		t.Errorf("actions add --force through the daemon: %q", got)
+	}
+
 	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
