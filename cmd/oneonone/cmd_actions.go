@@ -53,7 +53,7 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, true); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}

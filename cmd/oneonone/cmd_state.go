@@ -36,7 +36,7 @@ func stateCheck(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func stateRestore(e *env, args []string) error {
 	if fs.NArg() > 1 {
 		return usageError{fmt.Sprintf("unexpected argument %q (want at most one backup file)", fs.Arg(1))}
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}

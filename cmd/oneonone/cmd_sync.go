@@ -34,6 +34,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// No daemon: this process syncs, with the secrets it reads itself.
+	if err := cfg.CheckSecrets(); err != nil {
+		return err
+	}
 	log, restore := useLogger(cfg, e.stderr)
 	defer restore()
 	warnConfig(log, cfg, *cfgPath)
