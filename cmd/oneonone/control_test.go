@@ -27,7 +27,7 @@ func TestCLIThroughDaemon(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cfg, _, team := userFlow(t, `listen = "127.0.0.1:0"`)
+	cfg, dav, team := userFlow(t, `listen = "127.0.0.1:0"`)
 	bob := team.People[0].Email
 	// A short directory for the state file: a socket's path is at most
 	// 108 bytes.
@@ -207,6 +207,47 @@ func TestCLIThroughDaemon(t *testing.T) {
 	exited <- nil // for the cleanup
 	if _, err := os.Lstat(sock); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the control socket is still there after SIGTERM: %v", err)
+	}
+
+	// The server now refuses the daemon's password: sync through the
+	// daemon says so in the line a sync of its own prints, naming the key
+	// of the daemon's config that holds it, and exits 1.
+	dav.SetBasicAuth("anna", "changed")
+	var out2, errs2 lockedBuffer
+	daemon2 := exec.Command(bin, "run", "--config", cfg)
+	daemon2.Stdout, daemon2.Stderr = &out2, &errs2
+	if err := daemon2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		daemon2.Process.Kill()
+		daemon2.Wait()
+	})
+	waitServing(t, out2.String)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("no control socket at %s; daemon's log:\n%s", sock, errs2.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, args := range [][]string{{"sync"}, {"sync", "--dry-run"}} {
+		var stdout, stderr bytes.Buffer
+		c := exec.Command(bin, append(args, "--config", cfg)...)
+		c.Env = cliEnv
+		c.Stdout, c.Stderr = &stdout, &stderr
+		err := c.Run()
+		line := stderr.String()
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.HasPrefix(line, "oneonone sync: team: http://127.0.0.1:") ||
+			!strings.HasSuffix(line, ": 401 Unauthorized for user anna: check password_env TEST_CALDAV_PASSWORD\n") || strings.Count(line, "\n") != 1 {
+			t.Errorf("%s through the daemon, refused: %v\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), err, stdout.String(), line)
+		}
+		if !strings.Contains(stdout.String(), "; failed: see stderr") {
+			t.Errorf("%s through the daemon, refused: stdout:\n%s", strings.Join(args, " "), stdout.String())
+		}
 	}
 }
 
