@@ -40,7 +40,10 @@ func stateCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := store.Check(cfg.State)
+	var rep store.CheckReport
+	if err = daemonHolds(cfg.State); err == nil {
+		rep, err = store.Check(cfg.State)
+	}
 	if inUse(cfg, err) {
 		// The daemon holds the file: it checks it.
 		var got struct {

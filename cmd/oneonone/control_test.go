@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -267,5 +269,56 @@ func setState(t *testing.T, cfgPath, path string) {
 	}
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A command asks the daemon first when its control socket answers, rather
+// than waiting out the state file's lock before it does: here the socket
+// answers and the file is free, and series prints the daemon's answer.
+// A socket that nobody serves is passed over: the file is read.
+func TestCommandAsksTheAnsweringDaemonFirst(t *testing.T) {
+	cfg, _ := syncedState(t)
+	dir, err := os.MkdirTemp("", "oo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	state := filepath.Join(dir, "state.db")
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setState(t, cfg, state)
+
+	// A socket file left by a daemon that is gone: the file is read.
+	ln, err := net.Listen("unix", state+".sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	if code, out, errs := runCmd(t, "series", "--config", cfg); code != 0 || !strings.Contains(out, "figures as of") {
+		t.Fatalf("series beside a dead socket: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	os.Remove(state + ".sock")
+
+	ln, err = net.Listen("unix", state+".sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/series" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "the daemon's series\n")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	if code, out, errs := runCmd(t, "series", "--config", cfg); code != 0 || out != "the daemon's series\n" {
+		t.Errorf("series with a daemon answering: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

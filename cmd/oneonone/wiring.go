@@ -100,6 +100,9 @@ const (
 // yet (missing, or empty) is made as by any command. warn hears of each record that does not
 // decode (nil: nobody), which reads skip.
 func openStore(path string, mode access, warn func(store.BadRecord)) (*store.Store, error) {
+	if err := daemonHolds(path); err != nil {
+		return nil, err
+	}
 	opts := []store.Option{store.WithBadRecord(warn)}
 	if mode == readOnly {
 		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
