@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -336,6 +337,49 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
+// LoadIgnoringSecrets is Load for a command that sends nothing to a
+// server (report, series, actions, history, state, and sync while a
+// daemon holds the state file): a secret the config names that cannot be
+// read here (password_env, token_env… not set in this shell, when only
+// the daemon's unit sets them) is no error. Every other problem is.
+// Before it contacts a server, such a command calls CheckSecrets.
+func LoadIgnoringSecrets(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	c, errs := parseAll(data, path, os.Getenv)
+	errs = slices.DeleteFunc(errs, func(e error) bool {
+		var se secretError
+		return errors.As(e, &se)
+	})
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// CheckSecrets reads every secret the config names and returns, joined,
+// what cannot be read: what LoadIgnoringSecrets let pass (Load and Check
+// report it too). nil when each one can.
+func (c *Config) CheckSecrets() error {
+	err := c.Validate()
+	var found []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		found = j.Unwrap()
+	} else if err != nil {
+		found = []error{err}
+	}
+	var errs []error
+	for _, e := range found {
+		var se secretError
+		if errors.As(e, &se) {
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Parse is Load from bytes; name is used in syntax errors.
 func Parse(data []byte, name string) (*Config, error) {
 	return parse(data, name, os.Getenv)
@@ -427,7 +471,7 @@ func parseAll(data []byte, name string, getenv func(string) string) (*Config, []
 			found = []error{err}
 		}
 		for _, e := range found {
-			if fe, ok := e.(*FieldError); ok && overlaps(fe.Key, badKeys) {
+			if fe := (*FieldError)(nil); errors.As(e, &fe) && overlaps(fe.Key, badKeys) {
 				continue // the key did not decode: said once already
 			}
 			errs = append(errs, e)

@@ -157,7 +157,7 @@ func (c *Config) validateNotify(v *validator) {
 		default:
 			u, err := n.URL()
 			if err != nil {
-				v.errs = append(v.errs, err)
+				v.secret(err)
 				break
 			}
 			field := key("url_env")
@@ -189,7 +189,7 @@ func (c *Config) validateNotify(v *validator) {
 			}
 		} else if secretSet && (n.SecretEnv == "" || envNameRE.MatchString(n.SecretEnv)) {
 			if _, err := n.Secret(); err != nil {
-				v.errs = append(v.errs, err)
+				v.secret(err)
 			}
 		}
 		if kindOK && n.Kind != NotifyMatrix {
@@ -209,7 +209,7 @@ func (c *Config) validateNotify(v *validator) {
 			case n.TokenEnv != "" && !envNameRE.MatchString(n.TokenEnv):
 			default:
 				if _, err := n.Token(); err != nil {
-					v.errs = append(v.errs, err)
+					v.secret(err)
 				}
 			}
 			switch {

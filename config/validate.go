@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -38,6 +39,20 @@ const (
 type validator struct {
 	c    *Config
 	errs []error
+}
+
+// secretError is a secret the config names that cannot be read where
+// the config is loaded: a variable that is not set or is empty, a file
+// that cannot be read. It says nothing wrong of the file itself (the
+// daemon's unit may hold the variable, not the shell), so
+// LoadIgnoringSecrets lets it pass; CheckSecrets returns only these.
+type secretError struct{ error }
+
+func (e secretError) Unwrap() error { return e.error }
+
+// secret records err, what reading a secret gave, as a secretError.
+func (v *validator) secret(err error) {
+	v.errs = append(v.errs, secretError{err})
 }
 
 func (v *validator) add(key, format string, args ...any) {
@@ -121,7 +136,11 @@ func (c *Config) Validate() error {
 	}
 	c.validateEmail(v)
 	if _, err := c.Web.AccessToken(); err != nil {
-		v.errs = append(v.errs, err)
+		if c.Web.Token == "" && c.Web.TokenEnv != "" && os.Getenv(c.Web.TokenEnv) == "" {
+			v.secret(err)
+		} else {
+			v.errs = append(v.errs, err)
+		}
 	}
 	return errors.Join(v.errs...)
 }
@@ -150,7 +169,7 @@ func (c *Config) validateEmail(v *validator) {
 	}
 	if e.PasswordEnv != "" {
 		if _, err := e.Password(); err != nil {
-			v.errs = append(v.errs, err)
+			v.secret(err)
 		}
 	}
 	switch e.Security {
@@ -247,7 +266,7 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 			v.add(key("password_file"), "set password_env or password_file, not both")
 		default:
 			if _, err := s.Password(); err != nil {
-				v.errs = append(v.errs, err)
+				v.secret(err)
 			}
 		}
 		for _, d := range []struct {

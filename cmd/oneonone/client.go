@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"oneonone/config"
 	"oneonone/store"
@@ -18,6 +20,20 @@ import (
 // controlSocket is where the daemon serves its control socket: next to
 // the state file, the state file's path with ".sock" added. Mode 0600.
 func controlSocket(cfg *config.Config) string { return cfg.State + ".sock" }
+
+// daemonHolds returns an error that is store.ErrInUse when a daemon
+// answers on the control socket of the state file at path, nil otherwise
+// (no socket, or one that nobody serves). A command asks it before it
+// opens the file, so that it goes to the daemon at once rather than after
+// waiting out the file's lock.
+func daemonHolds(path string) error {
+	c, err := net.DialTimeout("unix", path+".sock", time.Second)
+	if err != nil {
+		return nil
+	}
+	c.Close()
+	return fmt.Errorf("open %s: %s is %w (a daemon answers on %s.sock)", path, filepath.Base(path), store.ErrInUse, path)
+}
 
 // inUse reports whether opening the state file failed because another
 // process (the daemon) holds it: then the command goes through the

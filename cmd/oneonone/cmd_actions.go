@@ -53,7 +53,7 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, true); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,14 @@ func daemonActionError(err error) error {
 	var ae *apiError
 	if errors.As(err, &ae) && (ae.Code == http.StatusBadRequest || ae.Code == http.StatusUnprocessableEntity) && ae.Field != "" {
 		msg := strings.TrimPrefix(ae.Msg, "daemon: "+ae.Field+": ")
-		return actionUsageError(&agenda.FieldError{Field: ae.Field, Msg: msg}, actionArgs)
+		fe := &agenda.FieldError{Field: ae.Field, Msg: msg}
+		if ae.Code == http.StatusUnprocessableEntity && ae.Field == agenda.FieldWith {
+			// A counterpart of no known 1:1: the API names its "force"
+			// (web.Server.actionError), the command line its --force.
+			fe.Err = agenda.ErrNoOneOnOne
+			fe.Msg = strings.Replace(msg, `"force": true`, "--force", 1)
+		}
+		return actionUsageError(fe, actionArgs)
 	}
 	return err
 }

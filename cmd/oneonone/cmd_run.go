@@ -276,10 +276,16 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 		Me:            cfg.Identity.Me,
 		Token:         token,
 		Actions:       pairActions(cfg, st),
-		SyncNow:       d.SyncNow,
-		PlanNow:       d.PlanNow,
-		SessionKey:    sessionKey,
-		Share:         shareLinks(cfg, st),
+		SyncNow: func(ctx context.Context) ([]sync.Summary, error) {
+			sums, err := d.SyncNow(ctx)
+			return explainFailures(cfg, sums), err
+		},
+		PlanNow: func(ctx context.Context) ([]sync.Summary, []sync.Planned, error) {
+			sums, plan, err := d.PlanNow(ctx)
+			return explainFailures(cfg, sums), plan, err
+		},
+		SessionKey: sessionKey,
+		Share:      shareLinks(cfg, st),
 		Health: func() []web.SourceHealth {
 			var out []web.SourceHealth
 			now := time.Now()

@@ -54,7 +54,7 @@ func shareWith(ctx context.Context, e *env, verb string, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func shareRotate(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,14 @@ func stateCheck(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}
-	rep, err := store.Check(cfg.State)
+	var rep store.CheckReport
+	if err = daemonHolds(cfg.State); err == nil {
+		rep, err = store.Check(cfg.State)
+	}
 	if inUse(cfg, err) {
 		// The daemon holds the file: it checks it.
 		var got struct {
@@ -130,7 +133,7 @@ func stateRestore(e *env, args []string) error {
 	if fs.NArg() > 1 {
 		return usageError{fmt.Sprintf("unexpected argument %q (want at most one backup file)", fs.Arg(1))}
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfigNoSecrets(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// No daemon: this process syncs, with the secrets it reads itself.
+	if err := cfg.CheckSecrets(); err != nil {
+		return err
+	}
 	log, restore := useLogger(cfg, e.stderr)
 	defer restore()
 	warnConfig(log, cfg, *cfgPath)
@@ -115,7 +120,8 @@ func daemonSync(ctx context.Context, e *env, cfg *config.Config, dryRun bool) er
 			},
 		}
 		if g.Error != "" {
-			s.Err, failed = errors.New(g.Error), true
+			// The daemon explained it with its config (explainFailures).
+			s.Err, failed = &explainedError{detail: oneLine(g.Error)}, true
 		}
 		sums = append(sums, s)
 		fmt.Fprintln(e.stdout, summaryLine(s))
@@ -160,6 +166,10 @@ func syncFailures(e *env, cfg *config.Config, sums []sync.Summary) error {
 // a failed cycle; for a refusal of the credentials (401, 403) it adds the
 // config key that holds them.
 func failureLine(cfg *config.Config, s sync.Summary) string {
+	var ee *explainedError
+	if errors.As(s.Err, &ee) {
+		return s.Source + ": " + ee.detail
+	}
 	var sc *config.Source
 	for i := range cfg.Sources {
 		if cfg.Sources[i].Name == s.Source {
@@ -196,6 +206,31 @@ func failureLine(cfg *config.Config, s sync.Summary) string {
 		line += ": " + hint
 	}
 	return line
+}
+
+// explainedError is a failed source's error told as failureLine tells it,
+// without the source's name: the server, the cause and the hint. The
+// daemon answers POST /api/sync with it (explainFailures), so that sync
+// through the daemon prints the line a sync of its own would.
+type explainedError struct {
+	detail string
+	err    error
+}
+
+func (e *explainedError) Error() string { return e.detail }
+func (e *explainedError) Unwrap() error { return e.err }
+
+// explainFailures returns sums with each failed source's error explained
+// (explainedError) by cfg, the daemon's config: the summaries of
+// POST /api/sync.
+func explainFailures(cfg *config.Config, sums []sync.Summary) []sync.Summary {
+	out := slices.Clone(sums)
+	for i, s := range out {
+		if s.Err != nil {
+			out[i].Err = &explainedError{detail: strings.TrimPrefix(failureLine(cfg, s), s.Source+": "), err: s.Err}
+		}
+	}
+	return out
 }
 
 // credentialHint names the config key to check when the server refused the

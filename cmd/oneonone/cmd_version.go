@@ -21,8 +21,9 @@ func cmdVersion(ctx context.Context, e *env, args []string) error {
 }
 
 // versionLine is one line: "oneonone VERSION (revision REV, dirty,
-// committed TIME, GOVERSION)". VERSION is "(devel)" for a build that is not
-// of a tagged module (go build, go run in the repository); the parts in
+// committed TIME, GOVERSION)". VERSION is the module's: the tag, else the
+// pseudo-version go build derives from the checkout, else "(devel)" when
+// the build stamped none (-buildvcs=false, no VCS); the parts in
 // parentheses are those the build carries (go build stamps the revision
 // in a VCS checkout, unless -buildvcs=false).
 func versionLine(info *debug.BuildInfo) string {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +29,7 @@ func TestCLIThroughDaemon(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cfg, _, team := userFlow(t, `listen = "127.0.0.1:0"`)
+	cfg, dav, team := userFlow(t, `listen = "127.0.0.1:0"`)
 	bob := team.People[0].Email
 	// A short directory for the state file: a socket's path is at most
 	// 108 bytes.
@@ -71,10 +73,19 @@ func TestCLIThroughDaemon(t *testing.T) {
 		t.Errorf("control socket mode %v, want a socket with 0600", fi.Mode())
 	}
 
+	// The commands run where the daemon's password is not set (a shell,
+	// with the secrets in the unit's environment file): they need none.
+	var cliEnv []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TEST_CALDAV_PASSWORD=") {
+			cliEnv = append(cliEnv, kv)
+		}
+	}
 	cli := func(args ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		c := exec.Command(bin, append(args, "--config", cfg)...)
+		c.Env = cliEnv
 		c.Stdout, c.Stderr = &stdout, &stderr
 		if err := c.Run(); err != nil {
 			t.Fatalf("oneonone %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
@@ -176,6 +187,19 @@ func TestCLIThroughDaemon(t *testing.T) {
 		t.Errorf("actions add with a bad date: %v, %s", err, stderr.String())
 	}
 
+	// A counterpart of no known 1:1 is refused in the command line's
+	// words, as without a daemon: --force, not the API's "force".
+	c = exec.Command(bin, "actions", "add", "x", "--with", "nobody@example.com", "--config", cfg)
+	stderr.Reset()
+	c.Stderr = &stderr
+	want := "oneonone actions: no 1:1 with nobody@example.com is known (see oneonone series); --force to keep the action anyway\n"
+	if err := c.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 || stderr.String() != want {
+		t.Errorf("actions add for an unknown counterpart: %v, stderr %q, want exit 2 and %q", err, stderr.String(), want)
+	}
+	if got := cli("actions", "add", "x", "--with", "nobody@example.com", "--force"); got != "added action 3 for nobody@example.com: x\n" {
+		t.Errorf("actions add --force through the daemon: %q", got)
+	}
+
 	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +209,47 @@ func TestCLIThroughDaemon(t *testing.T) {
 	exited <- nil // for the cleanup
 	if _, err := os.Lstat(sock); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the control socket is still there after SIGTERM: %v", err)
+	}
+
+	// The server now refuses the daemon's password: sync through the
+	// daemon says so in the line a sync of its own prints, naming the key
+	// of the daemon's config that holds it, and exits 1.
+	dav.SetBasicAuth("anna", "changed")
+	var out2, errs2 lockedBuffer
+	daemon2 := exec.Command(bin, "run", "--config", cfg)
+	daemon2.Stdout, daemon2.Stderr = &out2, &errs2
+	if err := daemon2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		daemon2.Process.Kill()
+		daemon2.Wait()
+	})
+	waitServing(t, out2.String)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("no control socket at %s; daemon's log:\n%s", sock, errs2.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, args := range [][]string{{"sync"}, {"sync", "--dry-run"}} {
+		var stdout, stderr bytes.Buffer
+		c := exec.Command(bin, append(args, "--config", cfg)...)
+		c.Env = cliEnv
+		c.Stdout, c.Stderr = &stdout, &stderr
+		err := c.Run()
+		line := stderr.String()
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.HasPrefix(line, "oneonone sync: team: http://127.0.0.1:") ||
+			!strings.HasSuffix(line, ": 401 Unauthorized for user anna: check password_env TEST_CALDAV_PASSWORD\n") || strings.Count(line, "\n") != 1 {
+			t.Errorf("%s through the daemon, refused: %v\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), err, stdout.String(), line)
+		}
+		if !strings.Contains(stdout.String(), "; failed: see stderr") {
+			t.Errorf("%s through the daemon, refused: stdout:\n%s", strings.Join(args, " "), stdout.String())
+		}
 	}
 }
 
@@ -204,5 +269,56 @@ func setState(t *testing.T, cfgPath, path string) {
 	}
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A command asks the daemon first when its control socket answers, rather
+// than waiting out the state file's lock before it does: here the socket
+// answers and the file is free, and series prints the daemon's answer.
+// A socket that nobody serves is passed over: the file is read.
+func TestCommandAsksTheAnsweringDaemonFirst(t *testing.T) {
+	cfg, _ := syncedState(t)
+	dir, err := os.MkdirTemp("", "oo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	state := filepath.Join(dir, "state.db")
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setState(t, cfg, state)
+
+	// A socket file left by a daemon that is gone: the file is read.
+	ln, err := net.Listen("unix", state+".sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	if code, out, errs := runCmd(t, "series", "--config", cfg); code != 0 || !strings.Contains(out, "figures as of") {
+		t.Fatalf("series beside a dead socket: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	os.Remove(state + ".sock")
+
+	ln, err = net.Listen("unix", state+".sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/series" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "the daemon's series\n")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	if code, out, errs := runCmd(t, "series", "--config", cfg); code != 0 || out != "the daemon's series\n" {
+		t.Errorf("series with a daemon answering: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

@@ -32,6 +32,16 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(config.ResolvePath(path))
 }
 
+// loadConfigNoSecrets is loadConfig for the commands that contact no
+// server themselves (report, series, history, actions, state, and sync
+// while a daemon holds the state file): a password_env (or other secret)
+// that this shell does not set is no error, since the daemon's unit may
+// be what sets it (config.LoadIgnoringSecrets). sync checks the secrets
+// once it knows it syncs itself.
+func loadConfigNoSecrets(path string) (*config.Config, error) {
+	return config.LoadIgnoringSecrets(config.ResolvePath(path))
+}
+
 // warnConfig logs, at warn through log, what the config allows but should
 // not go unsaid (config.Config.Warnings: a file holding a secret that
 // others may read, credentials sent in clear), one line each. cfgPath is
@@ -49,7 +59,7 @@ func warnConfig(log *slog.Logger, cfg *config.Config, cfgPath string) {
 // the config comes back with the error: a file in use (inUse) sends the
 // command to the daemon.
 func openState(e *env, cfgPath string, mode access) (*config.Config, *store.Store, error) {
-	cfg, err := loadConfig(cfgPath)
+	cfg, err := loadConfigNoSecrets(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,6 +100,9 @@ const (
 // yet (missing, or empty) is made as by any command. warn hears of each record that does not
 // decode (nil: nobody), which reads skip.
 func openStore(path string, mode access, warn func(store.BadRecord)) (*store.Store, error) {
+	if err := daemonHolds(path); err != nil {
+		return nil, err
+	}
 	opts := []store.Option{store.WithBadRecord(warn)}
 	if mode == readOnly {
 		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
