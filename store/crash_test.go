@@ -127,6 +127,7 @@ func crashChild(path string) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}
+		fmt.Println("step", g)
 	}
 }
 
@@ -227,10 +228,25 @@ func TestCrashSafety(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		ready := make(chan bool, 1)
+		// The child says "ready", then "step N" after each step it
+		// committed; the lines are read to the end so that it never
+		// blocks writing them.
+		ready, stepped := make(chan bool, 1), make(chan struct{})
 		go func() {
-			line, _ := bufio.NewReader(stdout).ReadString('\n')
+			r := bufio.NewReader(stdout)
+			line, _ := r.ReadString('\n')
 			ready <- strings.TrimSpace(line) == "ready"
+			once := false
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if !once && strings.HasPrefix(line, "step ") {
+					once = true
+					close(stepped)
+				}
+			}
 		}()
 		select {
 		case ok := <-ready:
@@ -242,6 +258,18 @@ func TestCrashSafety(t *testing.T) {
 			cmd.Process.Kill()
 			cmd.Wait()
 			t.Fatalf("round %d: child not ready after 60s", round)
+		}
+		if last == 0 && round == rounds-1 {
+			// On a loaded machine no round may have got as far as one
+			// step: the last one kills the child only after its first,
+			// so that a step committed is always checked at least once.
+			select {
+			case <-stepped:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("round %d: no step committed after 60s: %s", round, stderr.String())
+			}
 		}
 		time.Sleep(rand.N(300 * time.Millisecond))
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
