@@ -736,7 +736,9 @@ func (s *Server) shareDiscussed(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Open() {
 		now := s.now()
-		starts, err := s.heldStarts(p.Pair, p.Added.Add(-time.Hour), now)
+		// From a day before the earliest 1:1 DiscussedIn may take, by
+		// original start, so that one moved later is read too.
+		starts, err := agenda.BegunStarts(s.opt.Store, p.Pair, p.Added.Add(-time.Hour-24*time.Hour), now)
 		if err != nil {
 			s.internalError(w, r, err)
 			return
@@ -747,31 +749,6 @@ func (s *Server) shareDiscussed(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	back(w, r, sh, "discussed")
-}
-
-// heldStarts returns the starts of the pair's kept 1:1s from from to now.
-func (s *Server) heldStarts(pair calendar.Pair, from, now time.Time) ([]time.Time, error) {
-	series, err := s.opt.Store.Series()
-	if err != nil {
-		return nil, err
-	}
-	var out []time.Time
-	for _, sr := range series {
-		if sr.Pair != pair {
-			continue
-		}
-		occ, err := s.opt.Store.OccurrencesFrom(sr.ID, from.Add(-24*time.Hour))
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range occ {
-			if o.State.Kept() && !o.Start.After(now) {
-				out = append(out, o.Start)
-			}
-		}
-	}
-	slices.SortFunc(out, time.Time.Compare)
-	return out, nil
 }
 
 // ---- rate limits

@@ -271,33 +271,11 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 }
 
 // pairStarts returns the starts of a pair's 1:1s of the last year that
-// have begun by now (not skipped, declined or gone): the latest is where
-// the ticked items of its block start (agenda.Blocks.Since), and a point
-// ticked in a calendar was discussed in one of them (agenda.DiscussedIn).
+// have begun by now (agenda.BegunStarts).
 func pairStarts(st *store.Store, now func() time.Time) func(p calendar.Pair) ([]time.Time, error) {
 	return func(p calendar.Pair) ([]time.Time, error) {
-		all, err := st.Series()
-		if err != nil {
-			return nil, err
-		}
 		t := now()
-		var starts []time.Time
-		for _, s := range all {
-			if s.Pair != p {
-				continue
-			}
-			occ, err := st.OccurrencesFrom(s.ID, t.AddDate(-1, 0, 0))
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range occ {
-				if o.Vanished || o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || o.Start.After(t) {
-					continue
-				}
-				starts = append(starts, o.Start)
-			}
-		}
-		return starts, nil
+		return agenda.BegunStarts(st, p, t.AddDate(-1, 0, 0), t)
 	}
 }
 
