@@ -78,9 +78,9 @@ func NewPoint(in PointInput) (Point, error) {
 }
 
 // DiscussedIn returns the 1:1 a point marked discussed at t was discussed
-// in: the latest of starts (the pair's held occurrences) at or before t
-// and after the point was added, else t itself (marked outside any 1:1
-// oneonone knows of).
+// in: the latest of starts (the pair's begun 1:1s, BegunStarts) at or
+// before t and after the point was added, else t itself (marked outside
+// any 1:1 oneonone knows of).
 func DiscussedIn(p Point, starts []time.Time, t time.Time) time.Time {
 	best := time.Time{}
 	for _, s := range starts {
@@ -95,6 +95,43 @@ func DiscussedIn(p Point, starts []time.Time, t time.Time) time.Time {
 		return t
 	}
 	return best
+}
+
+// History is what BegunStarts reads: the stored series and their
+// occurrences (store.Store).
+type History interface {
+	Series() ([]calendar.Series, error)
+	OccurrencesFrom(seriesID string, from time.Time) ([]calendar.Occurrence, error)
+}
+
+// BegunStarts returns the starts, from from on and in order, of the pair's
+// 1:1s that have begun by now: not skipped, declined or gone from the
+// calendar. The latest is where the ticked items of the pair's block start
+// (Blocks.Since), and a point marked discussed, in a calendar or on the
+// shared page, was discussed in one of them (DiscussedIn).
+func BegunStarts(h History, p calendar.Pair, from, now time.Time) ([]time.Time, error) {
+	all, err := h.Series()
+	if err != nil {
+		return nil, err
+	}
+	var starts []time.Time
+	for _, s := range all {
+		if s.Pair != p {
+			continue
+		}
+		occ, err := h.OccurrencesFrom(s.ID, from)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range occ {
+			if o.Vanished || o.State == calendar.StateSkipped || o.State == calendar.StateDeclined || o.Start.After(now) {
+				continue
+			}
+			starts = append(starts, o.Start)
+		}
+	}
+	slices.SortFunc(starts, time.Time.Compare)
+	return starts, nil
 }
 
 // OpenPoints returns the open points of ps, oldest first.

@@ -2,6 +2,7 @@ package agenda
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,56 @@ func TestBlockBudget(t *testing.T) {
 	small := Block{Link: "https://docs.example.com/bob", Actions: b.Actions[:2], Points: b.Points[:1]}
 	if got := small.Lines(); len(got) != 9 {
 		t.Errorf("a small block has %d lines:\n%s", len(got), small.Text())
+	}
+}
+
+// history is a History of fixed series and occurrences.
+type history struct {
+	series []calendar.Series
+	occ    map[string][]calendar.Occurrence
+}
+
+func (h history) Series() ([]calendar.Series, error) { return h.series, nil }
+
+func (h history) OccurrencesFrom(id string, from time.Time) ([]calendar.Occurrence, error) {
+	var out []calendar.Occurrence
+	for _, o := range h.occ[id] {
+		if !o.OriginalStart.Before(from) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func TestBegunStarts(t *testing.T) {
+	bob := calendar.NewPair("anna@example.com", "bob@example.com")
+	carol := calendar.NewPair("anna@example.com", "carol@example.com")
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	day := func(d int) time.Time { return now.AddDate(0, 0, d) }
+	occ := func(d int, st calendar.State) calendar.Occurrence {
+		return calendar.Occurrence{OriginalStart: day(d), Start: day(d), State: st}
+	}
+	gone := occ(-3, calendar.StateHeld)
+	gone.Vanished = true
+	moved := occ(-60, calendar.StatePostponed)
+	moved.Start = day(-12)
+	h := history{
+		series: []calendar.Series{{ID: "b2", Pair: bob}, {ID: "c", Pair: carol}, {ID: "b1", Pair: bob}},
+		occ: map[string][]calendar.Occurrence{
+			"b1": {moved, occ(-14, calendar.StateHeld), occ(-7, calendar.StateSkipped), gone, occ(7, calendar.StateUpcoming)},
+			"b2": {occ(-10, calendar.StateDeclined), occ(-5, calendar.StateAdvanced), occ(0, calendar.StateUpcoming)},
+			"c":  {occ(-1, calendar.StateHeld)},
+		},
+	}
+	got, err := BegunStarts(h, bob, day(-30), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not the skipped, declined or vanished ones, nor the one to come; the
+	// one begun now though stored as upcoming; not before from by its
+	// original start; in order across series.
+	want := []time.Time{day(-14), day(-5), day(0)}
+	if !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Errorf("BegunStarts = %v, want %v", got, want)
 	}
 }

@@ -111,7 +111,7 @@ func (w *bufferTail) Write(p []byte) (int, error) {
 }
 
 // inspectRSSLimit is what `oneonone inspect` may use, at peak, on 10,000
-// weekly series over 10 years (docs/PERFORMANCE.md, "inspect").
+// weekly series over 10 years (docs/PERFORMANCE.md, "`inspect` on a large export").
 const inspectRSSLimit = 200 << 20
 
 // TestInspectLargeRSS (BENCH_LARGE=1) runs the built binary's inspect, in

@@ -19,8 +19,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenInput is a team of seven 1:1s in 2026-W47, the week of the
-// contract's example (../shared/DESIGN.md, "Report JSON"), reported on the
-// Monday after.
+// contract's example (docs/DESIGN.md, "Report JSON";
+// testdata/design_example.json), reported on the Monday after.
 func goldenInput() Input {
 	with := func(s calendar.Series, rel, name string) calendar.Series {
 		s.Relationship, s.Name = rel, name
@@ -195,7 +195,7 @@ func TestGoldenSummaries(t *testing.T) {
 }
 
 // TestJSONShape checks the report JSON against the contract's example
-// (../shared/DESIGN.md, "Report JSON", copied to
+// (docs/DESIGN.md, "Report JSON", reproduced in
 // testdata/design_example.json): every field of the example is in the report,
 // at the same place, with the same JSON type.
 func TestJSONShape(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 	"oneonone/store"
 )
 
-// A quiet cycle costs what changed (docs/ARCHITECTURE.md, "The quiet
+// A quiet cycle costs what changed (docs/DESIGN.md, "The quiet
 // cycle"). The engine keeps, per source, an index of the stored objects:
 // which UIDs each object holds, which pair each UID's events belong to,
 // how many write-back targets each live series has and how many are ours.

@@ -19,7 +19,7 @@ import (
 
 // TestPointsCarriedOverUntilDiscussed follows one talking point over four
 // weekly 1:1s with a fake clock, the blocks built from the store as the
-// wiring builds them (store.HeldStarts for Since and the ticks): the point
+// wiring builds them (agenda.BegunStarts for Since and the ticks): the point
 // is in the block before the first 1:1, carried to the next after a 1:1
 // that did not discuss it, ticked in the calendar during the second,
 // shown ticked until the third begins, then gone from the block and kept
@@ -63,7 +63,9 @@ func TestPointsCarriedOverUntilDiscussed(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	var now time.Time
 	clock := func() time.Time { return now }
-	starts := func(p calendar.Pair) ([]time.Time, error) { return st.HeldStarts(p, now.AddDate(-1, 0, 0), now) }
+	starts := func(p calendar.Pair) ([]time.Time, error) {
+		return agenda.BegunStarts(st, p, now.AddDate(-1, 0, 0), now)
+	}
 	blocks := agenda.Blocks{
 		Location: berlin,
 		Points:   func(_ context.Context, p calendar.Pair) ([]agenda.Point, error) { return st.Points(p) },

@@ -432,8 +432,9 @@ func decodeBody(body io.Reader, v any) (field, msg string) {
 	return "body", "want a JSON object: " + err.Error()
 }
 
-// syncSummary is what POST /api/sync says of one source.
-type syncSummary struct {
+// SyncSummary is what POST /api/sync says of one source (sync.Summary):
+// the daemon writes it, and the command line reads it back with Summary.
+type SyncSummary struct {
 	Source    string     `json:"source"`
 	Calendars int        `json:"calendars"`
 	Objects   int        `json:"objects"`
@@ -441,11 +442,12 @@ type syncSummary struct {
 	Series    int        `json:"series"`
 	Requests  int        `json:"requests"`
 	Problems  int        `json:"problems"` // objects read in part or not at all (logged)
-	Blocks    syncBlocks `json:"blocks"`
+	Blocks    SyncBlocks `json:"blocks"`
 	Error     string     `json:"error,omitempty"`
 }
 
-type syncBlocks struct {
+// SyncBlocks is sync.Blocks in a SyncSummary.
+type SyncBlocks struct {
 	Written      int `json:"written"`
 	Writes       int `json:"writes"`
 	AlreadyRight int `json:"already_right"`
@@ -453,6 +455,34 @@ type syncBlocks struct {
 	Refused      int `json:"refused"`
 	WouldNotify  int `json:"would_notify"` // refused: the server would mail the attendees
 	Deferred     int `json:"deferred"`     // left for a later cycle
+}
+
+// SyncSummaryOf is sum as POST /api/sync says it: its problems counted,
+// its error as text.
+func SyncSummaryOf(sum sync.Summary) SyncSummary {
+	ss := SyncSummary{
+		Source: sum.Source, Calendars: sum.Calendars, Objects: sum.Objects, Changed: sum.Changed,
+		Series: sum.Series, Requests: sum.Requests, Problems: len(sum.Problems),
+		Blocks: SyncBlocks(sum.Blocks),
+	}
+	if sum.Err != nil {
+		ss.Error = sum.Err.Error()
+	}
+	return ss
+}
+
+// Summary is the sync.Summary that ss says: as many (unnamed) problems as
+// it counts, its error as an error, DryRun as given.
+func (ss SyncSummary) Summary(dryRun bool) sync.Summary {
+	s := sync.Summary{
+		Source: ss.Source, Calendars: ss.Calendars, Objects: ss.Objects, Changed: ss.Changed, Series: ss.Series,
+		Requests: ss.Requests, Problems: make([]error, ss.Problems), DryRun: dryRun,
+		Blocks: sync.Blocks(ss.Blocks),
+	}
+	if ss.Error != "" {
+		s.Err = errors.New(ss.Error)
+	}
+	return s
 }
 
 // apiSync is POST /api/sync: one cycle of every source now. A second
@@ -493,21 +523,9 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, "sync: "+err.Error())
 		return
 	}
-	out := make([]syncSummary, 0, len(sums))
+	out := make([]SyncSummary, 0, len(sums))
 	for _, sum := range sums {
-		ss := syncSummary{
-			Source: sum.Source, Calendars: sum.Calendars, Objects: sum.Objects, Changed: sum.Changed,
-			Series: sum.Series, Requests: sum.Requests, Problems: len(sum.Problems),
-			Blocks: syncBlocks{
-				Written: sum.Blocks.Written, Writes: sum.Blocks.Writes, AlreadyRight: sum.Blocks.AlreadyRight,
-				Conflicts: sum.Blocks.Conflicts, Refused: sum.Blocks.Refused,
-				WouldNotify: sum.Blocks.WouldNotify, Deferred: sum.Blocks.Deferred,
-			},
-		}
-		if sum.Err != nil {
-			ss.Error = sum.Err.Error()
-		}
-		out = append(out, ss)
+		out = append(out, SyncSummaryOf(sum))
 	}
 	if dry {
 		planned := make([]plannedWrite, 0, len(plan))
@@ -522,7 +540,7 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) {
 
 // dryRun is the answer to POST /api/sync?dry_run=1.
 type dryRun struct {
-	Summaries []syncSummary  `json:"summaries"`
+	Summaries []SyncSummary  `json:"summaries"`
 	Planned   []plannedWrite `json:"planned"`
 }
 

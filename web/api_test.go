@@ -20,8 +20,8 @@ import (
 	"oneonone/web"
 )
 
-// designReport is the report JSON of the contract's example
-// (../shared/DESIGN.md, "Report JSON"), field by field.
+// designReport is the report JSON of the contract's example (docs/DESIGN.md,
+// "Report JSON"; report/testdata/design_example.json), field by field.
 type designReport struct {
 	Week        string       `json:"week"`
 	From        string       `json:"from"`
@@ -65,8 +65,8 @@ type designCounts struct {
 	Planned, Held, Postponed, Advanced, Skipped, Declined, Upcoming int
 }
 
-// designKeys are the keys the contract's example (../shared/DESIGN.md,
-// "Report JSON") has, by level.
+// designKeys are the keys the contract's example (docs/DESIGN.md, "Report
+// JSON"; report/testdata/design_example.json) has, by level.
 var designKeys = map[string][]string{
 	"report":     {"week", "from", "to", "timezone", "generated_at", "pairs", "totals"},
 	"pair":       {"pair", "me", "counterpart", "relationship", "title", "source", "cadence", "week", "occurrences", "trailing", "open_actions"},

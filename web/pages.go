@@ -396,7 +396,7 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
 // timeline from the store: the pair's held 1:1s since from, its stored
 // actions and its talking points.
 func (s *Server) pairTimeline(v *pairView, p calendar.Pair, now, from time.Time) error {
-	starts, err := s.opt.Store.HeldStarts(p, from, now)
+	starts, err := agenda.BegunStarts(s.opt.Store, p, from, now)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func ViewPoints(ps []agenda.Point, me string, loc *time.Location) []PointView {
 }
 
 // MarkDiscussed marks the stored point id discussed at now, in the 1:1
-// agenda.DiscussedIn finds among the pair's held ones (store.HeldStarts),
+// agenda.DiscussedIn finds among the pair's held ones (agenda.BegunStarts),
 // or open again when discussed is false. ok is false when there is no
 // such point. The command line (without a daemon) and PATCH /api/points/{id}
 // both mark points by it.
@@ -72,7 +72,7 @@ func MarkDiscussed(st *store.Store, id string, discussed bool, now time.Time) (a
 		// Marking a discussed point discussed again keeps when and where.
 		return p, true, nil
 	}
-	starts, err := st.HeldStarts(p.Pair, now.AddDate(-1, 0, 0), now)
+	starts, err := agenda.BegunStarts(st, p.Pair, now.AddDate(-1, 0, 0), now)
 	if err != nil {
 		return agenda.Point{}, false, err
 	}

@@ -423,6 +423,57 @@ func TestShareForms(t *testing.T) {
 	wantCode(t, "body too large", f.post("/s/"+f.tok+"/points", url.Values{"csrf": {csrf}, "text": {strings.Repeat("x", 20<<10)}}), http.StatusRequestEntityTooLarge)
 }
 
+// TestShareDiscussedInTheMeetingBegun: a point ticked on the shared page
+// during a 1:1 that has begun, before a sync has seen it begin (still
+// stored as upcoming), was discussed in that 1:1, as a tick in the
+// calendar says (agenda.BegunStarts).
+func TestShareDiscussedInTheMeetingBegun(t *testing.T) {
+	f := newShareFixture(t, testToken)
+	var next time.Time
+	series, err := f.store.Series()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range series {
+		if s.Pair != bobPair() {
+			continue
+		}
+		occ, err := f.store.Occurrences(s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range occ {
+			if o.State == calendar.StateUpcoming && !o.Vanished && (next.IsZero() || o.Start.Before(next)) {
+				next = o.Start
+			}
+		}
+	}
+	if next.IsZero() {
+		t.Fatal("bob has no upcoming 1:1 in the fixture")
+	}
+	p, err := f.store.AddPoint(agenda.Point{Pair: bobPair(), Author: bobAddr, Text: "the offsite budget", Added: f.now, Origin: agenda.OriginStore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(next.Add(10 * time.Minute).Sub(f.now))
+	_, csrf := f.page(f.tok)
+	wantCode(t, "tick the point", f.post("/s/"+f.tok+"/points/"+p.ID+"/discussed", url.Values{"csrf": {csrf}}), http.StatusSeeOther)
+	got, _, err := f.store.Point(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Meeting.Equal(next) {
+		t.Errorf("discussed in %v, want the 1:1 that began at %v", got.Meeting, next)
+	}
+	want, err := agenda.BegunStarts(f.store, bobPair(), f.now.AddDate(-1, 0, 0), f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := agenda.DiscussedIn(p, want, got.Discussed); !got.Meeting.Equal(m) {
+		t.Errorf("discussed in %v, a tick in the calendar would say %v", got.Meeting, m)
+	}
+}
+
 // TestShareCSRF: forms from another site, or without the page's form
 // token, are refused.
 func TestShareCSRF(t *testing.T) {

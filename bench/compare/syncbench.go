@@ -298,7 +298,7 @@ func printSync(w io.Writer, r *syncResult) {
 	fmt.Fprintf(w, "| second sync, client side only | %s |\n", ratio(side["oneonone sync, second (no change)"], side["vdirsyncer sync, second (no change)"]))
 	fmt.Fprintln(w)
 	// A no-change sync is where oneonone must cost what nothing changed
-	// costs (docs/PERFORMANCE.md, "The quiet cycle": at most 0.1× here).
+	// costs (docs/PERFORMANCE.md, "A quiet cycle": at most 0.1× here).
 	noChange := ratio(cpus["oneonone sync, second (no change)"], cpus["vdirsyncer sync, second (no change)"])
 	fmt.Fprintln(w, "| ratio oneonone / vdirsyncer (median client CPU) | | aim |")
 	fmt.Fprintln(w, "|---|---:|---:|")

@@ -16,6 +16,7 @@ import (
 	"oneonone/calendar/google"
 	"oneonone/config"
 	"oneonone/sync"
+	"oneonone/web"
 )
 
 // cmdSync runs one full cycle over all sources and prints a line per source.
@@ -73,29 +74,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 // (POST /api/sync, with dry_run=1 for --dry-run) and prints its plan and
 // summaries as a cycle of our own would.
 func daemonSync(ctx context.Context, e *env, cfg *config.Config, dryRun bool) error {
-	type summary struct {
-		Source    string `json:"source"`
-		Calendars int    `json:"calendars"`
-		Objects   int    `json:"objects"`
-		Changed   int    `json:"changed"`
-		Series    int    `json:"series"`
-		Requests  int    `json:"requests"`
-		Problems  int    `json:"problems"`
-		Blocks    struct {
-			Written      int `json:"written"`
-			Writes       int `json:"writes"`
-			AlreadyRight int `json:"already_right"`
-			Conflicts    int `json:"conflicts"`
-			Refused      int `json:"refused"`
-			WouldNotify  int `json:"would_notify"`
-			Deferred     int `json:"deferred"`
-		} `json:"blocks"`
-		Error string `json:"error"`
-	}
-	var got []summary
+	var got []web.SyncSummary
 	if dryRun {
 		var dry struct {
-			Summaries []summary
+			Summaries []web.SyncSummary
 			Planned   []sync.Planned
 		}
 		if err := newDaemonClient(cfg).sendJSON(ctx, http.MethodPost, "/api/sync?dry_run=1", nil, &dry); err != nil {
@@ -111,14 +93,7 @@ func daemonSync(ctx context.Context, e *env, cfg *config.Config, dryRun bool) er
 	var sums []sync.Summary
 	failed := false
 	for _, g := range got {
-		s := sync.Summary{
-			Source: g.Source, Calendars: g.Calendars, Objects: g.Objects, Changed: g.Changed, Series: g.Series,
-			Requests: g.Requests, Problems: make([]error, g.Problems), DryRun: dryRun,
-			Blocks: sync.Blocks{
-				Written: g.Blocks.Written, Writes: g.Blocks.Writes, AlreadyRight: g.Blocks.AlreadyRight,
-				Conflicts: g.Blocks.Conflicts, Refused: g.Blocks.Refused, WouldNotify: g.Blocks.WouldNotify, Deferred: g.Blocks.Deferred,
-			},
-		}
+		s := g.Summary(dryRun)
 		if g.Error != "" {
 			// The daemon explained it with its config (explainFailures).
 			s.Err, failed = &explainedError{detail: oneLine(g.Error)}, true

@@ -77,35 +77,24 @@ func inspectFiles(t *testing.T) map[string][]byte {
 	return files
 }
 
-// parseICS reads a file in pieces only when that gives what ical.Parse
-// gives of the whole file: the same events, in the same order, and no
-// problem. A generated export is read in pieces.
-func TestParseInPiecesMatchesParse(t *testing.T) {
-	pieces := 0
+// ical.ParseLarge, as inspect calls it, gives of every file what
+// ical.Parse gives of the whole: the same events, in the same order, and
+// the same problems (calendar/ical's TestParseInPiecesMatchesParse checks
+// that an export is read in pieces).
+func TestParseLargeMatchesParse(t *testing.T) {
 	for name, data := range inspectFiles(t) {
 		opt := ical.ParseOptions{Href: name, DefaultZone: time.UTC}
 		want, wantErr := ical.Parse(data, opt)
 		for _, per := range []int{1, 7, 100} {
-			got, ok := parseInPieces(data, opt, per)
-			if !ok {
-				if strings.HasPrefix(name, "generated/") && per < 100 {
-					t.Errorf("%s: not read in pieces of %d", name, per)
-				}
-				continue
-			}
-			pieces++
-			if wantErr != nil {
-				t.Errorf("%s: read in pieces of %d, but reading it whole says %v", name, per, wantErr)
+			got, err := ical.ParseLarge(data, opt, per)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("%s: in pieces of %d says %v, the whole file %v", name, per, err, wantErr)
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: pieces of %d give %d events, the whole file %d, or they differ", name, per, len(got), len(want))
 			}
 		}
 	}
-	if pieces == 0 {
-		t.Fatal("no file read in pieces")
-	}
-	t.Logf("%d readings in pieces matched", pieces)
 }
 
 // oldInspectText is the text output as inspect wrote it when it held

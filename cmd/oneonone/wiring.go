@@ -284,13 +284,11 @@ func agendaFunc(cfg *config.Config, st *store.Store, log *slog.Logger) sync.Agen
 }
 
 // pairStarts returns the starts of a pair's 1:1s of the last year that
-// have begun by now (store.HeldStarts): the latest is where the ticked
-// items of its block start (agenda.Blocks.Since), and a point ticked in a
-// calendar was discussed in one of them (agenda.DiscussedIn).
+// have begun by now (agenda.BegunStarts).
 func pairStarts(st *store.Store, now func() time.Time) func(p calendar.Pair) ([]time.Time, error) {
 	return func(p calendar.Pair) ([]time.Time, error) {
 		t := now()
-		return st.HeldStarts(p, t.AddDate(-1, 0, 0), t)
+		return agenda.BegunStarts(st, p, t.AddDate(-1, 0, 0), t)
 	}
 }
 

@@ -1,3 +1,4 @@
-// Package archtest holds the test that keeps the package arrows pointing
-// the way docs/ARCHITECTURE.md draws them. It has no code of its own.
+// Package archtest holds the tests that keep the package arrows pointing
+// the way docs/ARCHITECTURE.md draws them, and the comments citing
+// sections that docs/ has. It has no code of its own.
 package archtest
