@@ -17,7 +17,6 @@ import (
 
 	"oneonone/config"
 	"oneonone/internal/demo"
-	"oneonone/internal/fake/caldavserver"
 	"oneonone/report"
 	"oneonone/store"
 	"oneonone/sync"
@@ -52,11 +51,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	user := strings.SplitN(team.Me.Email, "@", 2)[0]
-	dav := caldavserver.New(user)
-	dav.SetBasicAuth(user, password)
-	// Anna's schedule outbox answers free/busy, for the ways back.
-	dav.SetOutbox(team.Me.Email)
-	if err := seed(dav, team); err != nil {
+	dav, err := demo.NewServer(team, user, password)
+	if err != nil {
 		return err
 	}
 	// The same limits as the web face's (the logger is set once the
@@ -136,7 +132,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *format == "text" {
-		if err := showBlock(e.stdout, dav, st, team); err != nil {
+		if err := showBlock(e.stdout, dav, st); err != nil {
 			return err
 		}
 	}
@@ -176,9 +172,6 @@ func serveDemo(ctx context.Context, e *env, cfg *config.Config, st *store.Store,
 	return nil
 }
 
-// seed puts the team's objects into the embedded server.
-func seed(dav *caldavserver.Server, team demo.Team) error { return team.Load(dav) }
-
 func randomPassword() (string, error) {
 	b := make([]byte, 9)
 	if _, err := rand.Read(b); err != nil {
@@ -199,12 +192,12 @@ func seedActions(st *store.Store, team demo.Team, now time.Time) error {
 
 // showBlock prints the agenda block of the first person's 1:1 as the CalDAV
 // server now stores it.
-func showBlock(w io.Writer, dav *caldavserver.Server, st *store.Store, team demo.Team) error {
+func showBlock(w io.Writer, dav *demo.Server, st *store.Store) error {
 	series, err := st.Series()
 	if err != nil {
 		return err
 	}
-	title, block, ok, err := team.StoredBlock(dav, series)
+	title, block, ok, err := dav.StoredBlock(series)
 	if err != nil || !ok {
 		return err
 	}

@@ -22,7 +22,7 @@ func userFlow(t *testing.T, topLevel ...string) (cfgPath string, dav *caldavserv
 	team = demo.Seed(time.Now(), loc)
 	dav = caldavserver.New("anna")
 	dav.SetBasicAuth("anna", "s3cret")
-	if err := seed(dav, team); err != nil {
+	if err := team.Load(dav); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(dav.Handler())

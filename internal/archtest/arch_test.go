@@ -110,6 +110,11 @@ func TestArrows(t *testing.T) {
 			if under(imp, "cmd") {
 				t.Errorf("%s imports %s: nothing imports cmd", p, imp)
 			}
+			// The binary runs two internal packages: the demo (which alone
+			// reaches a fake, its embedded CalDAV server) and sdnotify.
+			if under(p, "cmd") && under(imp, "internal") && imp != module+"/internal/demo" && imp != module+"/internal/sdnotify" {
+				t.Errorf("%s imports %s: the binary imports only internal/demo and internal/sdnotify", p, imp)
+			}
 		}
 	}
 	for _, c := range []struct{ pkg, not string }{

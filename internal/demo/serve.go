@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -96,4 +97,32 @@ func (t Team) StoredBlock(dav *caldavserver.Server, series []calendar.Series) (t
 		}
 	}
 	return "", "", false, nil
+}
+
+// Server is the demo's embedded CalDAV server: the in-process server of
+// internal/fake/caldavserver, seeded with a team, whose user answers to a
+// password and whose schedule outbox answers free/busy (for the ways
+// back). The binary reaches that server only through it.
+type Server struct {
+	dav  *caldavserver.Server
+	team Team
+}
+
+// NewServer seeds a new server with team, for user with password.
+func NewServer(team Team, user, password string) (*Server, error) {
+	dav := caldavserver.New(user)
+	dav.SetBasicAuth(user, password)
+	dav.SetOutbox(team.Me.Email)
+	if err := team.Load(dav); err != nil {
+		return nil, err
+	}
+	return &Server{dav: dav, team: team}, nil
+}
+
+// Handler serves the calendars over CalDAV.
+func (s *Server) Handler() http.Handler { return s.dav.Handler() }
+
+// StoredBlock is Team.StoredBlock on this server.
+func (s *Server) StoredBlock(series []calendar.Series) (title, block string, ok bool, err error) {
+	return s.team.StoredBlock(s.dav, series)
 }
