@@ -312,41 +312,27 @@ func writeActionsText(w io.Writer, list []agenda.Action, me string, loc *time.Lo
 	return tw.Flush()
 }
 
+// actionsSetDone is "actions done ID" (when is now) and "actions reopen
+// ID" (when is zero).
 func actionsSetDone(ctx context.Context, e *env, verb string, args []string, when time.Time) error {
-	fs := newFlags(e, "actions "+verb, "ID")
-	cfgPath := fs.String("config", "", "config file")
-	if err := fs.parse(args, true); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"want exactly one action ID (see actions list)"}
-	}
-	id := fs.Arg(0)
-	cfg, st, err := openState(e, *cfgPath, readWrite)
-	if inUse(cfg, err) {
-		// The daemon holds the file: PATCH /api/actions/{id}.
-		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-		got, err := daemonAction(ctx, cfg, http.MethodPatch, id, map[string]bool{"done": !when.IsZero()})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "action %s %s: %s\n", got.ID, map[bool]string{true: "reopened", false: "done"}[when.IsZero()], got.Text)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	a, ok, err := st.SetActionDone(id, when)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return noAction(id)
-	}
-	fmt.Fprintf(e.stdout, "action %s %s: %s\n", a.ID, map[bool]string{true: "reopened", false: "done"}[when.IsZero()], a.Text)
-	return nil
+	said := map[bool]string{true: "reopened", false: "done"}[when.IsZero()]
+	return itemCommand{
+		name: "actions " + verb, usage: "want exactly one action ID (see actions list)",
+		daemon: func(ctx context.Context, cfg *config.Config, id string) (itemLine, error) {
+			return daemonAction(ctx, cfg, http.MethodPatch, id, map[string]bool{"done": !when.IsZero()})
+		},
+		local: func(cfg *config.Config, st *store.Store, id string) (itemLine, bool, error) {
+			a, ok, err := st.SetActionDone(id, when)
+			return actionLine(cfg, a), ok, err
+		},
+		missing: noAction,
+		say:     func(l itemLine) string { return fmt.Sprintf("action %s %s: %s", l.ID, said, l.Text) },
+	}.run(ctx, e, args)
+}
+
+// actionLine is what a command says of a stored action.
+func actionLine(cfg *config.Config, a agenda.Action) itemLine {
+	return itemLine{a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text}
 }
 
 // noAction is the error of an ID that is no stored action.
@@ -432,38 +418,18 @@ func actionsEdit(ctx context.Context, e *env, args []string) error {
 
 // actionsDelete is "actions delete ID": deletes a stored action for good.
 func actionsDelete(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "actions delete", "ID")
-	cfgPath := fs.String("config", "", "config file")
-	if err := fs.parse(args, true); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"want exactly one action ID (see actions list)"}
-	}
-	id := fs.Arg(0)
-	cfg, st, err := openState(e, *cfgPath, readWrite)
-	if inUse(cfg, err) {
-		got, err := daemonAction(ctx, cfg, http.MethodDelete, id, nil)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "deleted action %s for %s: %s\n", got.ID, got.With, got.Text)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	a, ok, err := st.DeleteAction(id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return noAction(id)
-	}
-	fmt.Fprintf(e.stdout, "deleted action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
-	return nil
+	return itemCommand{
+		name: "actions delete", usage: "want exactly one action ID (see actions list)",
+		daemon: func(ctx context.Context, cfg *config.Config, id string) (itemLine, error) {
+			return daemonAction(ctx, cfg, http.MethodDelete, id, nil)
+		},
+		local: func(cfg *config.Config, st *store.Store, id string) (itemLine, bool, error) {
+			a, ok, err := st.DeleteAction(id)
+			return actionLine(cfg, a), ok, err
+		},
+		missing: noAction,
+		say:     func(l itemLine) string { return fmt.Sprintf("deleted action %s for %s: %s", l.ID, l.With, l.Text) },
+	}.run(ctx, e, args)
 }
 
 // daemonAction sends method /api/actions/{id} (with body, when not nil)
@@ -471,8 +437,8 @@ func actionsDelete(ctx context.Context, e *env, args []string) error {
 // state file, and returns the action it answers with. Its refusals say
 // what the command says without a daemon: an unknown ID as noAction, a
 // field as its flag.
-func daemonAction(ctx context.Context, cfg *config.Config, method, id string, body any) (struct{ ID, With, Text string }, error) {
-	var got struct{ ID, With, Text string }
+func daemonAction(ctx context.Context, cfg *config.Config, method, id string, body any) (itemLine, error) {
+	var got itemLine
 	err := newDaemonClient(cfg).sendJSON(ctx, method, "/api/actions/"+url.PathEscape(id), body, &got)
 	var ae *apiError
 	switch {

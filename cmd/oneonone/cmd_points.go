@@ -16,6 +16,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/config"
+	"oneonone/store"
 	"oneonone/web"
 )
 
@@ -203,85 +204,51 @@ func noPoint(id string) error {
 
 // pointsSetDiscussed is "points done ID" and "points reopen ID": marks a
 // point discussed, in the 1:1 agenda.DiscussedIn finds among the pair's
-// held ones (web.MarkDiscussed), or open again.
+// begun ones (web.MarkDiscussed), or open again.
 func pointsSetDiscussed(ctx context.Context, e *env, verb string, args []string, discussed bool) error {
-	fs := newFlags(e, "points "+verb, "ID")
-	cfgPath := fs.String("config", "", "config file")
-	if err := fs.parse(args, true); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"want exactly one talking point ID (see points list)"}
-	}
-	id := fs.Arg(0)
 	said := map[bool]string{true: "discussed", false: "reopened"}[discussed]
-	cfg, st, err := openState(e, *cfgPath, readWrite)
-	if inUse(cfg, err) {
-		warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-		got, err := daemonPoint(ctx, cfg, http.MethodPatch, id, map[string]bool{"discussed": discussed})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "talking point %s %s: %s\n", got.ID, said, got.Text)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	p, ok, err := web.MarkDiscussed(st, id, discussed, time.Now())
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return noPoint(id)
-	}
-	fmt.Fprintf(e.stdout, "talking point %s %s: %s\n", p.ID, said, p.Text)
-	return nil
+	return itemCommand{
+		name: "points " + verb, usage: "want exactly one talking point ID (see points list)",
+		daemon: func(ctx context.Context, cfg *config.Config, id string) (itemLine, error) {
+			return daemonPoint(ctx, cfg, http.MethodPatch, id, map[string]bool{"discussed": discussed})
+		},
+		local: func(cfg *config.Config, st *store.Store, id string) (itemLine, bool, error) {
+			p, ok, err := web.MarkDiscussed(st, id, discussed, time.Now())
+			return pointLine(cfg, p), ok, err
+		},
+		missing: noPoint,
+		say:     func(l itemLine) string { return fmt.Sprintf("talking point %s %s: %s", l.ID, said, l.Text) },
+	}.run(ctx, e, args)
 }
 
 // pointsDelete is "points delete ID": deletes a stored point for good.
 func pointsDelete(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "points delete", "ID")
-	cfgPath := fs.String("config", "", "config file")
-	if err := fs.parse(args, true); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"want exactly one talking point ID (see points list)"}
-	}
-	id := fs.Arg(0)
-	cfg, st, err := openState(e, *cfgPath, readWrite)
-	if inUse(cfg, err) {
-		got, err := daemonPoint(ctx, cfg, http.MethodDelete, id, nil)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "deleted talking point %s for %s: %s\n", got.ID, got.With, got.Text)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	p, ok, err := st.DeletePoint(id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return noPoint(id)
-	}
-	fmt.Fprintf(e.stdout, "deleted talking point %s for %s: %s\n", p.ID, p.Pair.Other(cfg.Identity.Me[0]), p.Text)
-	return nil
+	return itemCommand{
+		name: "points delete", usage: "want exactly one talking point ID (see points list)",
+		daemon: func(ctx context.Context, cfg *config.Config, id string) (itemLine, error) {
+			return daemonPoint(ctx, cfg, http.MethodDelete, id, nil)
+		},
+		local: func(cfg *config.Config, st *store.Store, id string) (itemLine, bool, error) {
+			p, ok, err := st.DeletePoint(id)
+			return pointLine(cfg, p), ok, err
+		},
+		missing: noPoint,
+		say: func(l itemLine) string {
+			return fmt.Sprintf("deleted talking point %s for %s: %s", l.ID, l.With, l.Text)
+		},
+	}.run(ctx, e, args)
+}
+
+// pointLine is what a command says of a stored point.
+func pointLine(cfg *config.Config, p agenda.Point) itemLine {
+	return itemLine{p.ID, p.Pair.Other(cfg.Identity.Me[0]), p.Text}
 }
 
 // daemonPoint sends method /api/points/{id} (with body, when not nil) to
 // the daemon and returns the point it answers with; an unknown ID is
 // noPoint's error.
-func daemonPoint(ctx context.Context, cfg *config.Config, method, id string, body any) (web.PointView, error) {
-	var got web.PointView
+func daemonPoint(ctx context.Context, cfg *config.Config, method, id string, body any) (itemLine, error) {
+	var got itemLine
 	err := newDaemonClient(cfg).sendJSON(ctx, method, "/api/points/"+url.PathEscape(id), body, &got)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Code == http.StatusNotFound {
