@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,12 +108,70 @@ func (s *Store) Check() (CheckReport, error) {
 		// An older schema is no problem: its records are checked as it
 		// wrote them, and a command that writes (sync) migrates it.
 		rep.Records += checkRecords(tx, v, problem)
+		if bad := checkPageHeaders(tx, path); len(bad) > 0 {
+			for _, b := range bad {
+				problem("%s", b)
+			}
+			return nil // tx.Check would panic on them, in its own goroutine
+		}
 		for err := range tx.Check() {
 			problem("bbolt: %v", err)
 		}
 		return nil
 	})
 	return rep, err
+}
+
+// checkPageHeaders checks the headers of the pages tx.Check reads outside
+// the tree our walk has touched: the two meta pages and the freelist's.
+// tx.Check asserts them in a goroutine of its own, where a damaged one
+// panics beyond any recover; a file whose meta page 0 is overwritten
+// still reads, from meta page 1. The pages are read from the file (bbolt
+// lays them out in the machine's byte order).
+func checkPageHeaders(tx *bbolt.Tx, path string) []string {
+	const (
+		metaFlag     = 0x04
+		freelistFlag = 0x10
+		noFreelist   = ^uint64(0)
+	)
+	f, err := os.Open(path)
+	if err != nil {
+		return []string{fmt.Sprintf("read the page headers: %v", err)}
+	}
+	defer f.Close()
+	ps := int64(tx.DB().Info().PageSize)
+	header := func(id uint64) (gotID uint64, flags uint16, page []byte, err error) {
+		page = make([]byte, 16+64)
+		if _, err := f.ReadAt(page, int64(id)*ps); err != nil {
+			return 0, 0, nil, err
+		}
+		return binary.NativeEndian.Uint64(page), binary.NativeEndian.Uint16(page[8:]), page, nil
+	}
+	var bad []string
+	freelist := noFreelist
+	for id := uint64(0); id < 2; id++ {
+		got, flags, page, err := header(id)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("meta page %d: %v", id, err))
+			continue
+		}
+		if got != id || flags != metaFlag {
+			bad = append(bad, fmt.Sprintf("meta page %d is damaged: its header names page %d, flags %#x", id, got, flags))
+			continue
+		}
+		// The meta of the transaction in use names the freelist: header
+		// 16 bytes, then magic, version, page size, flags, root (16),
+		// freelist, pgid, txid.
+		if binary.NativeEndian.Uint64(page[16+48:]) == uint64(tx.ID()) {
+			freelist = binary.NativeEndian.Uint64(page[16+32:])
+		}
+	}
+	if freelist != noFreelist && int64(freelist)*ps < tx.Size() {
+		if got, flags, _, err := header(freelist); err != nil || got != freelist || flags != freelistFlag {
+			bad = append(bad, fmt.Sprintf("freelist page %d is damaged: its header names page %d, flags %#x", freelist, got, flags))
+		}
+	}
+	return bad
 }
 
 // checkRecords decodes every record, as schema version wrote it, and

@@ -82,14 +82,26 @@ func TestCostlyRuleIsTheObjectsProblem(t *testing.T) {
 	}
 }
 
-// TestCostlyCalendarMemory: a calendar of costly invitations costs the
-// cycle no more memory than the same calendar with plain ones (at most
-// twice), measured as the bytes the cold cycle allocates.
+// rulesTogether is four RRULE lines of one invitation, each a minute of
+// every day of the year (527,040 candidates a year, half the limit of one
+// rule): within the limits alone, not together.
+func rulesTogether() string {
+	var rules []string
+	for i := 0; i < 4; i++ {
+		rules = append(rules, "FREQ=YEARLY;BYMONTH="+byList(1, 12)+";BYMONTHDAY="+byList(1, 31)+";BYHOUR="+byList(0, 23)+";BYMINUTE="+byList(0, 59)+";BYSECOND="+fmt.Sprint(i))
+	}
+	return strings.Join(rules, "\r\nRRULE:")
+}
+
+// TestCostlyCalendarMemory: a calendar of costly invitations (one rule
+// that costs too much, or rules that do together) costs the cycle no more
+// memory than the same calendar with plain ones (at most twice), measured
+// as the bytes the cold cycle allocates; each is a problem of its object.
 func TestCostlyCalendarMemory(t *testing.T) {
 	const n = 5
 	loc, _ := time.LoadLocation("Europe/Berlin")
 	now := time.Date(2026, 11, 20, 22, 30, 0, 0, loc)
-	alloc := func(rule string) uint64 {
+	alloc := func(rule, problem string) uint64 {
 		team := demo.Seed(now, loc)
 		dav, url := seededServer(t, team)
 		for i := 0; i < n; i++ {
@@ -110,11 +122,27 @@ func TestCostlyCalendarMemory(t *testing.T) {
 		}
 		t.Logf("%.40s…: %d series, %d problems, %.1f MB allocated, heap in use %.1f MB", rule, sums[0].Series, len(sums[0].Problems),
 			float64(after.TotalAlloc-before.TotalAlloc)/1e6, float64(after.HeapInuse)/1e6)
+		if problem != "" {
+			if len(sums[0].Problems) != n {
+				t.Errorf("%.40s: %d problems, want %d", rule, len(sums[0].Problems), n)
+			}
+			for _, p := range sums[0].Problems {
+				if !strings.Contains(p.Error(), ".ics") || !strings.Contains(p.Error(), problem) {
+					t.Errorf("problem %.300q does not name its object and say %q", p, problem)
+				}
+			}
+		}
 		return after.TotalAlloc - before.TotalAlloc
 	}
-	// invitation pads the description, so that the objects weigh the same.
-	clean, costly := alloc("FREQ=WEEKLY;BYDAY=MO"), alloc(everySecond)
-	if costly > 2*clean {
-		t.Errorf("the costly calendar allocated %d bytes, the clean one %d: more than twice", costly, clean)
+	// invitation pads the description, so that the objects weigh about
+	// the same.
+	clean := alloc("FREQ=WEEKLY;BYDAY=MO", "")
+	for _, c := range []struct{ rule, problem string }{
+		{everySecond, "needs about 31622400 candidates per year"},
+		{rulesTogether(), "4 RRULEs together: needs about 2108160 candidates per year"},
+	} {
+		if costly := alloc(c.rule, c.problem); costly > 2*clean {
+			t.Errorf("%.40s: the costly calendar allocated %d bytes, the clean one %d: more than twice", c.rule, costly, clean)
+		}
 	}
 }

@@ -355,7 +355,7 @@ func newExpander(m *calendar.Event, rfc bool) *expander {
 		kind = KindUTC
 	}
 	toWall := func(u time.Time) time.Time { return Wall(u.In(x.loc)) }
-	live := false
+	var rules []*Rule
 	if m.Recurrence != nil {
 		for _, s := range m.Recurrence.RRules {
 			r, _, err := ParseRule(s, x.start, kind, toWall)
@@ -368,18 +368,28 @@ func newExpander(m *calendar.Event, rfc bool) *expander {
 				}
 				continue
 			}
-			if rfc && !r.empty && r.opt.Count > 0 {
-				// RFC 5545 §3.8.5.3: DTSTART counts as the first instance.
-				if first, ok := r.first(x.work); !ok || !first.Equal(x.start) {
-					r.opt.Count--
-					r.empty = r.opt.Count == 0
-				}
-			}
-			if !r.empty || !r.beforeStart {
-				live = true
-			}
-			x.rules = append(x.rules, r)
+			rules = append(rules, r)
 		}
+	}
+	if err := checkSetCost(rules); err != nil {
+		// Each rule is within the limits, but their work adds up: the
+		// series is refused as one costly rule is.
+		x.errs = append(x.errs, err)
+		rules = nil
+	}
+	live := false
+	for _, r := range rules {
+		if rfc && !r.empty && r.opt.Count > 0 {
+			// RFC 5545 §3.8.5.3: DTSTART counts as the first instance.
+			if first, ok := r.first(x.work); !ok || !first.Equal(x.start) {
+				r.opt.Count--
+				r.empty = r.opt.Count == 0
+			}
+		}
+		if !r.empty || !r.beforeStart {
+			live = true
+		}
+		x.rules = append(x.rules, r)
 	}
 	// DTSTART is an instance unless every rule ends before it.
 	x.dtstart = rfc && (len(x.rules) == 0 || live)

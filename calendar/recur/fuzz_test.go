@@ -38,6 +38,13 @@ func FuzzParseExpand(f *testing.F) {
 	for _, rule := range hostileRules() {
 		f.Add(vcal("BEGIN:VEVENT", "UID:h", "DTSTART:20260302T090000Z", "RRULE:"+rule, "EXDATE:20260309T090000Z", "END:VEVENT"))
 	}
+	// Rules each within the limits, costly together (TestRulesTogetherRefused).
+	minuteOfEachDay := hostileRules()[len(costlyRules)]
+	many := []string{"BEGIN:VEVENT", "UID:m", "DTSTART:20260302T090000Z"}
+	for i := 0; i < 4; i++ {
+		many = append(many, "RRULE:"+strings.Replace(minuteOfEachDay, "BYSECOND=0", fmt.Sprintf("BYSECOND=%d", i), 1))
+	}
+	f.Add(vcal(append(many, "END:VEVENT")...))
 
 	from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
