@@ -93,8 +93,8 @@ type Source struct {
 	// "<name>/<address>" (Expand).
 	Subjects     []string `toml:"subjects,omitempty"`
 	SubjectsFile string   `toml:"subjects_file,omitempty"`
-	Endpoint       string `toml:"endpoint,omitempty"`        // another API base URL (a fake, a proxy)
-	Token          string `toml:"token,omitempty"`           // OAuth token file; default "<state dir>/google-<name>.json"
+	Endpoint     string   `toml:"endpoint,omitempty"` // another API base URL (a fake, a proxy)
+	Token        string   `toml:"token,omitempty"`    // OAuth token file; default "<state dir>/google-<name>.json"
 
 	// Timezone is the zone of this source's floating times; default: the
 	// config's timezone.
