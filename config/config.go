@@ -80,7 +80,7 @@ type Source struct {
 	IdleTimeout   Duration `toml:"idle_timeout,omitempty"`
 	// AccountsFile lists accounts on the server at url, one a line:
 	// "address username password_file" (Accounts); each becomes a source
-	// of its own, "<name>/<address>" (Expand).
+	// of its own, "<name>/<address>" (NameFor).
 	AccountsFile string `toml:"accounts_file,omitempty"`
 
 	// Google.
@@ -90,7 +90,7 @@ type Source struct {
 	Subject        string `toml:"subject,omitempty"`         // user the service account acts for
 	// Subjects and SubjectsFile (one address a line) list more users the
 	// service account acts for: each becomes a source of its own,
-	// "<name>/<address>" (Expand).
+	// "<name>/<address>" (NameFor).
 	Subjects     []string `toml:"subjects,omitempty"`
 	SubjectsFile string   `toml:"subjects_file,omitempty"`
 	Endpoint     string   `toml:"endpoint,omitempty"` // another API base URL (a fake, a proxy)
