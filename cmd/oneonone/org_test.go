@@ -116,6 +116,9 @@ func sourceNames(srcs []sync.NamedSource) []string {
 // for every request.
 func TestSubjectsOneSourceEach(t *testing.T) {
 	subjects := []string{"anna@example.com", "bob@example.com", "carol@example.com", "dave@example.com", "erin@example.com", "frank@example.com"}
+	for i := range 34 {
+		subjects = append(subjects, fmt.Sprintf("manager%02d@example.com", i))
+	}
 	f := newOrgFixture(t, subjects)
 	f.auth.RefuseSubject("bob@example.com", http.StatusUnauthorized, "unauthorized_client")
 	f.api.RefuseSubject("carol@example.com")
