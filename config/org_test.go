@@ -174,6 +174,16 @@ name = "g"
 kind = "google"
 endpoint = "http://127.0.0.1:1/"
 `, "identity.me", "must list at least one address"},
+		{"subjects and another calendar", `
+state = "/tmp/s.db"
+timezone = "UTC"
+[[source]]
+name = "g"
+kind = "google"
+service_account = "/tmp/sa.json"
+subjects = ["b@example.com"]
+calendar = "team@group.calendar.google.com"
+`, "source[0].calendar", "must be \"primary\" with subjects"},
 		{"missing subjects file", `
 state = "/tmp/s.db"
 timezone = "UTC"

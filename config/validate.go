@@ -323,6 +323,9 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 			v.add(key("subjects_file"), "only with service_account (domain-wide delegation)")
 		case s.ServiceAccount != "":
 			c.validateSubjects(v, s, key)
+			if s.Many() && s.Calendar != defaultGoogleCalendar {
+				v.add(key("calendar"), "must be %q with subjects or subjects_file: each subject's own calendar is watched, got %q", defaultGoogleCalendar, s.Calendar)
+			}
 		}
 	case "":
 		v.add(key("kind"), "must be set: %q or %q", KindCalDAV, KindGoogle)
