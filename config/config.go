@@ -41,6 +41,7 @@ type Config struct {
 	Web       Web      `toml:"web"`
 	Nudges    Nudges   `toml:"nudges"`
 	Notify    []Notify `toml:"notify"`
+	Google    Google   `toml:"google"`
 
 	loc     *time.Location    // Timezone, loaded by Validate
 	fromEnv map[string]string // key → the environment variable that set it
@@ -78,20 +79,39 @@ type Source struct {
 	// in. Default 60s each.
 	HeaderTimeout Duration `toml:"header_timeout,omitempty"`
 	IdleTimeout   Duration `toml:"idle_timeout,omitempty"`
+	// AccountsFile lists accounts on the server at url, one a line:
+	// "address username password_file" (Accounts); each becomes a source
+	// of its own, "<name>/<address>" (NameFor).
+	AccountsFile string `toml:"accounts_file,omitempty"`
 
 	// Google.
 	Calendar       string `toml:"calendar,omitempty"`        // calendar id; default "primary"
 	ClientSecrets  string `toml:"client_secrets,omitempty"`  // installed-app OAuth client JSON
 	ServiceAccount string `toml:"service_account,omitempty"` // service account key JSON
 	Subject        string `toml:"subject,omitempty"`         // user the service account acts for
-	Endpoint       string `toml:"endpoint,omitempty"`        // another API base URL (a fake, a proxy)
-	Token          string `toml:"token,omitempty"`           // OAuth token file; default "<state dir>/google-<name>.json"
+	// Subjects and SubjectsFile (one address a line) list more users the
+	// service account acts for: each becomes a source of its own,
+	// "<name>/<address>" (NameFor).
+	Subjects     []string `toml:"subjects,omitempty"`
+	SubjectsFile string   `toml:"subjects_file,omitempty"`
+	Endpoint     string   `toml:"endpoint,omitempty"` // another API base URL (a fake, a proxy)
+	Token        string   `toml:"token,omitempty"`    // OAuth token file; default "<state dir>/google-<name>.json"
 
 	// Timezone is the zone of this source's floating times; default: the
 	// config's timezone.
 	Timezone string `toml:"timezone,omitempty"`
 
 	key string // "source[i]", for errors that name the key
+
+	subjects []string  // Subject, Subjects and SubjectsFile's, read by Validate
+	accounts []Account // AccountsFile's lines, read by Validate
+}
+
+// Google holds what all Google sources of the process share.
+type Google struct {
+	// MaxRequestsPerMinute is the ceiling on the requests of all Google
+	// sources together (one token bucket in the process); 0 is no limit.
+	MaxRequestsPerMinute int `toml:"max_requests_per_minute"`
 }
 
 // Agenda configures the agenda block written into upcoming 1:1s.
@@ -278,6 +298,9 @@ const (
 	defaultLateNotice     = day
 	defaultWorkingHours   = "mon-fri 09:00-17:00"
 	defaultGoogleCalendar = "primary"
+	// defaultGoogleRate is google.max_requests_per_minute: well below the
+	// Calendar API's per-project quota, ample for one person's sources.
+	defaultGoogleRate = 600
 )
 
 func constant(s string) func() string { return func() string { return s } }
@@ -302,6 +325,7 @@ func Default() *Config {
 		Report: Report{Weeks: defaultReportWeeks, LateNotice: Duration{defaultLateNotice}, WayBack: true, WorkingHours: defaultWorkingHours, Email: Email{Security: "starttls", Weekday: "monday", Time: "08:00"}},
 		Nudges: defaultNudges,
 		Web:    Web{ShareDays: defaultShareDays},
+		Google: Google{MaxRequestsPerMinute: defaultGoogleRate},
 	}
 	for _, o := range options {
 		if err := o.set(c, o.def()); err != nil {
@@ -507,6 +531,11 @@ func (c *Config) normalize() {
 		s.ServiceAccount = expandHome(s.ServiceAccount)
 		s.Token = expandHome(s.Token)
 		s.Subject = normalizeEmail(s.Subject)
+		for j := range s.Subjects {
+			s.Subjects[j] = normalizeEmail(s.Subjects[j])
+		}
+		s.SubjectsFile = expandHome(s.SubjectsFile)
+		s.AccountsFile = expandHome(s.AccountsFile)
 		if s.Kind == KindGoogle {
 			if s.Calendar == "" {
 				s.Calendar = defaultGoogleCalendar
@@ -630,15 +659,15 @@ func (c *Config) Pair(with string) (AgendaPair, bool) {
 	return AgendaPair{}, false
 }
 
-// IsMe reports whether email is one of identity.me (case-insensitive,
+// IsMe reports whether email is one of mine (Me; case-insensitive,
 // "mailto:" ignored).
 func (c *Config) IsMe(email string) bool {
 	email = normalizeEmail(email)
 	if email == "" {
 		return false
 	}
-	for _, m := range c.Identity.Me {
-		if normalizeEmail(m) == email {
+	for _, m := range c.Me() {
+		if m == email {
 			return true
 		}
 	}

@@ -75,7 +75,7 @@ func (c *Config) NewLogger(w io.Writer) *slog.Logger {
 // or when p has none of identity.me.
 func (c *Config) PairDoc(p calendar.Pair) string {
 	doc := ""
-	for _, me := range c.Identity.Me {
+	for _, me := range c.Me() {
 		if pc, ok := c.Pair(p.Other(me)); ok && p.Has(me) {
 			doc = pc.Doc
 		}

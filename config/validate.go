@@ -90,21 +90,29 @@ func (c *Config) Validate() error {
 		v.add("log_level", "must be one of debug, info, warn, error; got %q", c.LogLevel)
 	}
 
-	if len(c.Identity.Me) == 0 {
-		v.add("identity.me", "must list at least one address of yours")
-	}
+	// identity.me may be left out when the sources' subjects or accounts
+	// give the addresses (Me): the sources are read first.
+	var meErrs []error
 	for i, m := range c.Identity.Me {
 		if err := checkAddress(m); err != nil {
-			v.add(fmt.Sprintf("identity.me[%d]", i), "%v", err)
+			meErrs = append(meErrs, &FieldError{Key: fmt.Sprintf("identity.me[%d]", i), Msg: err.Error()})
 		}
 	}
-
+	sv := &validator{c: c}
 	if len(c.Sources) == 0 {
-		v.add("source", "at least one [[source]] is required")
+		sv.add("source", "at least one [[source]] is required")
 	}
 	names := make(map[string]int)
 	for i := range c.Sources {
-		c.validateSource(v, i, names)
+		c.validateSource(sv, i, names)
+	}
+	if len(c.Me()) == 0 && !slices.ContainsFunc(c.Sources, func(s Source) bool { return s.Many() }) {
+		v.add("identity.me", "must list at least one address of yours (or a source's subjects or accounts_file must give them)")
+	}
+	v.errs = append(v.errs, meErrs...)
+	v.errs = append(v.errs, sv.errs...)
+	if c.Google.MaxRequestsPerMinute < 0 {
+		v.add("google.max_requests_per_minute", "must be 0 (no limit) or more, got %d", c.Google.MaxRequestsPerMinute)
 	}
 
 	c.validateAgenda(v)
@@ -222,6 +230,7 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 		{"password_file", s.PasswordFile != ""}, {"calendars", s.Calendars != nil},
 		{"notify_attendees", s.NotifyAttendees}, {"header_timeout", s.HeaderTimeout.Duration != 0},
 		{"idle_timeout", s.IdleTimeout.Duration != 0}, {"insecure", s.Insecure},
+		{"accounts_file", s.AccountsFile != ""},
 	}
 	googleKeys := []struct {
 		name string
@@ -230,6 +239,7 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 		{"calendar", s.Calendar != ""}, {"client_secrets", s.ClientSecrets != ""},
 		{"service_account", s.ServiceAccount != ""}, {"subject", s.Subject != ""},
 		{"endpoint", s.Endpoint != ""}, {"token", s.Token != ""},
+		{"subjects", s.Subjects != nil}, {"subjects_file", s.SubjectsFile != ""},
 	}
 
 	switch s.Kind {
@@ -248,11 +258,15 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 			if u.User != nil {
 				v.add(key("url"), "%s", userinfoMsg)
 			}
-			if host := u.Hostname(); u.Scheme == "http" && !isLoopback(host) && !s.Insecure && (s.Username != "" || u.User != nil) {
+			if host := u.Hostname(); u.Scheme == "http" && !isLoopback(host) && !s.Insecure && (s.Username != "" || s.AccountsFile != "" || u.User != nil) {
 				v.add(key("url"), "http:// to %s would send the password in clear: use https://, or set insecure = true", strings.ToLower(host))
 			}
 		}
 		switch {
+		case s.AccountsFile != "" && (s.Username != "" || s.PasswordEnv != "" || s.PasswordFile != ""):
+			v.add(key("accounts_file"), "set username (with password_env or password_file) or accounts_file, not both")
+		case s.AccountsFile != "":
+			c.validateAccounts(v, s, key)
 		case s.PasswordEnv != "" && !envNameRE.MatchString(s.PasswordEnv):
 			v.add(key("password_env"), "%q is not an environment variable name", s.PasswordEnv)
 		case s.Username == "" && s.PasswordEnv != "":
@@ -306,8 +320,8 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 		case s.ClientSecrets != "" && s.ServiceAccount != "":
 			v.add(key("service_account"), "set client_secrets or service_account, not both")
 		case s.ServiceAccount != "":
-			if s.Subject == "" {
-				v.add(key("subject"), "must be set with service_account: the user to act for")
+			if s.Subject == "" && !s.Many() {
+				v.add(key("subject"), "must be set with service_account: the user to act for (or subjects, subjects_file)")
 			}
 		case s.ClientSecrets != "":
 		case !fake:
@@ -318,6 +332,18 @@ func (c *Config) validateSource(v *validator, i int, names map[string]int) {
 				v.add(key("subject"), "only with service_account")
 			} else if err := checkAddress(s.Subject); err != nil {
 				v.add(key("subject"), "%v", err)
+			}
+		}
+		s.subjects = nil
+		switch {
+		case s.ServiceAccount == "" && s.Subjects != nil:
+			v.add(key("subjects"), "only with service_account (domain-wide delegation)")
+		case s.ServiceAccount == "" && s.SubjectsFile != "":
+			v.add(key("subjects_file"), "only with service_account (domain-wide delegation)")
+		case s.ServiceAccount != "":
+			c.validateSubjects(v, s, key)
+			if s.Many() && s.Calendar != defaultGoogleCalendar {
+				v.add(key("calendar"), "must be %q with subjects or subjects_file: each subject's own calendar is watched, got %q", defaultGoogleCalendar, s.Calendar)
 			}
 		}
 	case "":

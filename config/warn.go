@@ -29,7 +29,8 @@ func (w Warning) String() string { return w.Key + ": " + w.Msg }
 //     service_account key and its token file (when it exists), a
 //     notification target's url_file, secret_file and token_file. Group
 //     counts, as for ssh's keys: the group of a file on a shared machine
-//     is often everyone's ("users", "staff"). Not on Windows, which has no
+//     is often everyone's ("users", "staff"); each password file of a
+//     CalDAV source's accounts_file too. Not on Windows, which has no
 //     such modes;
 //   - a CalDAV source or a notification target whose insecure = true
 //     takes effect (InClear).
@@ -73,6 +74,9 @@ func (c *Config) Warnings(path string) []Warning {
 			}
 			if s.Username != "" {
 				perm(key("password_file"), s.PasswordFile, "a password")
+			}
+			for _, a := range s.accounts {
+				perm(key("accounts_file"), a.PasswordFile, fmt.Sprintf("the password of %s (%s:%d)", a.Address, a.File, a.Line))
 			}
 		case KindGoogle:
 			perm(key("service_account"), s.ServiceAccount, "a service account key")

@@ -49,6 +49,14 @@ type Options struct {
 	Zone *time.Location
 	// Retry bounds the retries of rate-limited and failed requests.
 	Retry RetryPolicy
+	// Subject is the user a service account acts for (domain-wide
+	// delegation), "" for a person's own login. With it, a refused
+	// authorisation and a 403 on listing the calendar come back as a
+	// *DelegationError naming the subject.
+	Subject string
+	// Limiter, when not nil, is waited on before every request (retries
+	// included): the ceiling of all the clients that share it.
+	Limiter *Limiter
 	// Logger receives the client's logs (retried requests, skipped items,
 	// at debug level); nil means they are discarded. The client never logs
 	// through slog's default logger.
@@ -76,6 +84,8 @@ type RetryPolicy struct {
 // concurrent use.
 type Client struct {
 	cal      string
+	subject  string
+	limit    *Limiter
 	zone     *time.Location
 	retry    RetryPolicy
 	log      *slog.Logger // never nil
@@ -85,7 +95,7 @@ type Client struct {
 
 // New checks opt and returns a client. It makes no request.
 func New(ctx context.Context, opt Options) (*Client, error) {
-	c := &Client{cal: opt.Calendar, zone: opt.Zone, retry: opt.Retry.withDefaults(), log: opt.Logger}
+	c := &Client{cal: opt.Calendar, subject: opt.Subject, limit: opt.Limiter, zone: opt.Zone, retry: opt.Retry.withDefaults(), log: opt.Logger}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -180,8 +190,8 @@ func withCapture(ctx context.Context) (context.Context, *bodyCapture) {
 	return context.WithValue(ctx, bodyKey{}, b), b
 }
 
-// transport counts every request and captures 2xx bodies for the calls
-// that ask for them.
+// transport waits on the limiter before every request, counts it, and
+// captures 2xx bodies for the calls that ask for them.
 type transport struct {
 	base http.RoundTripper
 	c    *Client
@@ -189,6 +199,12 @@ type transport struct {
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if err := t.c.limit.Wait(ctx); err != nil {
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, errors included
+		}
+		return nil, err
+	}
 	t.c.requests.Add(1)
 	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
 		n.Add(1)

@@ -59,6 +59,40 @@ func (e *AuthError) Error() string {
 }
 func (e *AuthError) Unwrap() error { return e.Err }
 
+// DelegationError is a request of a service account acting for Subject
+// that Google refused: the token endpoint would not issue a token for the
+// subject (unauthorized_client, access_denied: the client id has no
+// domain-wide delegation for the scope, or the user is not in the domain)
+// or the API answered 401 or a 403 that is not a rate limit to the
+// listing of the calendar. Nothing but the Workspace admin's grant helps;
+// other subjects of the same service account are not concerned.
+type DelegationError struct {
+	Subject string
+	Err     error
+}
+
+func (e *DelegationError) Error() string {
+	return "Google refused delegation for " + e.Subject + ": " + strings.TrimPrefix(e.Err.Error(), "google: ")
+}
+func (e *DelegationError) Unwrap() error { return e.Err }
+
+// delegation wraps err in a *DelegationError when the client acts for a
+// subject and err says the subject's delegation was refused.
+func (c *Client) delegation(o op, err error) error {
+	if c.subject == "" {
+		return err
+	}
+	var ae *AuthError
+	var e *Error
+	switch {
+	case errors.As(err, &ae):
+	case o == opList && errors.As(err, &e) && e.Code == http.StatusForbidden && !rateLimitReasons[e.Reason]:
+	default:
+		return err
+	}
+	return &DelegationError{Subject: c.subject, Err: err}
+}
+
 // op names what a request was for, which decides how its errors map.
 type op int
 
@@ -278,7 +312,7 @@ func (c *Client) do(ctx context.Context, o op, call func() error) error {
 		}
 		err = mapError(o, err)
 		if !retryable(err) {
-			return err
+			return c.delegation(o, err)
 		}
 		if k+1 >= p.Attempts {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, p.Attempts)

@@ -59,7 +59,7 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	in := agenda.ActionInput{
-		Me: cfg.Identity.Me, With: *with, Owner: *owner, Text: strings.Join(fs.Args(), " "),
+		Me: cfg.Me(), With: *with, Owner: *owner, Text: strings.Join(fs.Args(), " "),
 		Due: *due, Location: cfg.Location(), Now: time.Now(), Force: *force,
 	}
 	// The fields first, so that a mistake on the command line is told
@@ -93,7 +93,7 @@ func actionsAdd(ctx context.Context, e *env, args []string) error {
 	if a, err = st.AddAction(a); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
+	fmt.Fprintf(e.stdout, "added action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Me()[0]), a.Text)
 	return nil
 }
 
@@ -167,10 +167,10 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 		defer st.Close()
 	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	me := cfg.Identity.Me[0]
+	me := cfg.Me()[0]
 	var pair calendar.Pair
 	if *with != "" {
-		if pair, err = agenda.PairWith(cfg.Identity.Me, *with); err != nil {
+		if pair, err = agenda.PairWith(cfg.Me(), *with); err != nil {
 			return actionUsageError(err, actionArgs)
 		}
 	}
@@ -199,7 +199,7 @@ func actionsList(ctx context.Context, e *env, args []string) error {
 // the stored actions of pair (all pairs when zero), open ones or all, and
 // the open items of the pairs' agenda documents.
 func storeActions(ctx context.Context, e *env, cfg *config.Config, st *store.Store, pair calendar.Pair, all bool) ([]agenda.Action, error) {
-	me := cfg.Identity.Me[0]
+	me := cfg.Me()[0]
 	list, err := st.Actions(pair)
 	if err != nil {
 		return nil, err
@@ -332,7 +332,7 @@ func actionsSetDone(ctx context.Context, e *env, verb string, args []string, whe
 
 // actionLine is what a command says of a stored action.
 func actionLine(cfg *config.Config, a agenda.Action) itemLine {
-	return itemLine{a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text}
+	return itemLine{a.ID, a.Pair.Other(cfg.Me()[0]), a.Text}
 }
 
 // noAction is the error of an ID that is no stored action.
@@ -403,7 +403,7 @@ func actionsEdit(ctx context.Context, e *env, args []string) error {
 		return noAction(id)
 	}
 	edit.Location = cfg.Location()
-	if a, err = agenda.EditAction(a, cfg.Identity.Me, edit); err != nil {
+	if a, err = agenda.EditAction(a, cfg.Me(), edit); err != nil {
 		return actionUsageError(err, editArgs)
 	}
 	if ok, err = st.UpdateAction(a); err != nil {
@@ -412,7 +412,7 @@ func actionsEdit(ctx context.Context, e *env, args []string) error {
 	if !ok {
 		return noAction(id)
 	}
-	fmt.Fprintf(e.stdout, "edited action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Identity.Me[0]), a.Text)
+	fmt.Fprintf(e.stdout, "edited action %s for %s: %s\n", a.ID, a.Pair.Other(cfg.Me()[0]), a.Text)
 	return nil
 }
 

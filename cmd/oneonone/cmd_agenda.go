@@ -155,11 +155,11 @@ func agendaInit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	pair, err := agenda.PairWith(cfg.Identity.Me, *with)
+	pair, err := agenda.PairWith(cfg.Me(), *with)
 	if err != nil {
 		return actionUsageError(err, map[string]string{agenda.FieldWith: "--with"})
 	}
-	w := pair.Other(calendar.NormalizeEmail(cfg.Identity.Me[0]))
+	w := pair.Other(calendar.NormalizeEmail(cfg.Me()[0]))
 	if !safeAddress(w) {
 		return usageError{fmt.Sprintf("--with: %q cannot name a file (want letters, digits and . _ + - only)", *with)}
 	}
@@ -188,7 +188,7 @@ func agendaInit(ctx context.Context, e *env, args []string) error {
 		defer st.Close()
 		e.noteMigration(st)
 	}
-	data := agenda.NewDoc(cfg.Identity.Me[0], w)
+	data := agenda.NewDoc(cfg.Me()[0], w)
 	var loc string
 	if target != nil {
 		if err := putDoc(ctx, cfg, target, data); err != nil {

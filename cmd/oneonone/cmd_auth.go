@@ -53,7 +53,7 @@ func cmdAuth(ctx context.Context, e *env, args []string) error {
 	case sc.ClientSecrets == "":
 		return fmt.Errorf("source %s has no client_secrets: set it to the OAuth client file of a Desktop app", sc.Name)
 	}
-	conf, err := oauth.LoadClientSecrets(sc.ClientSecrets, oauth.ScopeFor(sc.Calendar, cfg.Identity.Me))
+	conf, err := oauth.LoadClientSecrets(sc.ClientSecrets, oauth.ScopeFor(sc.Calendar, cfg.Me()))
 	if err != nil {
 		return err
 	}

@@ -120,30 +120,34 @@ func checkOnline(ctx context.Context, out, errw io.Writer, path string, cfg *con
 		one.Sources = []config.Source{sc}
 		cctx, cancel := context.WithTimeout(ctx, onlineTimeout)
 		sources, err := buildSources(cctx, &one, log)
-		if err == nil && len(sources) != 1 {
-			err = fmt.Errorf("built %d sources, want 1", len(sources))
-		}
 		if err != nil {
 			cancel()
 			fmt.Fprintf(errw, "%s: %s: %s\n", path, label, oneLine(err.Error()))
 			failed++
 			continue
 		}
-		cals, err := sources[0].Source.Calendars(cctx)
-		cancel()
-		if err != nil {
-			fmt.Fprintf(errw, "%s: %s: list calendars: %s\n", path, label, oneLine(err.Error()))
-			failed++
-			continue
-		}
-		fmt.Fprintf(out, "%s: %s: %s\n", path, label, plural(len(cals), "calendar"))
-		for _, c := range cals {
-			if c.Name != "" && c.Name != c.ID {
-				fmt.Fprintf(out, "  %s (%s)\n", c.ID, c.Name)
-			} else {
-				fmt.Fprintf(out, "  %s\n", c.ID)
+		// A source of many subjects or accounts is one line each.
+		for _, ns := range sources {
+			label := label
+			if sc.Many() {
+				label = fmt.Sprintf("source[%d] (%s)", i, ns.Name)
+			}
+			cals, err := ns.Source.Calendars(cctx)
+			if err != nil {
+				fmt.Fprintf(errw, "%s: %s: list calendars: %s\n", path, label, oneLine(err.Error()))
+				failed++
+				continue
+			}
+			fmt.Fprintf(out, "%s: %s: %s\n", path, label, plural(len(cals), "calendar"))
+			for _, c := range cals {
+				if c.Name != "" && c.Name != c.ID {
+					fmt.Fprintf(out, "  %s (%s)\n", c.ID, c.Name)
+				} else {
+					fmt.Fprintf(out, "  %s\n", c.ID)
+				}
 			}
 		}
+		cancel()
 	}
 	return failed
 }

@@ -31,15 +31,15 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	if _, err := agenda.PairWith(cfg.Identity.Me, *with); err != nil {
+	if _, err := agenda.PairWith(cfg.Me(), *with); err != nil {
 		return actionUsageError(err, actionArgs)
 	}
 	in := report.Input{Location: cfg.Location(), Now: time.Now(), TrailingWeeks: cfg.Report.Weeks,
-		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Identity.Me}
+		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Me()}
 	if in, err = report.LoadAll(ctx, in, st, nil); err != nil {
 		return err
 	}
-	rows, ok := report.PairHistoryWith(in, cfg.Identity.Me, *with)
+	rows, ok := report.PairHistoryWith(in, cfg.Me(), *with)
 	if !ok {
 		return fmt.Errorf("no 1:1 series with %s", calendar.NormalizeEmail(*with))
 	}

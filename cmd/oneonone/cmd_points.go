@@ -80,7 +80,7 @@ func pointsAdd(ctx context.Context, e *env, args []string) error {
 	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
 	text := strings.Join(fs.Args(), " ")
-	in := agenda.PointInput{Me: cfg.Identity.Me, With: *with, Author: *author, Text: text, Now: time.Now(), Force: *force}
+	in := agenda.PointInput{Me: cfg.Me(), With: *with, Author: *author, Text: text, Now: time.Now(), Force: *force}
 	// The fields first, without the state file; then whether the 1:1 is
 	// known.
 	if _, err := agenda.NewPoint(in); err != nil {
@@ -112,7 +112,7 @@ func pointsAdd(ctx context.Context, e *env, args []string) error {
 	if p, err = st.AddPoint(p); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added talking point %s for %s: %s\n", p.ID, p.Pair.Other(cfg.Identity.Me[0]), p.Text)
+	fmt.Fprintf(e.stdout, "added talking point %s for %s: %s\n", p.ID, p.Pair.Other(cfg.Me()[0]), p.Text)
 	return nil
 }
 
@@ -134,10 +134,10 @@ func pointsList(ctx context.Context, e *env, args []string) error {
 		defer st.Close()
 	}
 	warnConfig(cfg.NewLogger(e.stderr), cfg, *cfgPath)
-	me, loc := cfg.Identity.Me[0], cfg.Location()
+	me, loc := cfg.Me()[0], cfg.Location()
 	var pair calendar.Pair
 	if *with != "" {
-		if pair, err = agenda.PairWith(cfg.Identity.Me, *with); err != nil {
+		if pair, err = agenda.PairWith(cfg.Me(), *with); err != nil {
 			return actionUsageError(err, pointArgs)
 		}
 	}
@@ -241,7 +241,7 @@ func pointsDelete(ctx context.Context, e *env, args []string) error {
 
 // pointLine is what a command says of a stored point.
 func pointLine(cfg *config.Config, p agenda.Point) itemLine {
-	return itemLine{p.ID, p.Pair.Other(cfg.Identity.Me[0]), p.Text}
+	return itemLine{p.ID, p.Pair.Other(cfg.Me()[0]), p.Text}
 }
 
 // daemonPoint sends method /api/points/{id} (with body, when not nil) to

@@ -117,7 +117,7 @@ func reportInputOf(cfg *config.Config, st *store.Store, now time.Time, week repo
 		week = report.LastFullWeek(now, loc)
 	}
 	in := report.Input{Week: week, Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks,
-		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Identity.Me}
+		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Me()}
 	var statuses []sync.SourceStatus
 	for _, sc := range cfg.Sources {
 		s, err := sync.StoredStatus(st, sc.Name)

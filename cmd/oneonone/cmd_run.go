@@ -273,7 +273,7 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 		Location:      cfg.Location(),
 		TrailingWeeks: cfg.Report.Weeks,
 		LateNotice:    cfg.Report.LateNotice.Duration,
-		Me:            cfg.Identity.Me,
+		Me:            cfg.Me(),
 		Token:         token,
 		Actions:       pairActions(cfg, st),
 		SyncNow: func(ctx context.Context) ([]sync.Summary, error) {

@@ -36,10 +36,10 @@ func sharePairOf(cfg *config.Config, with string) (calendar.Pair, error) {
 	if addr == "" || !strings.Contains(addr, "@") {
 		return calendar.Pair{}, usageError{"--with: want the counterpart's address"}
 	}
-	if slices.ContainsFunc(cfg.Identity.Me, func(m string) bool { return calendar.NormalizeEmail(m) == addr }) {
+	if slices.ContainsFunc(cfg.Me(), func(m string) bool { return calendar.NormalizeEmail(m) == addr }) {
 		return calendar.Pair{}, usageError{"--with: that is your own address"}
 	}
-	return calendar.NewPair(cfg.Identity.Me[0], addr), nil
+	return calendar.NewPair(cfg.Me()[0], addr), nil
 }
 
 func noPublicURL() error {
@@ -66,7 +66,7 @@ func shareWith(ctx context.Context, e *env, verb string, args []string) error {
 	if err != nil {
 		return err
 	}
-	counterpart := p.Other(cfg.Identity.Me[0])
+	counterpart := p.Other(cfg.Me()[0])
 	st, err := openStore(cfg.State, readWrite, e.warnRecord)
 	if inUse(cfg, err) {
 		c := newDaemonClient(cfg)

@@ -144,45 +144,82 @@ func detectRules(cfg *config.Config) (history.DetectRules, error) {
 	if err != nil {
 		return history.DetectRules{}, err
 	}
-	return history.DetectRules{Me: cfg.Identity.Me, Include: include, Exclude: exclude}, nil
+	return history.DetectRules{Me: cfg.Me(), Include: include, Exclude: exclude}, nil
 }
 
-// buildSources makes a Source for each configured source.
+// googleLimit is the ceiling on the requests of every Google client of the
+// process (google.max_requests_per_minute): one token bucket, which each
+// buildSources sets to the config's rate.
+var googleLimit = google.NewLimiter(0)
+
+// buildSources makes a Source for each configured source, and one for each
+// subject (subjects, subjects_file) or account (accounts_file) of a source
+// of many, named "<source>/<address>" (config.Source.NameFor): each has its
+// own schedule and backoff in the daemon, so one that fails delays no other.
 func buildSources(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]sync.NamedSource, error) {
+	googleLimit.SetPerMinute(cfg.Google.MaxRequestsPerMinute)
 	var out []sync.NamedSource
 	for i := range cfg.Sources {
 		sc := &cfg.Sources[i]
 		zone := sc.Location(cfg.Location())
 		switch sc.Kind {
 		case config.KindCalDAV:
-			user, password, err := sc.BasicAuth()
-			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			type login struct{ name, user, password string }
+			var logins []login
+			if sc.Many() {
+				for _, a := range sc.Accounts() {
+					pw, err := a.Password()
+					if err != nil {
+						return nil, fmt.Errorf("source %s: %w", sc.NameFor(a.Address), err)
+					}
+					logins = append(logins, login{sc.NameFor(a.Address), a.Username, pw})
+				}
+			} else {
+				user, password, err := sc.BasicAuth()
+				if err != nil {
+					return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+				}
+				logins = append(logins, login{sc.Name, user, password})
 			}
-			c, err := caldav.New(caldav.Options{
-				URL:           sc.URL,
-				Username:      user,
-				Password:      password,
-				Calendars:     sc.Calendars,
-				Zone:          zone,
-				HeaderTimeout: sc.HeaderTimeout.Duration,
-				IdleTimeout:   sc.IdleTimeout.Duration,
-				Logger:        log,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			for _, l := range logins {
+				c, err := caldav.New(caldav.Options{
+					URL:           sc.URL,
+					Username:      l.user,
+					Password:      l.password,
+					Calendars:     sc.Calendars,
+					Zone:          zone,
+					HeaderTimeout: sc.HeaderTimeout.Duration,
+					IdleTimeout:   sc.IdleTimeout.Duration,
+					Logger:        log,
+				})
+				if err != nil {
+					return nil, fmt.Errorf("source %s: %w", l.name, err)
+				}
+				out = append(out, sync.NamedSource{Name: l.name, Source: c, NotifyAttendees: sc.NotifyAttendees, InClear: sc.InClear()})
 			}
-			out = append(out, sync.NamedSource{Name: sc.Name, Source: c, NotifyAttendees: sc.NotifyAttendees, InClear: sc.InClear()})
 		case config.KindGoogle:
-			hc, err := googleHTTPClient(ctx, cfg, sc, log)
-			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			type acting struct{ name, subject string }
+			users := []acting{{sc.Name, sc.Subject}}
+			if sc.Many() {
+				users = users[:0]
+				for _, sub := range sc.DelegatedSubjects() {
+					users = append(users, acting{sc.NameFor(sub), sub})
+				}
 			}
-			c, err := google.New(ctx, google.Options{Calendar: sc.Calendar, Endpoint: sc.Endpoint, HTTPClient: hc, Zone: zone, Logger: log})
-			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			for _, u := range users {
+				hc, err := googleHTTPClient(ctx, cfg, sc, u.subject, log)
+				if err != nil {
+					return nil, fmt.Errorf("source %s: %w", u.name, err)
+				}
+				c, err := google.New(ctx, google.Options{
+					Calendar: sc.Calendar, Endpoint: sc.Endpoint, HTTPClient: hc, Zone: zone,
+					Subject: u.subject, Limiter: googleLimit, Logger: log,
+				})
+				if err != nil {
+					return nil, fmt.Errorf("source %s: %w", u.name, err)
+				}
+				out = append(out, sync.NamedSource{Name: u.name, Source: c})
 			}
-			out = append(out, sync.NamedSource{Name: sc.Name, Source: c})
 		default:
 			return nil, fmt.Errorf("source %s: unknown kind %q", sc.Name, sc.Kind)
 		}
@@ -194,11 +231,11 @@ func buildSources(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]
 // service account acting for subject, or the token saved by "auth google"
 // (refreshed tokens are saved again); none for a loopback endpoint without
 // credentials (the fake server in tests).
-func googleHTTPClient(ctx context.Context, cfg *config.Config, sc *config.Source, log *slog.Logger) (*http.Client, error) {
-	scope := oauth.ScopeFor(sc.Calendar, cfg.Identity.Me)
+func googleHTTPClient(ctx context.Context, cfg *config.Config, sc *config.Source, subject string, log *slog.Logger) (*http.Client, error) {
+	scope := oauth.ScopeFor(sc.Calendar, cfg.Me())
 	switch {
 	case sc.ServiceAccount != "":
-		ts, err := oauth.ServiceAccount(ctx, sc.ServiceAccount, sc.Subject, scope)
+		ts, err := oauth.ServiceAccount(ctx, sc.ServiceAccount, subject, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -301,7 +338,7 @@ func shareLinks(cfg *config.Config, st *store.Store) *web.ShareLinks {
 	return &web.ShareLinks{
 		Store: st, PublicURL: cfg.Web.PublicURL, Days: cfg.Web.ShareDays,
 		Agenda: func(p calendar.Pair) string {
-			with := p.Other(cfg.Identity.Me[0])
+			with := p.Other(cfg.Me()[0])
 			link, _ := pairLink(cfg, st, calendar.Series{Pair: p, Counterpart: with, Me: p.Other(with)})
 			return link
 		},

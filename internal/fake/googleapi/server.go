@@ -39,6 +39,10 @@ type Server struct {
 	faultChoices []int
 
 	log []string
+
+	subjectOf func(token string) (string, bool) // SetAuth
+	refused   map[string]bool                   // RefuseSubject
+	bySubject map[string]int64                  // RequestsBy
 }
 
 // maxLog is how many entries RequestLog keeps (the most recent ones).
@@ -241,6 +245,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(s.log) > maxLog {
 		s.log = append(s.log[:0:0], s.log[len(s.log)-maxLog:]...)
 	}
+	subject, authErr := s.authLocked(r)
+	if authErr != nil {
+		s.mu.Unlock()
+		if authErr.code == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
+		}
+		writeError(w, *authErr)
+		return
+	}
 	if e, ok := s.faultLocked(r); ok {
 		retryAfter := s.retryAfter
 		s.mu.Unlock()
@@ -252,7 +265,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	status, body, apiErr := s.route(r)
+	status, body, apiErr := s.route(r, subject)
 	if apiErr != nil {
 		writeError(w, *apiErr)
 		return
@@ -302,7 +315,9 @@ func (s *Server) faultLocked(r *http.Request) (apiError, bool) {
 }
 
 // route answers one request: a status and a JSON body, or an error.
-func (s *Server) route(r *http.Request) (int, []byte, *apiError) {
+// subject (SetAuth) is the user the request is for: "primary" names the
+// calendar whose id is subject.
+func (s *Server) route(r *http.Request, subject string) (int, []byte, *apiError) {
 	path := r.URL.EscapedPath()
 	path = strings.TrimPrefix(path, "/calendar/v3")
 	parts := strings.Split(strings.Trim(path, "/"), "/")
@@ -321,6 +336,9 @@ func (s *Server) route(r *http.Request) (int, []byte, *apiError) {
 	}
 	if len(parts) < 2 || parts[0] != "calendars" || parts[1] == "" {
 		return fail(errNotFound)
+	}
+	if subject != "" && parts[1] == "primary" {
+		parts[1] = subject
 	}
 	q := r.URL.Query()
 	switch {

@@ -60,6 +60,8 @@ type Server struct {
 	rotate     bool
 	refreshErr answer
 	jwtErr     answer
+	refused    map[string]answer // subject → how its JWT grants are refused
+	subjectOf  map[string]string // access token issued for a JWT → its sub
 	stats      Stats
 	lastAuth   url.Values
 	jwtGrants  []JWTGrant
@@ -99,6 +101,8 @@ func NewServer(t testing.TB) *Server {
 		refresh:      make(map[string]string),
 		access:       make(map[string]time.Time),
 		keys:         make(map[string]*rsa.PublicKey),
+		refused:      make(map[string]answer),
+		subjectOf:    make(map[string]string),
 		expiresIn:    3600,
 	}
 	mux := http.NewServeMux()
@@ -199,6 +203,32 @@ func (s *Server) FailJWT(status int, code string) {
 	s.mu.Lock()
 	s.jwtErr = answer{status, code}
 	s.mu.Unlock()
+}
+
+// RefuseSubject makes the JWT bearer grants of one subject (the user a
+// service account acts for, JWT "sub") fail with status and the error
+// code, as Google does when domain-wide delegation does not cover the
+// scope or the user (401 or 403 "unauthorized_client"); other subjects are
+// served. The comparison ignores case.
+func (s *Server) RefuseSubject(subject string, status int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused[strings.ToLower(subject)] = answer{status, code}
+}
+
+// SubjectOf returns the subject (JWT "sub") an access token was issued
+// for; false for a token the server did not issue for a JWT grant. A fake
+// resource server uses it to know whose calendar a request is for.
+func (s *Server) SubjectOf(accessToken string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subjectOf[accessToken]
+	if ok {
+		if exp, live := s.access[accessToken]; !live || time.Now().After(exp) {
+			return "", false
+		}
+	}
+	return sub, ok
 }
 
 // IssueRefreshToken returns a live refresh token for scope, as if a login
@@ -374,9 +404,9 @@ func (s *Server) refreshGrant(w http.ResponseWriter, f url.Values) {
 	s.issue(w, newRT, scope)
 }
 
-// issue answers with a new access token (and refreshToken, if not empty);
-// s.mu is held.
-func (s *Server) issue(w http.ResponseWriter, refreshToken, scope string) {
+// issue answers with a new access token (and refreshToken, if not empty)
+// and returns it; s.mu is held.
+func (s *Server) issue(w http.ResponseWriter, refreshToken, scope string) string {
 	at := s.next("access")
 	s.access[at] = time.Now().Add(time.Duration(s.expiresIn) * time.Second)
 	body := map[string]any{
@@ -391,6 +421,7 @@ func (s *Server) issue(w http.ResponseWriter, refreshToken, scope string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(body)
+	return at
 }
 
 func tokenError(w http.ResponseWriter, status int, code, desc string) {
@@ -445,13 +476,18 @@ func (s *Server) jwtBearer(w http.ResponseWriter, f url.Values) {
 		tokenError(w, http.StatusBadRequest, "invalid_grant", s.violation("/token: JWT claims: aud %q, iat %d, exp %d, scope %q", claims.Aud, claims.Iat, claims.Exp, claims.Scope))
 		return
 	}
-	if a := s.jwtErr; a.status != 0 {
+	a := s.jwtErr
+	if r, ok := s.refused[strings.ToLower(claims.Sub)]; ok {
+		a = r
+	}
+	if a.status != 0 {
 		tokenError(w, a.status, a.code, "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.")
 		return
 	}
 	s.stats.JWTGrants++
 	s.jwtGrants = append(s.jwtGrants, JWTGrant{Issuer: claims.Iss, Subject: claims.Sub, Scope: claims.Scope, Audience: claims.Aud})
-	s.issue(w, "", claims.Scope)
+	at := s.issue(w, "", claims.Scope)
+	s.subjectOf[at] = claims.Sub
 }
 
 func decodeSegment(seg string, v any) error {

@@ -1,0 +1,89 @@
+package googleapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Subjects: a service account with domain-wide delegation acts for many
+// users, each with a token of its own. With SetAuth the fake knows whose
+// token a request carries: "primary" is that user's calendar, the
+// requests are counted per user (Google's per-user quota) and a user can
+// be refused (RefuseSubject).
+
+var (
+	// The answer of a request without a valid access token.
+	errUnauthenticated = apiError{code: 401, domain: "global", reason: "authError",
+		message: "Request had invalid authentication credentials.", locationType: "header", location: "Authorization"}
+	// Guess: what the API answers a subject whose delegation was withdrawn.
+	errSubjectForbidden = apiError{code: 403, domain: "global", reason: "forbidden",
+		message: "The user has not granted the app access to the calendar."}
+)
+
+// SetAuth makes the server check every request's "Authorization: Bearer"
+// token with subjectOf (e.g. the fake oauth server's SubjectOf), which
+// names the user the token was issued for: a request without a known
+// token answers 401; the path id "primary" names the calendar whose id is
+// that user's address; RequestsBy counts the user's requests. nil turns
+// the check off (the default: every request is the one account's).
+func (s *Server) SetAuth(subjectOf func(token string) (subject string, ok bool)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subjectOf = subjectOf
+}
+
+// RefuseSubject makes every request made for subject (with SetAuth)
+// answer 403 forbidden, as when an admin withdraws access.
+func (s *Server) RefuseSubject(subject string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]bool{}
+	}
+	s.refused[strings.ToLower(subject)] = true
+}
+
+// RequestsBy returns the number of requests made with a token for
+// subject (with SetAuth), refused ones included: what Google's per-user
+// quota counts.
+func (s *Server) RequestsBy(subject string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bySubject[strings.ToLower(subject)]
+}
+
+// RequestsBySubject returns RequestsBy of every subject that made one.
+func (s *Server) RequestsBySubject() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int64, len(s.bySubject))
+	for k, v := range s.bySubject {
+		out[k] = v
+	}
+	return out
+}
+
+// authLocked finds the subject of r with SetAuth: "" and ok without it;
+// an error to answer for an unknown token or a refused subject. s.mu is
+// held; subjectOf is called with it held and must not call back.
+func (s *Server) authLocked(r *http.Request) (string, *apiError) {
+	if s.subjectOf == nil {
+		return "", nil
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	sub, known := s.subjectOf(tok)
+	if !ok || !known {
+		e := errUnauthenticated
+		return "", &e
+	}
+	sub = strings.ToLower(sub)
+	if s.bySubject == nil {
+		s.bySubject = map[string]int64{}
+	}
+	s.bySubject[sub]++
+	if s.refused[sub] {
+		e := errSubjectForbidden
+		return sub, &e
+	}
+	return sub, nil
+}
