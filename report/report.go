@@ -11,6 +11,7 @@ package report
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"oneonone/calendar"
@@ -277,4 +278,21 @@ func (in Input) normalized() Input {
 		in.Week = LastFullWeek(in.Now, in.Location)
 	}
 	return in
+}
+
+// For returns r restricted to the pairs that person (a lower-cased
+// address) is in, with Totals recounted: the report that person is mailed
+// when [report.email] per_person is on. The pairs are shared with r, not
+// copied; Stale and the rest are as in r.
+func (r *Report) For(person string) *Report {
+	out := *r
+	out.Pairs = make([]PairReport, 0, 4)
+	out.Totals = Counts{}
+	for _, p := range r.Pairs {
+		if a, b, _ := strings.Cut(p.Pair, "|"); a == person || b == person {
+			out.Pairs = append(out.Pairs, p)
+			out.Totals.sum(p.Week)
+		}
+	}
+	return &out
 }
