@@ -272,3 +272,35 @@ func TestPerPersonOwnTime(t *testing.T) {
 		}
 	}
 }
+
+// Run sends what is due and sleeps until the next person's time; a second
+// Run on the same state sends nothing again.
+func TestPerPersonRunOnce(t *testing.T) {
+	srv := startServer(t, modePlain, &backend{})
+	st := openStore(t, t.TempDir())
+	for range 2 {
+		p := perPersonRig(t, st, srv, orgReport(0), people("m1@example.com", "m2@example.com"))
+		ctx, cancel := context.WithCancel(context.Background())
+		var slept time.Duration
+		p.Sleep = func(_ context.Context, d time.Duration) error { slept = d; cancel(); return context.Canceled }
+		if err := p.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Now is Monday 09:00; the next send time is next Monday 08:00,
+		// beyond the hour that caps one sleep.
+		if slept != time.Hour {
+			t.Errorf("slept %v, want the one-hour cap", slept)
+		}
+	}
+	if got := srv.Backend.perRecipient(); got["m1@example.com"] != 1 || got["m2@example.com"] != 1 || len(got) != 2 {
+		t.Errorf("messages per recipient after two runs = %v, want one each", got)
+	}
+}
+
+func TestPerPersonCheck(t *testing.T) {
+	p := &email.PerPerson{People: []email.Person{{Address: "m1@example.com", Hour: 25}}, From: "x\r\nBcc: y@example.com"}
+	err := p.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "m1@example.com") || !strings.Contains(err.Error(), "no Send") {
+		t.Errorf("err = %v", err)
+	}
+}
