@@ -180,8 +180,9 @@ func (p *PerPerson) Run(ctx context.Context) error {
 	}
 }
 
-// SendWeek builds the report of week once and mails each of people their
-// part, at most InFlight at once. It returns the failures of the
+// SendWeek builds the report of week once, splits it by person
+// (report.Split) and mails each of people their part, at most InFlight at
+// once. It returns the failures of the
 // recipients that are due again (joined); refused and maybe-delivered
 // ones are logged, not returned.
 func (p *PerPerson) SendWeek(ctx context.Context, week report.Week, people []Person) error {
@@ -189,6 +190,11 @@ func (p *PerPerson) SendWeek(ctx context.Context, week report.Week, people []Per
 	if err != nil {
 		return fmt.Errorf("build report %s: %w", week, err)
 	}
+	addrs := make([]string, len(people))
+	for i, pp := range people {
+		addrs[i] = pp.Address
+	}
+	parts := r.Split(addrs)
 	inFlight := p.InFlight
 	if inFlight <= 0 {
 		inFlight = DefaultInFlight
@@ -209,7 +215,7 @@ func (p *PerPerson) SendWeek(ctx context.Context, week report.Week, people []Per
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := p.sendOne(ctx, week, r, pp.Address); err != nil {
+			if err := p.sendOne(ctx, week, parts[pp.Address], pp.Address); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -221,8 +227,9 @@ func (p *PerPerson) SendWeek(ctx context.Context, week report.Week, people []Per
 	return errors.Join(errs...)
 }
 
-// sendOne mails person its part of r, trying again on transient failures.
-func (p *PerPerson) sendOne(ctx context.Context, week report.Week, r *report.Report, person string) error {
+// sendOne mails person mine, its part of the report (report.For), trying
+// again on transient failures.
+func (p *PerPerson) sendOne(ctx context.Context, week report.Week, mine *report.Report, person string) error {
 	s := p.sched(Person{})
 	log := s.log().With(slog.String("week", week.String()), slog.String("to", person))
 	// Someone else (an earlier run) may have served the person since Due.
@@ -231,7 +238,6 @@ func (p *PerPerson) sendOne(ctx context.Context, week report.Week, r *report.Rep
 	} else if state != "" && state != stateFailed {
 		return nil
 	}
-	mine := r.For(person)
 	if len(mine.Pairs) == 0 {
 		return p.setState(week, person, stateNone)
 	}
