@@ -174,6 +174,38 @@ type Email struct {
 	Security    string   `toml:"security"`     // "starttls" (default), "tls", or "none" (loopback only)
 	Weekday     string   `toml:"weekday"`      // day to send, default "monday"
 	Time        string   `toml:"time"`         // HH:MM in timezone, default "08:00"
+	// PerPerson mails each person of identity.me a report of only the
+	// pairs they are in, to their own address, at their own Person
+	// weekday/time (else Weekday/Time); To is then not needed.
+	PerPerson bool `toml:"per_person"`
+	// Person gives one person their own weekday and time (per_person).
+	Person []EmailPerson `toml:"person"`
+}
+
+// EmailPerson is one person's own schedule of the per-person mail: an
+// empty Weekday or Time takes [report.email]'s.
+type EmailPerson struct {
+	Address string `toml:"address"`
+	Weekday string `toml:"weekday"`
+	Time    string `toml:"time"`
+}
+
+// PersonSchedule returns the weekday, hour and minute at which person
+// (an address of identity.me) gets the per-person mail.
+func (e Email) PersonSchedule(person string) (time.Weekday, int, int) {
+	day, h, m := e.Schedule()
+	for _, p := range e.Person {
+		if !strings.EqualFold(p.Address, person) {
+			continue
+		}
+		if p.Weekday != "" {
+			day, _ = parseWeekday(p.Weekday)
+		}
+		if p.Time != "" {
+			fmt.Sscanf(p.Time, "%d:%d", &h, &m)
+		}
+	}
+	return day, h, m
 }
 
 // Enabled reports whether the weekly report is mailed.

@@ -926,3 +926,33 @@ func TestRedactedHidesWebToken(t *testing.T) {
 		t.Fatal("Redacted prints the web token")
 	}
 }
+
+func TestEmailPerPersonKeys(t *testing.T) {
+	for _, c := range []struct {
+		name, toml, want string
+	}{
+		{"person without per_person", "[[report.email.person]]\naddress = \"a@example.com\"\n", "report.email.person[0]"},
+		{"bad weekday", "per_person = true\n[[report.email.person]]\naddress = \"a@example.com\"\nweekday = \"someday\"\n", "report.email.person[0].weekday"},
+		{"bad time", "per_person = true\n[[report.email.person]]\naddress = \"a@example.com\"\ntime = \"25:00\"\n", "report.email.person[0].time"},
+		{"twice", "per_person = true\n[[report.email.person]]\naddress = \"a@example.com\"\n[[report.email.person]]\naddress = \"A@example.com\"\n", "report.email.person[1].address"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			text := "timezone = \"Europe/Berlin\"\n[identity]\nme = [\"a@example.com\"]\n[report.email]\nfrom = \"o@example.com\"\nsmtp = \"127.0.0.1:25\"\nsecurity = \"none\"\n" + c.toml
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want one naming %s", err, c.want)
+			}
+		})
+	}
+	ok := Email{Weekday: "monday", Time: "08:00", PerPerson: true, Person: []EmailPerson{{Address: "b@example.com", Weekday: "tuesday", Time: "09:30"}}}
+	if d, h, m := ok.PersonSchedule("B@example.com"); d != time.Tuesday || h != 9 || m != 30 {
+		t.Errorf("PersonSchedule(b) = %v %d:%d", d, h, m)
+	}
+	if d, h, m := ok.PersonSchedule("c@example.com"); d != time.Monday || h != 8 || m != 0 {
+		t.Errorf("PersonSchedule(c) = %v %d:%d", d, h, m)
+	}
+}

@@ -155,7 +155,10 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateEmail(v *validator) {
 	e := &c.Report.Email
-	if !e.Enabled() {
+	if len(e.Person) > 0 && !e.PerPerson {
+		v.add("report.email.person[0]", "needs report.email.per_person = true")
+	}
+	if !e.Enabled() && !e.PerPerson {
 		return // "to" empty: no e-mail, whatever else is set
 	}
 	for i, to := range e.To {
@@ -196,6 +199,30 @@ func (c *Config) validateEmail(v *validator) {
 	if n, err := fmt.Sscanf(e.Time, "%d:%d", &h, &m); err != nil || n != 2 || h < 0 || h > 23 || m < 0 || m > 59 || len(e.Time) != 5 {
 		v.add("report.email.time", "must be HH:MM like \"08:00\", got %q", e.Time)
 	}
+	seen := map[string]bool{}
+	for i, p := range e.Person {
+		key := fmt.Sprintf("report.email.person[%d]", i)
+		if err := checkAddress(p.Address); err != nil {
+			v.add(key+".address", "%v", err)
+		} else if a := strings.ToLower(p.Address); seen[a] {
+			v.add(key+".address", "%s is given twice", p.Address)
+		} else {
+			seen[a] = true
+		}
+		if _, ok := parseWeekday(p.Weekday); p.Weekday != "" && !ok {
+			v.add(key+".weekday", "must be a day of the week like \"monday\", got %q", p.Weekday)
+		}
+		if p.Time != "" && !validClock(p.Time) {
+			v.add(key+".time", "must be HH:MM like \"08:00\", got %q", p.Time)
+		}
+	}
+}
+
+// validClock reports whether s is HH:MM.
+func validClock(s string) bool {
+	var h, m int
+	n, err := fmt.Sscanf(s, "%d:%d", &h, &m)
+	return err == nil && n == 2 && h >= 0 && h <= 23 && m >= 0 && m <= 59 && len(s) == 5
 }
 
 func (c *Config) validateSource(v *validator, i int, names map[string]int) {

@@ -11,6 +11,7 @@ package report
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"oneonone/calendar"
@@ -277,4 +278,32 @@ func (in Input) normalized() Input {
 		in.Week = LastFullWeek(in.Now, in.Location)
 	}
 	return in
+}
+
+// For returns r restricted to the pairs that person (a lower-cased
+// address) is in, with Totals recounted: the report that person is mailed
+// when [report.email] per_person is on. The pairs are copied, their
+// slices shared with r; Stale and the rest are as in r.
+func (r *Report) For(person string) *Report { return r.Split([]string{person})[person] }
+
+// Split returns For of each of people, in one pass over r's pairs (For
+// alone, once per person, would go over all of them each time).
+func (r *Report) Split(people []string) map[string]*Report {
+	out := make(map[string]*Report, len(people))
+	for _, person := range people {
+		part := *r
+		part.Pairs, part.Totals = []PairReport{}, Counts{}
+		out[person] = &part
+	}
+	for i := range r.Pairs {
+		p := &r.Pairs[i] // not a copy of each pair
+		a, b, _ := strings.Cut(p.Pair, "|")
+		for _, who := range [2]string{a, b} {
+			if part := out[who]; part != nil && (who != b || a != b) {
+				part.Pairs = append(part.Pairs, *p)
+				part.Totals.sum(p.Week)
+			}
+		}
+	}
+	return out
 }

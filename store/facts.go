@@ -21,6 +21,10 @@ const (
 	// FactsEmailReport: ISO week ("2026-W47") → the state of the week's
 	// report mail, "<state> <RFC 3339 time>" (a string; report/email).
 	FactsEmailReport = "email.report"
+	// FactsMailSent: "<ISO week> <address>" → the state of that person's
+	// per-person report mail of the week, as FactsEmailReport (a string;
+	// report/email.PerPerson). Expires after MailSentTTL.
+	FactsMailSent = "mail-sent"
 	// FactsReadOnly: source, href [, recurrence id] → when the server
 	// refused (403) a write to the event (a time; sync). Expires after
 	// ReadOnlyTTL.
@@ -85,6 +89,10 @@ const (
 	// day per event that stays read-only (as the write-refused backoff,
 	// whose longest wait is a day too).
 	ReadOnlyTTL = 24 * time.Hour
+
+	// MailSentTTL is how long a per-person mail is remembered: longer
+	// than the week it may be sent in.
+	MailSentTTL = 5 * 7 * 24 * time.Hour
 	// WriteRefusedTTL is how long a backoff record outlives its last
 	// refusal. An object still written is tried at least daily (the
 	// longest backoff), which rewrites the record; one untouched for a

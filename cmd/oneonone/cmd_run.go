@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"syscall"
@@ -114,7 +115,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "oneonone: one-time login link (valid 10 minutes): %s\n", link)
 	}
 	log.Info("daemon started", slog.String("listen", ln.Addr().String()), slog.String("control_socket", sock), slog.Int("sources", len(cfg.Sources)),
-		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()))
+		slog.Duration("interval", cfg.Interval.Duration), slog.Bool("email", cfg.Report.Email.Enabled()), slog.Bool("email_per_person", cfg.Report.Email.PerPerson))
 
 	// Under systemd (Type=notify): ready once the web face listens and a
 	// reload is heard (SIGHUP is caught from the start); then the watchdog.
@@ -165,9 +166,12 @@ type instance struct {
 	web     http.Handler
 	control http.Handler // the API on the control socket
 	login   func(base string) (string, error)
-	mail    *email.Scheduler // nil without [report.email]
-	nudges  *nudger          // nil when nudges go nowhere and no way back is looked for
-	remind  *reminders       // nil with agenda.reminder off or nowhere to send
+	mail    *email.Scheduler // nil without [report.email] to
+	// personMail mails each person their own report (nil without
+	// [report.email] per_person).
+	personMail *email.PerPerson
+	nudges     *nudger    // nil when nudges go nowhere and no way back is looked for
+	remind     *reminders // nil with agenda.reminder off or nowhere to send
 	// reportNotify schedules the weekly report to report.notify's
 	// targets (nil without), delivered by reportTargets.
 	reportNotify  *email.Scheduler
@@ -202,6 +206,10 @@ func (in *instance) start(ctx context.Context) (stop func()) {
 	if in.mail != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = in.mail.Run(ictx) }()
+	}
+	if in.personMail != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = in.personMail.Run(ictx) }()
 	}
 	return func() { cancel(); wg.Wait() }
 }
@@ -257,6 +265,11 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	in := &instance{cfg: cfg, daemon: d, web: w.Handler(), control: w.ControlHandler(), login: w.LoginURL, nudges: nudges, remind: rem}
 	if cfg.Report.Email.Enabled() {
 		if in.mail, err = newMailer(cfg, st, d, log); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Report.Email.PerPerson {
+		if in.personMail, err = newPersonMailer(cfg, st, d, log); err != nil {
 			return nil, err
 		}
 	}
@@ -318,6 +331,43 @@ func newMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Lo
 		From:    ec.From,
 		To:      ec.To,
 		Log:     log,
+	}, nil
+}
+
+// people are the persons that get their own report with [report.email]
+// per_person: the addresses of identity.me, lower-cased.
+func people(cfg *config.Config) []string {
+	out := make([]string, 0, len(cfg.Identity.Me))
+	for _, me := range cfg.Identity.Me {
+		out = append(out, strings.ToLower(strings.TrimSpace(me)))
+	}
+	return out
+}
+
+// newPersonMailer mails each of people(cfg) their own weekly report, at
+// their own weekday and time ([[report.email.person]], else
+// [report.email]'s).
+func newPersonMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Logger) (*email.PerPerson, error) {
+	ec := cfg.Report.Email
+	sender, err := mailSender(ec)
+	if err != nil {
+		return nil, err
+	}
+	var ps []email.Person
+	for _, addr := range people(cfg) {
+		day, hour, minute := ec.PersonSchedule(addr)
+		ps = append(ps, email.Person{Address: addr, Weekday: day, Hour: hour, Minute: minute})
+	}
+	return &email.PerPerson{
+		Facts:    st.Facts(store.FactsMailSent).Expiring(store.MailSentTTL),
+		People:   ps,
+		Location: cfg.Location(),
+		Build:    weeklyReport(cfg, st, d),
+		Send: func(ctx context.Context, to string, msg []byte) error {
+			return sender.Send(ctx, ec.From, []string{to}, msg)
+		},
+		From: ec.From,
+		Log:  log,
 	}, nil
 }
 

@@ -172,11 +172,8 @@ func (s *Scheduler) check() error {
 	if s.Deliver == nil && s.Report == nil {
 		errs = append(errs, errors.New("no Deliver"))
 	}
-	if s.Weekday < time.Sunday || s.Weekday > time.Saturday {
-		errs = append(errs, fmt.Errorf("weekday %d out of range", s.Weekday))
-	}
-	if s.Hour < 0 || s.Hour > 23 || s.Minute < 0 || s.Minute > 59 {
-		errs = append(errs, fmt.Errorf("time %02d:%02d out of range", s.Hour, s.Minute))
+	if err := s.checkTime(); err != nil {
+		errs = append(errs, err)
 	}
 	if s.Report == nil {
 		if _, err := parseAddress(s.From); err != nil {
@@ -188,6 +185,17 @@ func (s *Scheduler) check() error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("report mail schedule: %w", err)
+	}
+	return nil
+}
+
+// checkTime reports a weekday or time out of range.
+func (s *Scheduler) checkTime() error {
+	if s.Weekday < time.Sunday || s.Weekday > time.Saturday {
+		return fmt.Errorf("weekday %d out of range", s.Weekday)
+	}
+	if s.Hour < 0 || s.Hour > 23 || s.Minute < 0 || s.Minute > 59 {
+		return fmt.Errorf("time %02d:%02d out of range", s.Hour, s.Minute)
 	}
 	return nil
 }

@@ -43,10 +43,37 @@ type backend struct {
 	requireAuth bool
 	rejectRcpt  string        // a recipient refused with 550
 	stallData   chan struct{} // when set, DATA waits for it to close and then fails
+	// tempReject refuses RCPT of a recipient with 451, as many times as
+	// its value; dataDelay holds each DATA that long, so that sessions
+	// overlap.
+	tempReject map[string]int
+	dataDelay  time.Duration
 
 	mu       sync.Mutex
 	msgs     []received
 	authSeen int // AUTH attempts
+	// active counts the sessions between MAIL and the end of DATA;
+	// maxActive is the most seen at once.
+	active, maxActive int
+}
+
+// maxInFlight returns the most sessions seen between MAIL and the end of
+// DATA at once.
+func (b *backend) maxInFlight() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.maxActive
+}
+
+// perRecipient counts the accepted messages by recipient.
+func (b *backend) perRecipient() map[string]int {
+	n := map[string]int{}
+	for _, m := range b.messages() {
+		for _, to := range m.To {
+			n[to]++
+		}
+	}
+	return n
 }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -71,6 +98,8 @@ type session struct {
 	user string
 	from string
 	to   []string
+	// inMail is set between MAIL and the end of DATA (or a reset).
+	inMail bool
 }
 
 var _ smtp.AuthSession = (*session)(nil)
@@ -95,18 +124,44 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 		return smtp.ErrAuthRequired
 	}
 	s.from = from
+	s.be.mu.Lock()
+	s.be.active++
+	s.be.maxActive = max(s.be.maxActive, s.be.active)
+	s.inMail = true
+	s.be.mu.Unlock()
 	return nil
+}
+
+// endMail ends the span counted in active.
+func (s *session) endMail() {
+	s.be.mu.Lock()
+	defer s.be.mu.Unlock()
+	if s.inMail {
+		s.be.active--
+		s.inMail = false
+	}
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if to == s.be.rejectRcpt {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
 	}
+	s.be.mu.Lock()
+	if s.be.tempReject[to] > 0 {
+		s.be.tempReject[to]--
+		s.be.mu.Unlock()
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+	}
+	s.be.mu.Unlock()
 	s.to = append(s.to, to)
 	return nil
 }
 
 func (s *session) Data(r io.Reader) error {
+	defer s.endMail()
+	if s.be.dataDelay > 0 {
+		time.Sleep(s.be.dataDelay)
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -122,8 +177,8 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset()        { s.from, s.to = "", nil }
-func (s *session) Logout() error { return nil }
+func (s *session) Reset()        { s.endMail(); s.from, s.to = "", nil }
+func (s *session) Logout() error { s.endMail(); return nil }
 
 // serverMode is how a test server speaks TLS.
 type serverMode int
