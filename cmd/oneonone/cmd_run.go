@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"syscall"
@@ -334,17 +333,8 @@ func newMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Lo
 	}, nil
 }
 
-// people are the persons that get their own report with [report.email]
-// per_person: the addresses of identity.me, lower-cased.
-func people(cfg *config.Config) []string {
-	out := make([]string, 0, len(cfg.Identity.Me))
-	for _, me := range cfg.Identity.Me {
-		out = append(out, strings.ToLower(strings.TrimSpace(me)))
-	}
-	return out
-}
-
-// newPersonMailer mails each of people(cfg) their own weekly report, at
+// newPersonMailer mails each of cfg.Me() (identity.me and the sources'
+// subjects and accounts) their own weekly report, at
 // their own weekday and time ([[report.email.person]], else
 // [report.email]'s).
 func newPersonMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Logger) (*email.PerPerson, error) {
@@ -354,7 +344,7 @@ func newPersonMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *s
 		return nil, err
 	}
 	var ps []email.Person
-	for _, addr := range people(cfg) {
+	for _, addr := range cfg.Me() {
 		day, hour, minute := ec.PersonSchedule(addr)
 		ps = append(ps, email.Person{Address: addr, Weekday: day, Hour: hour, Minute: minute})
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,5 +41,39 @@ func TestNewPersonMailer(t *testing.T) {
 		if p.People[i] != want[i] {
 			t.Errorf("person %d = %+v, want %+v", i, p.People[i], want[i])
 		}
+	}
+}
+
+// With a source of subjects and no identity.me, every subject gets a
+// report of their own: per-person mail follows cfg.Me().
+func TestPersonMailerFollowsSubjects(t *testing.T) {
+	subjects := []string{"anna@example.com", "bob@example.com", "carol@example.com"}
+	f := newOrgFixture(t, subjects)
+	cfg, err := loadConfig(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Identity.Me) != 0 {
+		t.Fatalf("fixture sets identity.me = %v; the test wants it implied", cfg.Identity.Me)
+	}
+	cfg.Report.Email = config.Email{
+		PerPerson: true, From: "oneonone@example.com", SMTP: "127.0.0.1:2525", Security: "none",
+		Weekday: "monday", Time: "08:00",
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := newPersonMailer(cfg, st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, person := range p.People {
+		got = append(got, person.Address)
+	}
+	if !slices.Equal(got, subjects) {
+		t.Errorf("mailed people = %v, want the subjects %v", got, subjects)
 	}
 }
