@@ -217,3 +217,43 @@ func (c *Config) validateAccounts(v *validator, s *Source, key func(string) stri
 		v.add(key("accounts_file"), "%s lists no account", s.AccountsFile)
 	}
 }
+
+// SourceNames returns the name of every source the daemon syncs, in the
+// config's order: a source's own name, or NameFor(address) for each
+// subject or account of a source of many (Many). The stored status of
+// each, and so its staleness, is kept under that name.
+func (c *Config) SourceNames() []string {
+	var out []string
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if !s.Many() {
+			out = append(out, s.Name)
+			continue
+		}
+		if s.Kind == KindCalDAV {
+			for _, a := range s.accounts {
+				out = append(out, s.NameFor(a.Address))
+			}
+			continue
+		}
+		for _, sub := range s.subjects {
+			out = append(out, s.NameFor(sub))
+		}
+	}
+	return out
+}
+
+// SourceOf returns the configured source a synced source belongs to: the
+// one named name, or the source of many whose NameFor gave name.
+func (c *Config) SourceOf(name string) (*Source, bool) {
+	if s, ok := c.Source(name); ok {
+		return s, true
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Many() && strings.HasPrefix(name, s.Name+"/") {
+			return s, true
+		}
+	}
+	return nil, false
+}

@@ -74,6 +74,18 @@ func TestSubjectsAndAccounts(t *testing.T) {
 	if ws.NameFor("bob@example.com") != "ws/bob@example.com" || !ws.Many() {
 		t.Errorf("NameFor = %q, Many = %v", ws.NameFor("bob@example.com"), ws.Many())
 	}
+	names := []string{"ws/anna@example.com", "ws/bob@example.com", "ws/carol@example.com", "ws/dave@example.com", "dav/erin@example.com", "dav/frank@example.com"}
+	if got := c.SourceNames(); !slices.Equal(got, names) {
+		t.Errorf("SourceNames() = %v, want %v", got, names)
+	}
+	for _, n := range names {
+		if s, ok := c.SourceOf(n); !ok || s.Name != strings.Split(n, "/")[0] {
+			t.Errorf("SourceOf(%q) = %v, %v", n, s, ok)
+		}
+	}
+	if _, ok := c.SourceOf("wsx/anna@example.com"); ok {
+		t.Error("SourceOf found a source for wsx/…")
+	}
 	var warned bool
 	for _, w := range c.Warnings("") {
 		if w.Key == "source[1].accounts_file" && strings.Contains(w.Msg, "frank.pw") && strings.Contains(w.Msg, "anyone") {

@@ -119,8 +119,8 @@ func reportInputOf(cfg *config.Config, st *store.Store, now time.Time, week repo
 	in := report.Input{Week: week, Location: loc, Now: now, TrailingWeeks: cfg.Report.Weeks,
 		LateNotice: cfg.Report.LateNotice.Duration, Me: cfg.Me()}
 	var statuses []sync.SourceStatus
-	for _, sc := range cfg.Sources {
-		s, err := sync.StoredStatus(st, sc.Name)
+	for _, name := range cfg.SourceNames() {
+		s, err := sync.StoredStatus(st, name)
 		if err != nil {
 			return report.Input{}, err
 		}

@@ -145,12 +145,7 @@ func failureLine(cfg *config.Config, s sync.Summary) string {
 	if errors.As(s.Err, &ee) {
 		return s.Source + ": " + ee.detail
 	}
-	var sc *config.Source
-	for i := range cfg.Sources {
-		if cfg.Sources[i].Name == s.Source {
-			sc = &cfg.Sources[i]
-		}
-	}
+	sc, _ := cfg.SourceOf(s.Source)
 	server, cause, code := "", oneLine(s.Err.Error()), 0
 	if sc != nil {
 		server = redactedURL(sc.URL)

@@ -232,6 +232,19 @@ func TestSubjectsOneSourceEach(t *testing.T) {
 	if want := int(waits) - 6; sleeps != want {
 		t.Errorf("%d requests waited on the limiter, want %d (all past the bucket of 6)", sleeps, want)
 	}
+	// The report names the two refused subjects' sources as stale (their
+	// status is stored under ws/<address>), and no other.
+	in, err := reportInput(cfg, st, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stale []string
+	for _, s := range in.Stale {
+		stale = append(stale, s.Name)
+	}
+	if want := []string{"ws/bob@example.com", "ws/carol@example.com"}; !slices.Equal(stale, want) {
+		t.Errorf("stale sources in the report = %v, want %v", stale, want)
+	}
 }
 
 // TestSubjectsFileReloaded: SIGHUP's reload reads subjects_file again, and
