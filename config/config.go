@@ -162,6 +162,15 @@ type Report struct {
 	// Notify names the [[notify]] targets that get the weekly report, at
 	// email's weekday and time; empty: none.
 	Notify []string `toml:"notify"`
+	// Rollup is who gets the weekly roll-up by e-mail.
+	Rollup Rollup `toml:"rollup"`
+}
+
+// Rollup is [report.rollup]: the roll-up (figures per person, no agenda or
+// action content) mailed each week to To, through [report.email]'s server
+// and sender, at its weekday and time; off while To is empty.
+type Rollup struct {
+	To []string `toml:"to"`
 }
 
 // Email is where and when the daemon mails the weekly report.

@@ -935,6 +935,7 @@ func TestEmailPerPersonKeys(t *testing.T) {
 		{"bad weekday", "per_person = true\n[[report.email.person]]\naddress = \"a@example.com\"\nweekday = \"someday\"\n", "report.email.person[0].weekday"},
 		{"bad time", "per_person = true\n[[report.email.person]]\naddress = \"a@example.com\"\ntime = \"25:00\"\n", "report.email.person[0].time"},
 		{"twice", "per_person = true\n[[report.email.person]]\naddress = \"a@example.com\"\n[[report.email.person]]\naddress = \"A@example.com\"\n", "report.email.person[1].address"},
+		{"roll-up to a bad address", "[report.rollup]\nto = [\"ops@example.com\", \"not an address\"]\n", "report.rollup.to[1]"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "config.toml")
@@ -954,5 +955,21 @@ func TestEmailPerPersonKeys(t *testing.T) {
 	}
 	if d, h, m := ok.PersonSchedule("c@example.com"); d != time.Monday || h != 8 || m != 0 {
 		t.Errorf("PersonSchedule(c) = %v %d:%d", d, h, m)
+	}
+}
+
+// [report.rollup] to is mailed through [report.email]'s server: without
+// one, the roll-up's recipients are a problem named by the server's keys.
+func TestRollupNeedsMailServer(t *testing.T) {
+	_, errs := parseAll([]byte("timezone = \"UTC\"\n[identity]\nme = [\"a@example.com\"]\n[[source]]\nname = \"t\"\nkind = \"caldav\"\nurl = \"https://dav.example.com/\"\nusername = \"a\"\npassword_env = \"X\"\n[report.rollup]\nto = [\"ops@example.com\"]\n"), "t.toml", func(string) string { return "pw" })
+	var keys []string
+	for _, err := range errs {
+		keys = append(keys, err.Error())
+	}
+	got := strings.Join(keys, "\n")
+	for _, want := range []string{"report.email.from", "report.email.smtp"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems %q do not name %s", got, want)
+		}
 	}
 }

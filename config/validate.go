@@ -158,12 +158,17 @@ func (c *Config) validateEmail(v *validator) {
 	if len(e.Person) > 0 && !e.PerPerson {
 		v.add("report.email.person[0]", "needs report.email.per_person = true")
 	}
-	if !e.Enabled() && !e.PerPerson {
+	if !e.Enabled() && !e.PerPerson && len(c.Report.Rollup.To) == 0 {
 		return // "to" empty: no e-mail, whatever else is set
 	}
 	for i, to := range e.To {
 		if err := checkAddress(to); err != nil {
 			v.add(fmt.Sprintf("report.email.to[%d]", i), "%v", err)
+		}
+	}
+	for i, to := range c.Report.Rollup.To {
+		if err := checkAddress(to); err != nil {
+			v.add(fmt.Sprintf("report.rollup.to[%d]", i), "%v", err)
 		}
 	}
 	if err := checkAddress(e.From); err != nil {

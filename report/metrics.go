@@ -55,6 +55,7 @@ import (
 //   - kept: due occurrences in state held, postponed or advanced whose actual
 //     start is before Now. A postponement into the future is due and not
 //     kept yet. declined and skipped are never kept.
+//   - held: due occurrences in state held (at their original time).
 //   - consistency = kept/due, on_time = held/due, both 0 when due is 0 and
 //     rounded to 2 decimals (10/12 = 0.83).
 //   - streak: the due occurrences kept in a row, counted backwards from the
@@ -96,6 +97,7 @@ type Trailing struct {
 	Weeks            int     `json:"weeks"`
 	Due              int     `json:"due"`
 	Kept             int     `json:"kept"`
+	Held             int     `json:"-"` // of the due ones, held at their original time: on_time's numerator (not in the report JSON, whose shape is the contract)
 	Consistency      float64 `json:"consistency"`
 	OnTime           float64 `json:"on_time"`
 	Streak           int     `json:"streak"`
@@ -359,7 +361,7 @@ func (g *group) trailing(in Input) Trailing {
 	_, to := in.Week.Range(loc)
 	t := Trailing{Weeks: in.TrailingWeeks, AsOf: now.Truncate(time.Second)}
 
-	var held, shifted, shiftSum int
+	var shifted, shiftSum int
 	var due []calendar.Occurrence
 	for _, o := range g.occ {
 		if o.OriginalStart.Before(from) || !o.OriginalStart.Before(to) || !o.OriginalStart.Before(now) {
@@ -371,7 +373,7 @@ func (g *group) trailing(in Input) Trailing {
 		}
 		switch o.State {
 		case calendar.StateHeld:
-			held++
+			t.Held++
 		case calendar.StatePostponed, calendar.StateAdvanced:
 			shifted++
 			shiftSum += abs(o.ShiftMinutes())
@@ -380,7 +382,7 @@ func (g *group) trailing(in Input) Trailing {
 	t.Due = len(due)
 	if t.Due > 0 {
 		t.Consistency = round2(float64(t.Kept) / float64(t.Due))
-		t.OnTime = round2(float64(held) / float64(t.Due))
+		t.OnTime = round2(float64(t.Held) / float64(t.Due))
 	}
 	if shifted > 0 {
 		t.MeanShiftMinutes = int(math.Round(float64(shiftSum) / float64(shifted)))

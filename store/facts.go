@@ -21,6 +21,9 @@ const (
 	// FactsEmailReport: ISO week ("2026-W47") → the state of the week's
 	// report mail, "<state> <RFC 3339 time>" (a string; report/email).
 	FactsEmailReport = "email.report"
+	// FactsEmailRollup: ISO week → the state of the week's roll-up mail
+	// to [report.rollup] to, as FactsEmailReport (report/email).
+	FactsEmailRollup = "email.rollup"
 	// FactsMailSent: "<ISO week> <address>" → the state of that person's
 	// per-person report mail of the week, as FactsEmailReport (a string;
 	// report/email.PerPerson). Expires after MailSentTTL.

@@ -228,6 +228,27 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("series-phone")
 
+	// The roll-up: one row for me, no counterpart on it; it fits a phone.
+	run(desktop, chromedp.Navigate(f.srv.URL+"/rollup"), chromedp.WaitVisible(chromedp.CSS("table.rollup")))
+	if n := eval(`document.querySelectorAll("table.rollup tbody tr").length`); n != 1 {
+		t.Errorf("/rollup shows %v rows, want 1 (%s)", n, me)
+	}
+	if body, _ := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("body"))); !strings.Contains(body, me) {
+		t.Errorf("/rollup does not show %s:\n%s", me, body)
+	} else {
+		for _, p := range sums {
+			if strings.Contains(body, p.Counterpart) {
+				t.Errorf("/rollup shows the counterpart %s", p.Counterpart)
+			}
+		}
+	}
+	shot("rollup-desktop")
+	run(phone, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("table.rollup")))
+	if w := eval(`document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("/rollup is %vpx wide on a 390px phone: the page scrolls sideways", w)
+	}
+	shot("rollup-phone")
+
 	// Printed, the report keeps its colours and drops the navigation.
 	run(desktop, chromedp.Navigate(f.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("main")),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// ControlHandler is the JSON API (/api/report, /api/series, /api/actions,
+// ControlHandler is the JSON API (/api/report, /api/rollup, /api/series, /api/actions,
 // /api/actions/{id}, /api/sync, /api/share/…) and /healthz for the daemon's control
 // socket, which the command line uses while the daemon holds the state
 // file. It has none of the checks that are for browsers (Host, token,
@@ -24,6 +24,7 @@ import (
 func (s *Server) ControlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/report", s.apiReport)
+	mux.HandleFunc("GET /api/rollup", s.apiRollup)
 	mux.HandleFunc("GET /api/series", s.apiSeries)
 	mux.HandleFunc("GET /api/history", s.apiHistory)
 	mux.HandleFunc("GET /api/actions", s.apiActions)

@@ -75,6 +75,7 @@ func TestControlSocket(t *testing.T) {
 		{"GET", "/api/report?format=markdown&week=2026-W46", "", 200, "2026-W46", "text/markdown"},
 		{"GET", "/api/report?format=text", "", 200, bobAddr, "text/plain"},
 		{"GET", "/api/report?format=pdf", "", 400, `"field": "format"`, "application/json"},
+		{"GET", "/api/rollup", "", 200, `"people"`, "application/json"},
 		{"GET", "/api/series?format=text", "", 200, bobAddr, "text/plain"},
 		{"GET", "/api/series", "", 200, `"counterpart"`, "application/json"},
 		{"GET", "/api/actions?with=" + bobAddr, "", 200, "send the Q4 hiring plan draft", "application/json"},

@@ -9,6 +9,8 @@
 //	GET   /series             every pair and its metrics (report.Summaries); ?sort=COLUMN&dir=asc|desc
 //	GET   /login?code=        a one-time login link (LoginURL) sets the session cookie
 //	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON"); &format=text|markdown|html renders it
+//	GET   /rollup             the roll-up (report.BuildRollup): figures per person, ?week= as /
+//	GET   /api/rollup?week=   the roll-up JSON (docs/DESIGN.md, "The roll-up"); &format=text|markdown|html renders it
 //	GET   /api/series         report.Summaries; ?format=text as "oneonone series" prints them
 //	GET   /api/actions        ?with=EMAIL (adds the agenda document's items), &all=1 (done ones too)
 //	POST  /api/actions        {"with","owner","text","due","force"} → 201 with the action; 422 when no 1:1 with "with" is known
@@ -174,6 +176,8 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("GET /series", s.seriesPage)
 	mux.HandleFunc("GET /login", s.login)
 	mux.HandleFunc("GET /api/report", s.apiReport)
+	mux.HandleFunc("GET /rollup", s.rollupPage)
+	mux.HandleFunc("GET /api/rollup", s.apiRollup)
 	mux.HandleFunc("GET /api/series", s.apiSeries)
 	mux.HandleFunc("GET /api/actions", s.apiActions)
 	mux.HandleFunc("POST /api/actions", s.apiAddAction)

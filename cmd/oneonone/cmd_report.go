@@ -17,8 +17,9 @@ import (
 
 // cmdReport prints the weekly report.
 func cmdReport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report", "[--config PATH] [--week 2026-W47] [--format text|markdown|html|json]")
+	fs := newFlags(e, "report", "[--config PATH] [--week 2026-W47] [--rollup] [--format text|markdown|html|json]")
 	cfgPath := fs.String("config", "", "config file")
+	rollup := fs.Bool("rollup", false, "the roll-up: figures per person of identity.me, who is slipping most first (no agenda or action content)")
 	week := fs.String("week", "", "ISO week (default: the last full week in the config's timezone)")
 	format := fs.format("text", "markdown", "html", "json")
 	if err := fs.parse(args, false); err != nil {
@@ -39,7 +40,11 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		if *week != "" {
 			q.Set("week", w.String())
 		}
-		return daemonCopy(ctx, e, cfg, "/api/report?"+q.Encode())
+		path := "/api/report?"
+		if *rollup {
+			path = "/api/rollup?"
+		}
+		return daemonCopy(ctx, e, cfg, path+q.Encode())
 	}
 	if err != nil {
 		return err
@@ -57,6 +62,13 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			return nil
 		}
 		fmt.Fprintf(e.stderr, "oneonone %s: warning: %s\n", e.name, neverSynced)
+	}
+	if *rollup {
+		r, err := rollupOf(ctx, cfg, st, time.Now(), w, nil)
+		if err != nil {
+			return err
+		}
+		return report.WriteRollup(e.stdout, r, *format)
 	}
 	// The week is set before the load: the load reads its window.
 	in, err := reportInputOf(cfg, st, time.Now(), w)
@@ -112,6 +124,16 @@ func reportInput(cfg *config.Config, st *store.Store, now time.Time) (report.Inp
 // reportInputOf is reportInput for the report of week (zero: the last full
 // week): report.Load reads the trailing window that ends with it.
 func reportInputOf(cfg *config.Config, st *store.Store, now time.Time, week report.Week) (report.Input, error) {
+	in, err := reportBase(cfg, st, now, week)
+	if err != nil {
+		return report.Input{}, err
+	}
+	return report.Load(context.Background(), in, st, agenda.CountOpen(pairActions(cfg, st)))
+}
+
+// reportBase is what reportInputOf knows before reading the history: the
+// week (zero: the last full week), the window, me and the stale sources.
+func reportBase(cfg *config.Config, st *store.Store, now time.Time, week report.Week) (report.Input, error) {
 	loc := cfg.Location()
 	if week.IsZero() {
 		week = report.LastFullWeek(now, loc)
@@ -127,7 +149,7 @@ func reportInputOf(cfg *config.Config, st *store.Store, now time.Time, week repo
 		statuses = append(statuses, s)
 	}
 	in.Stale = sync.StaleSources(statuses, func(s sync.SourceStatus) bool { return sync.IsStale(s, cfg.Interval.Duration, now) })
-	return report.Load(context.Background(), in, st, agenda.CountOpen(pairActions(cfg, st)))
+	return in, nil
 }
 
 // daemonCopy prints the daemon's answer to GET path as it is: the report

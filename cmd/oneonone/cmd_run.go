@@ -169,6 +169,8 @@ type instance struct {
 	// personMail mails each person their own report (nil without
 	// [report.email] per_person).
 	personMail *email.PerPerson
+	// rollupMail mails the roll-up to [report.rollup] to (nil without).
+	rollupMail *email.Scheduler
 	nudges     *nudger    // nil when nudges go nowhere and no way back is looked for
 	remind     *reminders // nil with agenda.reminder off or nowhere to send
 	// reportNotify schedules the weekly report to report.notify's
@@ -209,6 +211,10 @@ func (in *instance) start(ctx context.Context) (stop func()) {
 	if in.personMail != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = in.personMail.Run(ictx) }()
+	}
+	if in.rollupMail != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = in.rollupMail.Run(ictx) }()
 	}
 	return func() { cancel(); wg.Wait() }
 }
@@ -269,6 +275,11 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	}
 	if cfg.Report.Email.PerPerson {
 		if in.personMail, err = newPersonMailer(cfg, st, d, log); err != nil {
+			return nil, err
+		}
+	}
+	if len(cfg.Report.Rollup.To) > 0 {
+		if in.rollupMail, err = newRollupMailer(cfg, st, d, log); err != nil {
 			return nil, err
 		}
 	}
@@ -383,6 +394,53 @@ func weeklyReport(cfg *config.Config, st *store.Store, d *sync.Daemon) func(cont
 		in.Stale = d.StaleSources(now)
 		return report.Build(in), nil
 	}
+}
+
+// newRollupMailer schedules the roll-up by e-mail to [report.rollup] to,
+// through [report.email]'s server and sender, at its weekday and time; the
+// daemon d says which sources are stale.
+func newRollupMailer(cfg *config.Config, st *store.Store, d *sync.Daemon, log *slog.Logger) (*email.Scheduler, error) {
+	ec, to := cfg.Report.Email, cfg.Report.Rollup.To
+	sender, err := mailSender(ec)
+	if err != nil {
+		return nil, err
+	}
+	day, hour, minute := ec.Schedule()
+	return &email.Scheduler{
+		Facts: st.Facts(store.FactsEmailRollup), Weekday: day, Hour: hour, Minute: minute, Location: cfg.Location(),
+		What: "roll-up mail",
+		Message: func(ctx context.Context, week report.Week, now time.Time) ([]byte, string, error) {
+			r, err := rollupOf(ctx, cfg, st, now, week, d.StaleSources(now))
+			if err != nil {
+				return nil, "", err
+			}
+			msg, err := email.ComposeRollup(r, ec.From, to, now)
+			return msg, email.RollupSubject(r), err
+		},
+		Deliver: func(ctx context.Context, msg []byte) error { return sender.Send(ctx, ec.From, to, msg) },
+		From:    ec.From,
+		To:      to,
+		Log:     log,
+	}, nil
+}
+
+// rollupOf is the roll-up of week (zero: the last full week) from the
+// store: the report's input (reportBase), over the window and the one
+// before it (report.LoadRollup); stale, when not nil, are the stale
+// sources the daemon knows (else those of the stored statuses).
+func rollupOf(ctx context.Context, cfg *config.Config, st *store.Store, now time.Time, week report.Week, stale []report.StaleSource) (*report.Rollup, error) {
+	in, err := reportBase(cfg, st, now, week)
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		in.Stale = stale
+	}
+	in, err = report.LoadRollup(ctx, in, st)
+	if err != nil {
+		return nil, err
+	}
+	return report.BuildRollup(in), nil
 }
 
 // backupAfter passes each cycle on, then takes the day's backup of the

@@ -119,6 +119,10 @@ func TestCLIThroughDaemon(t *testing.T) {
 		t.Errorf("report --format markdown:\n%s", got)
 	}
 
+	// The roll-up through the daemon: anna's figures, no counterpart.
+	if got := cli("report", "--rollup", "--format", "json"); !strings.Contains(got, `"person": "`) || strings.Contains(got, bob) {
+		t.Errorf("report --rollup through the daemon:\n%s", got)
+	}
 	if got := cli("series"); !strings.Contains(got, bob) {
 		t.Errorf("series does not list %s:\n%s", bob, got)
 	}

@@ -141,6 +141,26 @@ func TestUserFlow(t *testing.T) {
 			t.Errorf("bob in the report: %+v, want 2 open actions and relationship report", p)
 		}
 	}
+	// The roll-up: one line of figures for anna, no counterpart.
+	out = mustRun(t, "report", "--rollup", "--config", cfg, "--format", "json")
+	var ru struct {
+		People []struct {
+			Person string `json:"person"`
+			Pairs  int    `json:"pairs"`
+			Due    int    `json:"due"`
+		} `json:"people"`
+	}
+	if err := json.Unmarshal([]byte(out), &ru); err != nil {
+		t.Fatalf("report --rollup: %v\n%s", err, out)
+	}
+	if len(ru.People) != 1 || ru.People[0].Person != "anna@example.com" || ru.People[0].Pairs == 0 || ru.People[0].Due == 0 {
+		t.Errorf("report --rollup: %+v, want anna with her pairs", ru.People)
+	}
+	for _, format := range []string{"json", "text", "markdown", "html"} {
+		if out := mustRun(t, "report", "--rollup", "--config", cfg, "--format", format); strings.Contains(out, bob) {
+			t.Errorf("report --rollup --format %s names %s:\n%s", format, bob, out)
+		}
+	}
 	out = mustRun(t, "series", "--config", cfg)
 	if !strings.Contains(out, bob) {
 		t.Errorf("series does not list bob:\n%s", out)

@@ -55,13 +55,72 @@ func Compose(r *report.Report, from string, to []string, now time.Time) ([]byte,
 	if err := r.WriteHTML(&html); err != nil {
 		return nil, fmt.Errorf("compose report mail: %w", err)
 	}
+	msg, err := message(sender, rcpts, Subject(r), text.Bytes(), html.Bytes(), now)
+	if err != nil {
+		return nil, fmt.Errorf("compose report mail: %w", err)
+	}
+	return msg, nil
+}
 
+// ComposeRollup is Compose for the roll-up: the same headers and parts,
+// r.WriteText and r.WriteHTML, and RollupSubject.
+func ComposeRollup(r *report.Rollup, from string, to []string, now time.Time) ([]byte, error) {
+	if r == nil {
+		return nil, errors.New("compose roll-up mail: no roll-up")
+	}
+	sender, err := parseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("compose roll-up mail: from: %w", err)
+	}
+	rcpts, err := parseAddresses(to)
+	if err != nil {
+		return nil, fmt.Errorf("compose roll-up mail: %w", err)
+	}
+	var text, html bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		return nil, fmt.Errorf("compose roll-up mail: %w", err)
+	}
+	if err := r.WriteHTML(&html); err != nil {
+		return nil, fmt.Errorf("compose roll-up mail: %w", err)
+	}
+	msg, err := message(sender, rcpts, RollupSubject(r), text.Bytes(), html.Bytes(), now)
+	if err != nil {
+		return nil, fmt.Errorf("compose roll-up mail: %w", err)
+	}
+	return msg, nil
+}
+
+// RollupSubject is the subject of the roll-up's mail: the week, its dates
+// and how many people have overdue pairs, as in "1:1 roll-up 2026-W47
+// (16–22 Nov 2026): 2 of 40 people with overdue pairs", then the stale
+// sources as in Subject.
+func RollupSubject(r *report.Rollup) string {
+	slipping := 0
+	for _, p := range r.People {
+		if p.Overdue > 0 {
+			slipping++
+		}
+	}
+	status := fmt.Sprintf("%d of %d people with overdue pairs", slipping, len(r.People))
+	if slipping == 0 {
+		status = fmt.Sprintf("%d people, none with overdue pairs", len(r.People))
+	}
+	s := "1:1 roll-up " + r.Week.String()
+	if d := days(r.From, r.To); d != "" {
+		s += " (" + d + ")"
+	}
+	return stripControl(s + ": " + status + staleText(r.Stale))
+}
+
+// message is a report mail: the headers, then text and HTML as
+// multipart/alternative.
+func message(sender *mail.Address, rcpts []*mail.Address, subject string, text, html []byte, now time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b) // writes nothing before the first part
 	headers := []struct{ name, value string }{
 		{"From", sender.String()},
 		{"To", joinAddresses(rcpts)},
-		{"Subject", mime.QEncoding.Encode("utf-8", Subject(r))},
+		{"Subject", mime.QEncoding.Encode("utf-8", subject)},
 		{"Date", now.Format(time.RFC1123Z)},
 		{"Message-ID", messageID(sender.Address)},
 		{"MIME-Version", "1.0"},
@@ -71,7 +130,7 @@ func Compose(r *report.Report, from string, to []string, now time.Time) ([]byte,
 	}
 	for _, h := range headers {
 		if err := writeHeader(&b, h.name, h.value); err != nil {
-			return nil, fmt.Errorf("compose report mail: %w", err)
+			return nil, err
 		}
 	}
 	b.WriteString("\r\n")
@@ -79,15 +138,15 @@ func Compose(r *report.Report, from string, to []string, now time.Time) ([]byte,
 		contentType string
 		body        []byte
 	}{
-		{"text/plain; charset=utf-8", text.Bytes()},
-		{"text/html; charset=utf-8", html.Bytes()},
+		{"text/plain; charset=utf-8", text},
+		{"text/html; charset=utf-8", html},
 	} {
 		if err := writePart(mw, p.contentType, p.body); err != nil {
-			return nil, fmt.Errorf("compose report mail: %w", err)
+			return nil, err
 		}
 	}
 	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("compose report mail: %w", err)
+		return nil, err
 	}
 	return b.Bytes(), nil
 }

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,9 +67,15 @@ type Scheduler struct {
 	// targets): From, To and Deliver are then not used. The same once
 	// per week holds.
 	Report func(ctx context.Context, r *report.Report) error
-	Now    func() time.Time                                 // nil = time.Now
-	Sleep  func(ctx context.Context, d time.Duration) error // nil = a timer bound to ctx
-	Log    *slog.Logger                                     // nil = no logs
+	// Message, when set, makes the week's whole message instead of Build
+	// and Compose (the roll-up: ComposeRollup), with its subject for the
+	// log; it is delivered to To as the report would be.
+	Message func(ctx context.Context, week report.Week, now time.Time) (msg []byte, subject string, err error)
+	// What names the mail in log lines and errors; "" is "report mail".
+	What  string
+	Now   func() time.Time                                 // nil = time.Now
+	Sleep func(ctx context.Context, d time.Duration) error // nil = a timer bound to ctx
+	Log   *slog.Logger                                     // nil = no logs
 }
 
 // factKey is the key of week's state in Facts.
@@ -166,16 +173,16 @@ func (s *Scheduler) check() error {
 	if s.Facts == nil {
 		errs = append(errs, errors.New("no Facts"))
 	}
-	if s.Build == nil {
+	if s.Build == nil && s.Message == nil {
 		errs = append(errs, errors.New("no Build"))
 	}
-	if s.Deliver == nil && s.Report == nil {
+	if s.Deliver == nil && (s.Report == nil || s.Message != nil) {
 		errs = append(errs, errors.New("no Deliver"))
 	}
 	if err := s.checkTime(); err != nil {
 		errs = append(errs, err)
 	}
-	if s.Report == nil {
+	if s.Report == nil || s.Message != nil {
 		if _, err := parseAddress(s.From); err != nil {
 			errs = append(errs, fmt.Errorf("from: %w", err))
 		}
@@ -184,7 +191,7 @@ func (s *Scheduler) check() error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("report mail schedule: %w", err)
+		return fmt.Errorf("%s schedule: %w", cmp.Or(s.What, "report mail"), err)
 	}
 	return nil
 }
@@ -259,44 +266,56 @@ func (s *Scheduler) warnUnfinished() {
 // server leaves it "sending" and returns nil.
 func (s *Scheduler) send(ctx context.Context, week report.Week, now time.Time) error {
 	log := s.log().With(slog.String("week", week.String()))
-	r, err := s.Build(ctx, week)
-	if err != nil {
-		return fmt.Errorf("build report %s: %w", week, err)
-	}
-	deliver := func() error { return s.Report(ctx, r) }
-	if s.Report == nil {
-		msg, err := Compose(r, s.From, s.To, now)
+	what := cmp.Or(s.What, "report mail")
+	var deliver func() error
+	var subject string
+	switch {
+	case s.Message != nil:
+		msg, subj, err := s.Message(ctx, week, now)
 		if err != nil {
-			return err
+			return fmt.Errorf("build %s %s: %w", what, week, err)
 		}
-		deliver = func() error { return s.Deliver(ctx, msg) }
+		subject, deliver = subj, func() error { return s.Deliver(ctx, msg) }
+	default:
+		r, err := s.Build(ctx, week)
+		if err != nil {
+			return fmt.Errorf("build report %s: %w", week, err)
+		}
+		subject, deliver = Subject(r), func() error { return s.Report(ctx, r) }
+		if s.Report == nil {
+			msg, err := Compose(r, s.From, s.To, now)
+			if err != nil {
+				return err
+			}
+			deliver = func() error { return s.Deliver(ctx, msg) }
+		}
 	}
 	if err := s.setState(week, stateSending, now); err != nil {
 		// Without the mark, a crash could send twice: do not deliver.
-		return fmt.Errorf("mark report mail %s as sending: %w", week, err)
+		return fmt.Errorf("mark %s %s as sending: %w", what, week, err)
 	}
-	err = deliver()
+	err := deliver()
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrMaybeDelivered):
-		log.Warn("report mail may or may not have been delivered; not sending it again (at most once)",
+		log.Warn(what+" may or may not have been delivered; not sending it again (at most once)",
 			slog.String("error", err.Error()))
 		return nil
 	default:
 		if serr := s.setState(week, stateFailed, s.now()); serr != nil {
 			// The week stays "sending", so it is not retried: at most once.
-			return fmt.Errorf("%w; and mark report mail %s as failed: %w", err, week, serr)
+			return fmt.Errorf("%w; and mark %s %s as failed: %w", err, what, week, serr)
 		}
 		return err
 	}
 	if err := s.setState(week, stateSent, s.now()); err != nil {
 		// Delivered; the "sending" mark keeps it from going out again.
-		log.Error("report mail sent but not recorded as sent", slog.String("error", err.Error()))
+		log.Error(what+" sent but not recorded as sent", slog.String("error", err.Error()))
 	}
-	if s.Report != nil {
-		log.Info("weekly report handed to the notification targets", slog.String("subject", Subject(r)))
+	if s.Report != nil && s.Message == nil {
+		log.Info("weekly report handed to the notification targets", slog.String("subject", subject))
 		return nil
 	}
-	log.Info("report mail sent", slog.Int("recipients", len(s.To)), slog.String("subject", Subject(r)))
+	log.Info(what+" sent", slog.Int("recipients", len(s.To)), slog.String("subject", subject))
 	return nil
 }
