@@ -27,21 +27,24 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	State     string   `toml:"state"`      // bbolt state file
-	Timezone  string   `toml:"timezone"`   // IANA zone; weeks and days are counted here
-	Interval  Duration `toml:"interval"`   // daemon sync interval
-	Listen    string   `toml:"listen"`     // host:port of the daemon's web face
-	LogFormat string   `toml:"log_format"` // text | json
-	LogLevel  string   `toml:"log_level"`  // debug | info | warn | error
-	Identity  Identity `toml:"identity"`
-	Sources   []Source `toml:"source"`
-	Agenda    Agenda   `toml:"agenda"`
-	Detect    Detect   `toml:"detect"`
-	Report    Report   `toml:"report"`
-	Web       Web      `toml:"web"`
-	Nudges    Nudges   `toml:"nudges"`
-	Notify    []Notify `toml:"notify"`
-	Google    Google   `toml:"google"`
+	State    string   `toml:"state"`    // bbolt state file
+	Timezone string   `toml:"timezone"` // IANA zone; weeks and days are counted here
+	Interval Duration `toml:"interval"` // daemon sync interval
+	// ConcurrentSyncs caps the sources' cycles that run at once (default
+	// 8): with a source of many users, they take turns.
+	ConcurrentSyncs int      `toml:"concurrent_syncs"`
+	Listen          string   `toml:"listen"`     // host:port of the daemon's web face
+	LogFormat       string   `toml:"log_format"` // text | json
+	LogLevel        string   `toml:"log_level"`  // debug | info | warn | error
+	Identity        Identity `toml:"identity"`
+	Sources         []Source `toml:"source"`
+	Agenda          Agenda   `toml:"agenda"`
+	Detect          Detect   `toml:"detect"`
+	Report          Report   `toml:"report"`
+	Web             Web      `toml:"web"`
+	Nudges          Nudges   `toml:"nudges"`
+	Notify          []Notify `toml:"notify"`
+	Google          Google   `toml:"google"`
 
 	loc     *time.Location    // Timezone, loaded by Validate
 	fromEnv map[string]string // key → the environment variable that set it
@@ -367,6 +370,8 @@ func Default() *Config {
 		Nudges: defaultNudges,
 		Web:    Web{ShareDays: defaultShareDays},
 		Google: Google{MaxRequestsPerMinute: defaultGoogleRate},
+
+		ConcurrentSyncs: defaultConcurrentSyncs,
 	}
 	for _, o := range options {
 		if err := o.set(c, o.def()); err != nil {

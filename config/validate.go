@@ -26,6 +26,9 @@ var (
 // Bounds of the durations and counts.
 const (
 	minInterval = 30 * time.Second
+	// concurrent_syncs: the default and the bounds.
+	defaultConcurrentSyncs = 8
+	maxConcurrentSyncs     = 256
 	minHorizon  = day
 	maxHorizon  = 90 * day
 	minWeeks    = 1
@@ -79,6 +82,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Interval.Duration < minInterval {
 		v.add("interval", "must be at least %s, got %s", FormatDuration(minInterval), c.Interval)
+	}
+	if c.ConcurrentSyncs < 1 || c.ConcurrentSyncs > maxConcurrentSyncs {
+		v.add("concurrent_syncs", "must be between 1 and %d, got %d", maxConcurrentSyncs, c.ConcurrentSyncs)
 	}
 	if err := checkHostPort(c.Listen); err != nil {
 		v.add("listen", "%v", err)

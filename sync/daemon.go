@@ -113,13 +113,27 @@ type Daemon struct {
 	MaxBackoff time.Duration
 	// Grace is how long cycles already running may finish after Run's
 	// context ends, before their requests are abandoned. Default 10s.
-	Grace    time.Duration
-	Observer Observer
+	Grace time.Duration
+	// Concurrent caps the cycles that run at once, over all sources
+	// (DefaultConcurrent when 0): with a source of many users, a thousand
+	// sources due together take turns instead of opening a thousand
+	// connections and holding a thousand cycles in memory. Each source
+	// still has its own schedule and backoff; a failing one gives its turn
+	// back as soon as it fails, so it delays the others by no more than
+	// its own requests' timeouts.
+	Concurrent int
+	Observer   Observer
 
 	mu     gosync.Mutex
 	status map[string]*SourceStatus
 	locks  map[string]*gosync.Mutex // one cycle of a source at a time
+	turns  chan struct{}            // Concurrent slots
+	// running and maxRunning count the cycles under way, for tests.
+	running, maxRunning int
 }
+
+// DefaultConcurrent is Daemon.Concurrent's default.
+const DefaultConcurrent = 8
 
 func (d *Daemon) init() {
 	d.mu.Lock()
@@ -129,6 +143,11 @@ func (d *Daemon) init() {
 	}
 	d.status = make(map[string]*SourceStatus)
 	d.locks = make(map[string]*gosync.Mutex)
+	n := d.Concurrent
+	if n <= 0 {
+		n = DefaultConcurrent
+	}
+	d.turns = make(chan struct{}, n)
 	for _, ns := range d.Engine.Sources {
 		// From the start, the status is what the store knows, so that a
 		// report made before the first cycle knows a stale source.
@@ -258,6 +277,21 @@ func (d *Daemon) cycle(ctx context.Context, ns NamedSource) Summary {
 	lock := d.locks[ns.Name]
 	lock.Lock()
 	defer lock.Unlock()
+	select {
+	case d.turns <- struct{}{}:
+	case <-ctx.Done():
+		return Summary{Source: ns.Name, Err: ctx.Err()}
+	}
+	d.mu.Lock()
+	d.running++
+	d.maxRunning = max(d.maxRunning, d.running)
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.running--
+		d.mu.Unlock()
+		<-d.turns
+	}()
 	start := time.Now()
 	sum := d.Engine.SyncSource(ctx, ns)
 	took := time.Since(start)

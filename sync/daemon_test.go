@@ -195,3 +195,56 @@ func TestDaemonSyncNow(t *testing.T) {
 		t.Fatalf("SyncNow: %v, %d summaries, cycles %d and %d", err, len(sums), a.count(), b.count())
 	}
 }
+
+// TestDaemonBoundsConcurrentCycles: ten sources due at once, three turns:
+// three cycles start, the others wait for a turn, and all ten run once
+// the first are done; never more than three at once.
+func TestDaemonBoundsConcurrentCycles(t *testing.T) {
+	block := make(chan struct{})
+	var srcs []*countingSource
+	var named []NamedSource
+	for i := range 10 {
+		s := &countingSource{block: block}
+		srcs = append(srcs, s)
+		named = append(named, NamedSource{Name: string(rune('a' + i)), Source: s})
+	}
+	d := &Daemon{Engine: &Engine{Store: openStore(t), Sources: named}, Interval: time.Hour, Jitter: -1, Concurrent: 3}
+	started := func() int {
+		n := 0
+		for _, s := range srcs {
+			n += s.count()
+		}
+		return n
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	waitFor(t, "three cycles under way", func() bool { return started() == 3 })
+	// The others are waiting for a turn, not running: give them the
+	// chance to start, and see that they did not.
+	for range 20 {
+		time.Sleep(time.Millisecond)
+		if n := started(); n != 3 {
+			t.Fatalf("%d cycles started with 3 turns", n)
+		}
+	}
+	close(block)
+	waitFor(t, "all ten cycles", func() bool { return started() == 10 })
+	waitFor(t, "all ten statuses", func() bool {
+		for _, st := range d.Status() {
+			if st.LastSuccess.IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.maxRunning != 3 {
+		t.Errorf("at most %d cycles ran at once, want 3", d.maxRunning)
+	}
+}

@@ -261,7 +261,7 @@ func newInstance(ctx context.Context, cfg *config.Config, st *store.Store, token
 	if rem != nil {
 		observer = observers{observer, rem}
 	}
-	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Observer: backupAfter{observer, st, log}}
+	d := &sync.Daemon{Engine: eng, Interval: cfg.Interval.Duration, Concurrent: cfg.ConcurrentSyncs, Observer: backupAfter{observer, st, log}}
 	metrics.Start(d.Status()) // every series of every source, before the first cycle
 	w, err := newWeb(cfg, st, d, token, sessionKey, reg, log)
 	if err != nil {
