@@ -13,8 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"oneonone/internal/fake/caldavserver"
 	"oneonone/store"
+	"oneonone/web"
 )
 
 // weeklyICS is a weekly 1:1 that me organises with with.
@@ -40,7 +43,8 @@ END:VCALENDAR
 // TestAccountsFileOneSourceEach: a CalDAV source's accounts_file is one
 // source per line, each logging in with its own credentials on the
 // source's url; identity.me is implied by the addresses; an account whose
-// password the server refuses is one named problem, the rest sync.
+// password the server refuses is one named problem, the rest sync; a
+// reload (SIGHUP) reads the file again, lines and password files.
 func TestAccountsFileOneSourceEach(t *testing.T) {
 	dir := t.TempDir()
 	users := map[string]*caldavserver.Server{}
@@ -132,6 +136,35 @@ accounts_file = %q
 		frank := sum.Source == "team/frank@example.com"
 		if frank != (sum.Err != nil) || (!frank && sum.Series != 1) {
 			t.Errorf("%s: %d series, error %v", sum.Source, sum.Series, sum.Err)
+		}
+	}
+
+	// SIGHUP's reload reads accounts_file again: frank's line dropped and
+	// a new password file for gina give the new instance two sources,
+	// and gina's new password is the one it sends.
+	if err := os.WriteFile(filepath.Join(dir, "gina2.pw"), []byte("pw-gina-2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	users["gina"].SetBasicAuth("gina", "pw-gina-2")
+	if err := os.WriteFile(accountsPath, []byte(lines[0]+"\ngina@example.com gina gina2.pw\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	metrics := web.NewMetrics(reg)
+	next, err := reload(context.Background(), cfgPath, cfg, st, make([]byte, 32), metrics, reg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sourceNames(next.daemon.Engine.Sources), []string{"team/erin@example.com", "team/gina@example.com"}; !slices.Equal(got, want) {
+		t.Fatalf("after the reload: sources = %v, want %v", got, want)
+	}
+	sums, err = next.daemon.Engine.SyncAll(context.Background())
+	if err != nil {
+		t.Errorf("after the reload: %v", err)
+	}
+	for _, sum := range sums {
+		if sum.Err != nil || sum.Series != 1 {
+			t.Errorf("after the reload: %s: %d series, error %v", sum.Source, sum.Series, sum.Err)
 		}
 	}
 }
