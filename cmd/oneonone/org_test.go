@@ -122,6 +122,10 @@ func TestSubjectsOneSourceEach(t *testing.T) {
 	f := newOrgFixture(t, subjects)
 	f.auth.RefuseSubject("bob@example.com", http.StatusUnauthorized, "unauthorized_client")
 	f.api.RefuseSubject("carol@example.com")
+	// Google's per-user quota, as the fake enforces it: both cycles below
+	// fall in one minute of its clock, so each subject has two cycles'
+	// budget; a request past it would be refused (and counted).
+	f.api.SetPerUserQuota(2*perUserBudget, func() time.Time { return time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC) })
 
 	cfg, err := loadConfig(f.cfgPath)
 	if err != nil {
@@ -195,6 +199,9 @@ func TestSubjectsOneSourceEach(t *testing.T) {
 		if after["bob@example.com"] != 0 {
 			t.Errorf("bob, refused at the token endpoint, reached the API %d times", after["bob@example.com"])
 		}
+	}
+	if n := f.api.QuotaRefusals(); n != 0 {
+		t.Errorf("%d requests were past a subject's per-user quota", n)
 	}
 	// Every request was for its own subject: each made some, the API saw
 	// no other user.

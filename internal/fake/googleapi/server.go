@@ -43,6 +43,7 @@ type Server struct {
 	subjectOf func(token string) (string, bool) // SetAuth
 	refused   map[string]bool                   // RefuseSubject
 	bySubject map[string]int64                  // RequestsBy
+	quota     *userQuota                        // SetPerUserQuota
 }
 
 // maxLog is how many entries RequestLog keeps (the most recent ones).

@@ -3,6 +3,7 @@ package googleapi
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Subjects: a service account with domain-wide delegation acts for many
@@ -85,5 +86,66 @@ func (s *Server) authLocked(r *http.Request) (string, *apiError) {
 		e := errSubjectForbidden
 		return sub, &e
 	}
+	if s.quota != nil && !s.quota.take(sub) {
+		e := faultError(http.StatusForbidden, "userRateLimitExceeded")
+		return sub, &e
+	}
 	return sub, nil
+}
+
+// userQuota is Google's per-user quota as the fake keeps it: at most
+// perMinute requests of one user in each minute of the clock (a fixed
+// window: the API's own accounting is not documented more precisely).
+type userQuota struct {
+	perMinute int
+	now       func() time.Time
+	window    map[string]quotaWindow
+	refusals  int64
+}
+
+type quotaWindow struct {
+	minute int64
+	n      int
+}
+
+func (q *userQuota) take(sub string) bool {
+	m := q.now().Unix() / 60
+	w := q.window[sub]
+	if w.minute != m {
+		w = quotaWindow{minute: m}
+	}
+	if w.n >= q.perMinute {
+		q.refusals++
+		return false
+	}
+	w.n++
+	q.window[sub] = w
+	return true
+}
+
+// SetPerUserQuota makes each user (with SetAuth) answer 403
+// userRateLimitExceeded past perMinute requests in a minute of now (nil:
+// time.Now), as Google does past "Queries per minute per user"; 0 turns
+// it off. QuotaRefusals counts the requests refused so.
+func (s *Server) SetPerUserQuota(perMinute int, now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if perMinute <= 0 {
+		s.quota = nil
+		return
+	}
+	if now == nil {
+		now = time.Now
+	}
+	s.quota = &userQuota{perMinute: perMinute, now: now, window: map[string]quotaWindow{}}
+}
+
+// QuotaRefusals returns the requests refused by SetPerUserQuota.
+func (s *Server) QuotaRefusals() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.quota == nil {
+		return 0
+	}
+	return s.quota.refusals
 }
