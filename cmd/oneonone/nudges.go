@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"oneonone/config"
@@ -34,15 +36,15 @@ type nudger struct {
 func newNudger(cfg *config.Config, st *store.Store, sources []sync.NamedSource, log *slog.Logger) (*nudger, error) {
 	n := &nudger{cfg: cfg, st: st, kick: make(chan struct{}, 1), log: log, finder: newFinder(cfg, st, sources, log)}
 	var deliver []nudge.Deliverer
-	if ec := cfg.Report.Email; cfg.Nudges.Email && ec.Enabled() {
+	if ec := cfg.Report.Email; cfg.Nudges.Email && (ec.Enabled() || ec.PerPerson) {
 		sender, err := mailSender(ec)
 		if err != nil {
 			return nil, err
 		}
 		deliver = append(deliver, func(ctx context.Context, nu report.Nudge) error {
-			to := ec.To
-			if cfg.Nudges.EmailCounterpart && nu.Counterpart != "" {
-				to = append(append([]string(nil), ec.To...), nu.Counterpart)
+			to := nudgeRecipients(cfg, nu)
+			if len(to) == 0 {
+				return nil
 			}
 			msg, err := email.ComposeNudge(nu, ec.From, to, time.Now())
 			if err != nil {
@@ -73,6 +75,28 @@ func newNudger(cfg *config.Config, st *store.Store, sources []sync.NamedSource, 
 		Store: st, Deliver: deliver, Log: log,
 	}
 	return n, nil
+}
+
+// nudgeRecipients are the addresses a nudge is mailed to: report.email.to;
+// with per_person, the pair's person of identity.me (whose report it is);
+// with nudges.email_counterpart, the counterpart too. Each once.
+func nudgeRecipients(cfg *config.Config, nu report.Nudge) []string {
+	var to []string
+	add := func(a string) {
+		if a != "" && !slices.ContainsFunc(to, func(b string) bool { return strings.EqualFold(a, b) }) {
+			to = append(to, a)
+		}
+	}
+	for _, a := range cfg.Report.Email.To {
+		add(a)
+	}
+	if cfg.Report.Email.PerPerson {
+		add(nu.Me)
+	}
+	if cfg.Nudges.EmailCounterpart {
+		add(nu.Counterpart)
+	}
+	return to
 }
 
 // Cycle asks for a run after a cycle that succeeded; one asked for while

@@ -141,3 +141,32 @@ url_env = "TEAM_HOOK"
 	t.Cleanup(func() { st.Close() })
 	return cfg, st
 }
+
+// A nudge is mailed to report.email.to, to the pair's manager with
+// per_person (it is their report), to the counterpart when asked; each
+// address once.
+func TestNudgeRecipients(t *testing.T) {
+	nu := report.Nudge{Me: "anna@example.com", Counterpart: "bob@example.com"}
+	for _, c := range []struct {
+		name        string
+		to          []string
+		perPerson   bool
+		counterpart bool
+		want        []string
+	}{
+		{"to only", []string{"boss@example.com"}, false, false, []string{"boss@example.com"}},
+		{"per person, no to", nil, true, false, []string{"anna@example.com"}},
+		{"per person and to", []string{"boss@example.com"}, true, false, []string{"boss@example.com", "anna@example.com"}},
+		{"per person, to holds the manager", []string{"Anna@example.com"}, true, false, []string{"Anna@example.com"}},
+		{"counterpart too", nil, true, true, []string{"anna@example.com", "bob@example.com"}},
+		{"nobody", nil, false, false, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := &config.Config{}
+			cfg.Report.Email.To, cfg.Report.Email.PerPerson, cfg.Nudges.EmailCounterpart = c.to, c.perPerson, c.counterpart
+			if got := nudgeRecipients(cfg, nu); !slices.Equal(got, c.want) {
+				t.Errorf("recipients = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
