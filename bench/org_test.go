@@ -186,6 +186,51 @@ func BenchmarkOrg(b *testing.B) {
 		b.ReportMetric(float64(baseMax)/mb, "base-heap-MB")
 		b.ReportMetric(cpu.Seconds()/float64(iters), "cpu-s/op")
 	})
+
+	// rollup: the roll-up of every manager from that store:
+	// report.LoadRollup (the window and the one before it), BuildRollup
+	// and WriteJSON.
+	b.Run("rollup", func(b *testing.B) {
+		ready(b)
+		me := make([]string, len(cals))
+		for i := range cals {
+			me[i] = fmt.Sprintf("manager%d@example.com", i)
+		}
+		var peakMax, baseMax uint64
+		var people, size, iters int
+		var cpu time.Duration
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			b.StopTimer()
+			p, base := watchPeak()
+			c0 := cpuTime()
+			b.StartTimer()
+			in, err := report.LoadRollup(context.Background(), report.Input{Location: berlin(), Now: now, Me: me}, eng.Store)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := report.BuildRollup(in)
+			cw := &countWriter{}
+			if err := r.WriteJSON(cw); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			cpu += cpuTime() - c0
+			iters++
+			peakMax, baseMax = max(peakMax, p.Stop()), max(baseMax, base)
+			people, size = len(r.People), cw.n
+			b.StartTimer()
+		}
+		if people != len(cals) {
+			b.Fatalf("the roll-up has %d people for %d managers", people, len(cals))
+		}
+		b.ReportMetric(float64(people), "people")
+		b.ReportMetric(float64(size)/mb, "json-MB")
+		b.ReportMetric(float64(peakMax)/mb, "peak-heap-MB")
+		b.ReportMetric(float64(baseMax)/mb, "base-heap-MB")
+		b.ReportMetric(cpu.Seconds()/float64(iters), "cpu-s/op")
+	})
 }
 
 // countWriter counts what is written to it.
