@@ -45,6 +45,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	gosync "sync"
 	"time"
@@ -109,6 +110,17 @@ type Options struct {
 	// Share makes and checks the shared pages' links (web/share.go); nil
 	// means no shared page (web.public_url is not set).
 	Share *ShareLinks
+	// AuthProxyHeader is web.auth_proxy_header: the header in which a
+	// sign-in proxy sends the viewer's address. Set, it replaces the
+	// token and the Host checks, and each viewer sees only their own
+	// pairs (web/viewer.go; docs/DESIGN.md, "Who is looking"). "" means
+	// one user, as before.
+	AuthProxyHeader string
+	// TrustedProxies are the peers the proxy connects from
+	// (web.trusted_proxies); every other peer is refused in proxy mode.
+	TrustedProxies []netip.Prefix
+	// Admins are the viewers who pass requireAdmin (web.admins).
+	Admins []string
 }
 
 // Server serves the web face. Its handler is safe for concurrent use.
@@ -144,6 +156,10 @@ func New(opt Options) (*Server, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
+	if opt.AuthProxyHeader != "" && len(opt.TrustedProxies) == 0 {
+		return nil, errors.New("web: a sign-in proxy header without trusted proxies (web.trusted_proxies)")
+	}
+	opt.Admins = normalAdmins(opt.Admins)
 	if opt.Actions == nil {
 		acts := agenda.Actions{Store: opt.Store}
 		opt.Actions = func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
@@ -180,15 +196,21 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)
 	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
 	s.pointRoutes(mux)
-	mux.HandleFunc("POST /api/sync", s.apiSync)
+	mux.HandleFunc("POST /api/sync", s.requireAdmin(s.apiSync))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	s.shareAPI(mux)
 	s.shareRoutes(mux)
 	if opt.Registry != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET /metrics", s.requireAdmin(promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}).ServeHTTP))
 	}
 	mux.HandleFunc("/", s.notFound(mux))
-	s.handler = s.secure(s.loopbackOnly(s.guard(s.authenticate(mux))))
+	if s.proxyMode() {
+		// The proxy signs people in: no token, no Host rule (it may send
+		// the public name); the peer and the header decide (fromProxy).
+		s.handler = s.secure(s.fromProxy(s.guard(mux)))
+	} else {
+		s.handler = s.secure(s.loopbackOnly(s.guard(s.authenticate(mux))))
+	}
 	return s, nil
 }
 
