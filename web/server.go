@@ -34,7 +34,11 @@
 // requests are refused when they come from another site, in every mode,
 // and must send JSON; the shared pages (/s/…, web/share.go) are the one
 // exception: forms, under their own origin and form-token checks, reached
-// with their link instead of the token. NewHTTPServer and Listen give the server its
+// with their link instead of the token. Behind a sign-in proxy
+// (Options.AuthProxyHeader, web/viewer.go) the token and the Host rule give
+// way to the proxy: only its peers are answered, its header names the
+// viewer, and each viewer sees only their own pairs (mayView).
+// NewHTTPServer and Listen give the server its
 // timeouts and its cap on connections. ControlHandler and ListenUnix serve
 // the API alone on the daemon's control socket, for the command line.
 package web
