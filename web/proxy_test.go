@@ -257,6 +257,21 @@ func TestProxyMissingHeader(t *testing.T) {
 			}
 		}
 	}
+	// The header twice (a browser's and the proxy's): neither counts.
+	req, err := http.NewRequest(http.MethodGet, p.srv.URL+"/api/series", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Add(proxyHeader, me)
+	req.Header.Add(proxyHeader, bobAddr)
+	resp, err := p.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the header twice: %d, want 401", resp.StatusCode)
+	}
 	before := f.allActions(t)
 	r := p.request(http.MethodPost, "/api/actions", `{"with":"`+bobAddr+`","text":"anonymous"}`, jsonHeaders...)
 	wantCode(t, "POST /api/actions without a viewer", r, http.StatusUnauthorized)

@@ -163,7 +163,8 @@ func (h viewerHistory) AllOccurrences() ([]calendar.Occurrence, error) {
 // place of the token's and the Host's: a request whose TCP peer
 // (r.RemoteAddr, never X-Forwarded-For) is not in web.trusted_proxies is
 // refused with 403 and its header not read; from a trusted proxy, a
-// request without an e-mail address in the header gets 401; else the
+// request without exactly one e-mail address in the header (absent, empty,
+// a list, the header twice) gets 401; else the
 // address, normalised, is the request's viewer. A shared page (/s/…) is
 // let through as today: its link is its credential. /healthz needs a
 // trusted peer, not a viewer (the proxy's own health checks send none).
@@ -188,7 +189,13 @@ func (s *Server) fromProxy(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		addr := calendar.NormalizeEmail(r.Header.Get(s.opt.AuthProxyHeader))
+		// One value only: a proxy that appends its line to one a browser
+		// sent must not let the browser's count.
+		vals := r.Header.Values(s.opt.AuthProxyHeader)
+		addr := ""
+		if len(vals) == 1 {
+			addr = calendar.NormalizeEmail(vals[0])
+		}
 		if addr == "" || !agenda.IsEmail(addr) {
 			s.opt.Log.Info("web request without a signed-in address", slog.String("remote", r.RemoteAddr),
 				slog.String("path", r.URL.Path), slog.String("header", s.opt.AuthProxyHeader))
