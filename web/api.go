@@ -65,6 +65,13 @@ func (s *Server) load(ctx context.Context, week report.Week, counts bool, load l
 		if in.WayBacks, err = report.ReadWayBacks(s.opt.Store); err != nil {
 			return report.Input{}, err
 		}
+		// A viewer hears of the stale sources of their own series only:
+		// another's source is named for the person it syncs.
+		mine := map[string]bool{}
+		for _, ser := range in.Series {
+			mine[ser.Source] = true
+		}
+		in.Stale = slices.DeleteFunc(in.Stale, func(st report.StaleSource) bool { return !mine[st.Name] })
 	}
 	return in, nil
 }

@@ -126,8 +126,17 @@ func TestProxyViewerSeesOwnPairs(t *testing.T) {
 	if _, err := f.store.AddPoint(agenda.Point{Pair: bobPair(), Author: bobAddr, Text: "bob's point", Added: f.now.AddDate(0, 0, -1), Origin: "store"}); err != nil {
 		t.Fatal(err)
 	}
+	f.health.set([]web.SourceHealth{
+		{Source: "team", Stale: true, LastError: "team is down"},
+		{Source: "ws/chen@example.com", Stale: true, LastError: "chen's calendar is down"},
+	})
 	p, _ := proxied(t, f, proxyOptions{})
 	bob := as("  Bob@Example.COM ") // normalised: trimmed, lower-cased
+	// Of the stale sources, bob hears of his own pair's only.
+	if r := p.get("/api/report", bob); !strings.Contains(r.Body, "team is down") || strings.Contains(r.Body, "chen") {
+		t.Errorf("/api/report as bob: the stale sources are not his own:\n%.3000s", r.Body)
+	}
+	f.health.set(nil)
 
 	// The figures: only bob's pair.
 	sums := decode[[]report.PairSummary](t, p.get("/api/series", bob))
