@@ -18,9 +18,9 @@
 //	POST  /api/points         {"with","author","text","force"} → 201 with the point; 422 as /api/actions
 //	PATCH /api/points/{id}    {"discussed": true|false}
 //	DELETE /api/points/{id}   → 200 with the deleted point
-//	POST  /api/sync           one cycle now; the summaries
+//	POST  /api/sync           one cycle now; the summaries (behind a sign-in proxy: web.admins only, requireAdmin)
 //	GET   /healthz            the sources' health; 503 when all are stale or there is none
-//	GET   /metrics            Options.Registry for Prometheus
+//	GET   /metrics            Options.Registry for Prometheus (requireAdmin, as /api/sync)
 //	GET   /s/{token}          a pair's shared page, and its forms (web/share.go)
 //	/api/share/link|revoke|rotate  the shared pages' links, for the command line
 //
@@ -81,7 +81,8 @@ type Options struct {
 	// LateNotice is report.late_notice; 0 means report.DefaultLateNotice.
 	LateNotice time.Duration
 	// Me is identity.me; Me[0] owns the actions added through the API and
-	// is the other half of the pair of ?with=.
+	// is the other half of the pair of ?with=. Behind a sign-in proxy the
+	// viewer is, for their own requests (Server.me).
 	Me []string
 	// Token is the access token; "" means no authentication, which the
 	// caller allows on a loopback address only.
