@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -256,6 +257,70 @@ type Web struct {
 	PublicURL string `toml:"public_url"`
 	// ShareDays is how long a shared page's link is valid (default 30).
 	ShareDays int `toml:"share_days"`
+	// AuthProxyHeader names the header in which an authenticating reverse
+	// proxy in front (oauth2-proxy, Authelia, Pomerium) sends the signed-in
+	// person's e-mail address, "X-Forwarded-Email"; "" (the default) means
+	// no such proxy: web.token, or loopback alone. With it, each viewer
+	// sees only their own pairs (docs/DESIGN.md, "Who is looking").
+	AuthProxyHeader string `toml:"auth_proxy_header"`
+	// TrustedProxies are the addresses (CIDRs, or single IPs) the proxy
+	// connects from; a request from any other peer is refused and its
+	// header never read. Required with AuthProxyHeader.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// Admins are the viewers (e-mail addresses) who may see the roll-up.
+	// Only with AuthProxyHeader.
+	Admins []string `toml:"admins"`
+}
+
+// ProxyMode reports whether the web face sits behind an authenticating
+// proxy (web.auth_proxy_header is set).
+func (w Web) ProxyMode() bool { return w.AuthProxyHeader != "" }
+
+// TrustedNets returns web.trusted_proxies as prefixes, a single IP as its
+// own /32 or /128; entries that do not parse (Validate names them) are
+// left out.
+func (w Web) TrustedNets() []netip.Prefix {
+	var out []netip.Prefix
+	for _, e := range w.TrustedProxies {
+		if p, err := parseTrusted(e); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseTrusted reads one web.trusted_proxies entry: "10.0.0.0/8" or
+// "127.0.0.1" (an IPv4-mapped IPv6 address counts as its IPv4 one).
+func parseTrusted(e string) (netip.Prefix, error) {
+	e = strings.TrimSpace(e)
+	if strings.Contains(e, "/") {
+		p, err := netip.ParsePrefix(e)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(e)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("%q: a zone is not taken", e)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// AdminList returns web.admins, normalised (lower-cased, trimmed).
+func (w Web) AdminList() []string {
+	out := make([]string, 0, len(w.Admins))
+	for _, a := range w.Admins {
+		out = append(out, calendar.NormalizeEmail(a))
+	}
+	return out
 }
 
 // AccessToken returns the web access token, "" when none is set.

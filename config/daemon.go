@@ -13,14 +13,16 @@ import (
 
 // ServeToken returns the web face's access token ("" for none), or why the
 // daemon may not serve with this config: the token cannot be read, or the
-// listen address is not loopback and there is no token.
+// listen address is not loopback and there is neither a token nor a
+// sign-in proxy (web.auth_proxy_header, which refuses every peer but
+// web.trusted_proxies).
 func (c *Config) ServeToken() (string, error) {
 	token, err := c.Web.AccessToken()
 	if err != nil {
 		return "", err
 	}
-	if !c.ListenIsLoopback() && token == "" {
-		return "", fmt.Errorf("listen = %q is not a loopback address: set web.token (or web.token_env) before serving the web face there", c.Listen)
+	if !c.ListenIsLoopback() && token == "" && !c.Web.ProxyMode() {
+		return "", fmt.Errorf("listen = %q is not a loopback address: set web.token (or web.token_env), or web.auth_proxy_header behind a sign-in proxy, before serving the web face there", c.Listen)
 	}
 	return token, nil
 }
@@ -33,7 +35,8 @@ func (c *Config) ServeToken() (string, error) {
 //     restart;
 //
 // and next must be able to serve (see ServeToken: a token that cannot be
-// read, or a listen address beyond loopback without one, is refused).
+// read, or a listen address beyond loopback without one or a sign-in
+// proxy, is refused).
 //
 // What a reload keeps without a word: the logger (log_level and
 // log_format take effect at the next start), the web sessions and the
@@ -49,7 +52,7 @@ func Reloadable(old, next *Config) error {
 	if err != nil {
 		return err
 	}
-	if !next.ListenIsLoopback() && token == "" {
+	if !next.ListenIsLoopback() && token == "" && !next.Web.ProxyMode() {
 		return errors.New("web.token: the web face listens beyond loopback and the new config has no token")
 	}
 	return nil

@@ -29,10 +29,11 @@ const (
 	// concurrent_syncs: the default and the bounds.
 	defaultConcurrentSyncs = 8
 	maxConcurrentSyncs     = 256
-	minHorizon  = day
-	maxHorizon  = 90 * day
-	minWeeks    = 1
-	maxWeeks    = 104
+
+	minHorizon = day
+	maxHorizon = 90 * day
+	minWeeks   = 1
+	maxWeeks   = 104
 	// late_notice: from 1 minute to 30 days.
 	minLateNotice = time.Minute
 	maxLateNotice = 30 * day
@@ -149,6 +150,7 @@ func (c *Config) Validate() error {
 		v.add("report.working_hours", "%v", err)
 	}
 	c.validateEmail(v)
+	c.validateProxy(v)
 	if _, err := c.Web.AccessToken(); err != nil {
 		if c.Web.Token == "" && c.Web.TokenEnv != "" && os.Getenv(c.Web.TokenEnv) == "" {
 			v.secret(err)
@@ -487,4 +489,65 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validateProxy checks web.auth_proxy_header, web.trusted_proxies and
+// web.admins (docs/DESIGN.md, "Who is looking"): the header is an HTTP
+// token and comes with the proxies it is trusted from; proxies or admins
+// without the header are an error, not a warning, since nothing would
+// read them and the operator meant to restrict the web face.
+func (c *Config) validateProxy(v *validator) {
+	w := &c.Web
+	if h := w.AuthProxyHeader; h != "" {
+		if !isHeaderToken(h) {
+			v.add("web.auth_proxy_header", "%q is not an HTTP header name (letters, digits and !#$%%&'*+-.^_`|~ only)", h)
+		}
+		if len(w.TrustedProxies) == 0 {
+			v.add("web.auth_proxy_header", "needs web.trusted_proxies: the addresses the proxy connects from (\"127.0.0.1/32\" when it runs on this machine)")
+		}
+	} else {
+		if len(w.TrustedProxies) > 0 {
+			v.add("web.trusted_proxies", "needs web.auth_proxy_header: the header in which the proxy sends the signed-in address")
+		}
+		if len(w.Admins) > 0 {
+			v.add("web.admins", "needs web.auth_proxy_header: without a sign-in proxy there is one viewer")
+		}
+	}
+	for i, e := range w.TrustedProxies {
+		if _, err := parseTrusted(e); err != nil {
+			v.add(fmt.Sprintf("web.trusted_proxies[%d]", i), "%q is not a CIDR (\"10.0.0.0/8\") or an IP address", e)
+		}
+	}
+	seen := map[string]int{}
+	for i, a := range w.Admins {
+		key := fmt.Sprintf("web.admins[%d]", i)
+		if err := checkAddress(strings.TrimSpace(a)); err != nil {
+			v.add(key, "%v", err)
+			continue
+		}
+		n := calendar.NormalizeEmail(a)
+		if j, ok := seen[n]; ok {
+			v.add(key, "%s is already in web.admins[%d]", n, j)
+			continue
+		}
+		seen[n] = i
+	}
+}
+
+// isHeaderToken reports whether s is an RFC 9110 token, what a header
+// field's name is.
+func isHeaderToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -33,7 +33,9 @@ func (w Warning) String() string { return w.Key + ": " + w.Msg }
 //     CalDAV source's accounts_file too. Not on Windows, which has no
 //     such modes;
 //   - a CalDAV source or a notification target whose insecure = true
-//     takes effect (InClear).
+//     takes effect (InClear);
+//   - web.token (or token_env) with web.auth_proxy_header: the web face
+//     does not ask for it then.
 //
 // It reads no file, it only looks at their modes; a file it cannot stat
 // is Validate's business.
@@ -62,6 +64,10 @@ func (c *Config) Warnings(path string) []Warning {
 	}
 	if c.Web.Token != "" {
 		perm("web.token", path, "the web token")
+	}
+	if c.Web.ProxyMode() && (c.Web.Token != "" || c.Web.TokenEnv != "") {
+		out = append(out, Warning{Key: "web.token",
+			Msg: "not asked of browsers while web.auth_proxy_header is set: the sign-in proxy says who is looking"})
 	}
 	for i := range c.Sources {
 		s := &c.Sources[i]

@@ -16,6 +16,7 @@ import (
 	"oneonone/agenda"
 	"oneonone/calendar"
 	"oneonone/report"
+	"oneonone/store"
 	"oneonone/sync"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) load(ctx context.Context, week report.Week, counts bool, load l
 		Now:           now,
 		TrailingWeeks: s.opt.TrailingWeeks,
 		LateNotice:    s.opt.LateNotice,
-		Me:            s.opt.Me,
+		Me:            s.me(ctx),
 	}
 	if in.Week.IsZero() {
 		in.Week = report.LastFullWeek(now, s.opt.Location)
@@ -54,7 +55,25 @@ func (s *Server) load(ctx context.Context, week report.Week, counts bool, load l
 			return len(s.openActions(ctx, p)), nil
 		}
 	}
-	return load(ctx, in, s.opt.Store, open)
+	h := s.history(ctx)
+	in, err := load(ctx, in, h, open)
+	if err != nil {
+		return in, err
+	}
+	if _, ok := h.(*store.Store); !ok {
+		// Load reads the make-ups from a store only.
+		if in.WayBacks, err = report.ReadWayBacks(s.opt.Store); err != nil {
+			return report.Input{}, err
+		}
+		// A viewer hears of the stale sources of their own series only:
+		// another's source is named for the person it syncs.
+		mine := map[string]bool{}
+		for _, ser := range in.Series {
+			mine[ser.Source] = true
+		}
+		in.Stale = slices.DeleteFunc(in.Stale, func(st report.StaleSource) bool { return !mine[st.Name] })
+	}
+	return in, nil
 }
 
 // staleSources returns the sources Options.Health says are stale, as the
@@ -234,8 +253,8 @@ func (s *Server) apiSeries(w http.ResponseWriter, r *http.Request) {
 
 // actionOf is an action as the API shows it: agenda's one JSON shape of
 // an action, which oneonone actions list --format json prints too.
-func (s *Server) actionOf(a agenda.Action) agenda.ActionView {
-	return a.View(s.opt.Me[0], s.opt.Location)
+func (s *Server) actionOf(ctx context.Context, a agenda.Action) agenda.ActionView {
+	return a.View(s.me(ctx)[0], s.opt.Location)
 }
 
 // apiActions is GET /api/actions?with=EMAIL&all=1: the stored actions (open
@@ -246,7 +265,7 @@ func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
 	var pair calendar.Pair
 	if with := q.Get("with"); with != "" {
 		var err error
-		if pair, err = agenda.PairWith(s.opt.Me, with); err != nil {
+		if pair, err = agenda.PairWith(s.me(r.Context()), with); err != nil {
 			s.actionError(w, r, err)
 			return
 		}
@@ -265,9 +284,7 @@ func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	if !all {
-		list = slices.DeleteFunc(list, func(a agenda.Action) bool { return !a.Done.IsZero() })
-	}
+	list = slices.DeleteFunc(list, func(a agenda.Action) bool { return (!all && !a.Done.IsZero()) || !s.mayView(r.Context(), a.Pair) })
 	if pair != (calendar.Pair{}) {
 		for _, a := range s.openActions(r.Context(), pair) {
 			if a.Origin != "store" {
@@ -275,7 +292,7 @@ func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, agenda.Views(list, s.opt.Me[0], s.opt.Location))
+	writeJSON(w, http.StatusOK, agenda.Views(list, s.me(r.Context())[0], s.opt.Location))
 }
 
 // newAction is the body of POST /api/actions.
@@ -298,12 +315,16 @@ func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := agenda.NewAction(agenda.ActionInput{
-		Me: s.opt.Me, With: req.With, Owner: req.Owner, Text: req.Text,
+		Me: s.me(r.Context()), With: req.With, Owner: req.Owner, Text: req.Text,
 		Due: req.Due, Location: s.opt.Location, Now: s.now(),
-		Known: s.opt.Store.KnowsCounterpart, Force: req.Force,
+		Known: s.known(r.Context()), Force: req.Force,
 	})
 	if err != nil {
 		s.actionError(w, r, err)
+		return
+	}
+	if !s.mayView(r.Context(), a.Pair) { // the viewer's own by construction; the rule is asked all the same
+		writeError(w, http.StatusNotFound, "no 1:1 with "+a.Pair.String())
 		return
 	}
 	if a, err = s.opt.Store.AddAction(a); err != nil {
@@ -311,7 +332,7 @@ func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/actions/"+a.ID)
-	writeJSON(w, http.StatusCreated, s.actionOf(a))
+	writeJSON(w, http.StatusCreated, s.actionOf(r.Context(), a))
 }
 
 // patchBody is the body of PATCH /api/actions/{id}: each field given
@@ -336,7 +357,8 @@ func (s *Server) storedAction(w http.ResponseWriter, r *http.Request) (agenda.Ac
 		s.internalError(w, r, err)
 		return agenda.Action{}, false
 	}
-	if !ok {
+	// Another viewer's action is answered as one that does not exist.
+	if !ok || !s.mayView(r.Context(), a.Pair) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no action %q (%s)", id, docItemRefusal))
 		return agenda.Action{}, false
 	}
@@ -364,7 +386,7 @@ func (s *Server) apiPatchAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if !edit.IsZero() {
 		var err error
-		if a, err = agenda.EditAction(a, s.opt.Me, edit); err != nil {
+		if a, err = agenda.EditAction(a, s.me(r.Context()), edit); err != nil {
 			s.actionError(w, r, err)
 			return
 		}
@@ -383,7 +405,7 @@ func (s *Server) apiPatchAction(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.actionOf(a))
+	writeJSON(w, http.StatusOK, s.actionOf(r.Context(), a))
 }
 
 // apiDeleteAction is DELETE /api/actions/{id}: deletes a stored action
@@ -400,7 +422,7 @@ func (s *Server) apiDeleteAction(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.actionOf(a))
+	writeJSON(w, http.StatusOK, s.actionOf(r.Context(), a))
 }
 
 // decodeBody decodes one JSON object from body into v, refusing unknown

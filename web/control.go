@@ -52,7 +52,8 @@ func (s *Server) ControlHandler() http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
-		mux.ServeHTTP(w, r)
+		// The socket's owner sees every pair, sign-in proxy or not.
+		mux.ServeHTTP(w, r.WithContext(withFull(r.Context())))
 	}))
 }
 

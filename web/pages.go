@@ -242,13 +242,29 @@ type pairSeries struct {
 	Details []string
 }
 
+// pairParam returns the request's {pair}, or answers 404 and returns
+// false: when it is not a pair, and when the viewer may not see it
+// (mayView) in the same words as a pair with no series, so that the
+// answer does not tell that it exists.
+func (s *Server) pairParam(w http.ResponseWriter, r *http.Request) (calendar.Pair, bool) {
+	p, ok := calendar.ParsePair(r.PathValue("pair"))
+	if !ok {
+		s.messagePage(w, http.StatusNotFound, "No such 1:1", "A pair is written as two addresses: a@example.com|b@example.com.")
+		return calendar.Pair{}, false
+	}
+	if !s.mayView(r.Context(), p) {
+		s.messagePage(w, http.StatusNotFound, "No such 1:1", "oneonone knows no 1:1 series of "+p.String()+".")
+		return calendar.Pair{}, false
+	}
+	return p, true
+}
+
 // pairPage is GET /pair/{pair}?week=: one pair's history, with its
 // figures as they are in the report of that week (the last full week when
 // absent), as of the same instant.
 func (s *Server) pairPage(w http.ResponseWriter, r *http.Request) {
-	p, ok := calendar.ParsePair(r.PathValue("pair"))
+	p, ok := s.pairParam(w, r)
 	if !ok {
-		s.messagePage(w, http.StatusNotFound, "No such 1:1", "A pair is written as two addresses: a@example.com|b@example.com.")
 		return
 	}
 	week, err := weekParam(r)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -79,7 +80,9 @@ func MarkDiscussed(st *store.Store, id string, discussed bool, now time.Time) (a
 	return st.SetPointDiscussed(id, now, agenda.DiscussedIn(p, starts, now))
 }
 
-func (s *Server) pointOf(p agenda.Point) PointView { return ViewPoint(p, s.opt.Me[0], s.opt.Location) }
+func (s *Server) pointOf(ctx context.Context, p agenda.Point) PointView {
+	return ViewPoint(p, s.me(ctx)[0], s.opt.Location)
+}
 
 // apiPoints is GET /api/points?with=EMAIL&all=1: the stored talking points
 // (open ones, or all with all=1) of every pair or of the pair with EMAIL.
@@ -88,7 +91,7 @@ func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request) {
 	var pair calendar.Pair
 	if with := q.Get("with"); with != "" {
 		var err error
-		if pair, err = agenda.PairWith(s.opt.Me, with); err != nil {
+		if pair, err = agenda.PairWith(s.me(r.Context()), with); err != nil {
 			s.actionError(w, r, err)
 			return
 		}
@@ -107,10 +110,8 @@ func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	if !all {
-		list = slices.DeleteFunc(list, func(p agenda.Point) bool { return !p.Open() })
-	}
-	writeJSON(w, http.StatusOK, ViewPoints(list, s.opt.Me[0], s.opt.Location))
+	list = slices.DeleteFunc(list, func(p agenda.Point) bool { return (!all && !p.Open()) || !s.mayView(r.Context(), p.Pair) })
+	writeJSON(w, http.StatusOK, ViewPoints(list, s.me(r.Context())[0], s.opt.Location))
 }
 
 // newPoint is the body of POST /api/points.
@@ -132,11 +133,15 @@ func (s *Server) apiAddPoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := agenda.NewPoint(agenda.PointInput{
-		Me: s.opt.Me, With: req.With, Author: req.Author, Text: req.Text, Now: s.now(),
-		Known: s.opt.Store.KnowsCounterpart, Force: req.Force,
+		Me: s.me(r.Context()), With: req.With, Author: req.Author, Text: req.Text, Now: s.now(),
+		Known: s.known(r.Context()), Force: req.Force,
 	})
 	if err != nil {
 		s.actionError(w, r, err)
+		return
+	}
+	if !s.mayView(r.Context(), p.Pair) { // the viewer's own by construction
+		writeError(w, http.StatusNotFound, "no 1:1 with "+p.Pair.String())
 		return
 	}
 	if p, err = s.opt.Store.AddPoint(p); err != nil {
@@ -144,7 +149,7 @@ func (s *Server) apiAddPoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/points/"+p.ID)
-	writeJSON(w, http.StatusCreated, s.pointOf(p))
+	writeJSON(w, http.StatusCreated, s.pointOf(r.Context(), p))
 }
 
 // pointPatch is the body of PATCH /api/points/{id}.
@@ -155,6 +160,22 @@ type pointPatch struct {
 // noPoint answers 404 for the request's {id}.
 func noPoint(w http.ResponseWriter, id string) {
 	writeError(w, http.StatusNotFound, fmt.Sprintf("no talking point %q", id))
+}
+
+// visiblePoint answers 404 and returns false when the request's {id} is
+// no stored point, or is one of a pair the viewer may not see (mayView):
+// another viewer's point is answered as one that does not exist.
+func (s *Server) visiblePoint(w http.ResponseWriter, r *http.Request) bool {
+	p, ok, err := s.opt.Store.Point(r.PathValue("id"))
+	if err != nil {
+		s.internalError(w, r, err)
+		return false
+	}
+	if !ok || !s.mayView(r.Context(), p.Pair) {
+		noPoint(w, r.PathValue("id"))
+		return false
+	}
+	return true
 }
 
 // apiPatchPoint is PATCH /api/points/{id} {"discussed": true|false}:
@@ -170,6 +191,9 @@ func (s *Server) apiPatchPoint(w http.ResponseWriter, r *http.Request) {
 		writeFieldError(w, "discussed", "want true or false")
 		return
 	}
+	if !s.visiblePoint(w, r) {
+		return
+	}
 	p, ok, err := MarkDiscussed(s.opt.Store, r.PathValue("id"), *req.Discussed, s.now())
 	if err != nil {
 		s.internalError(w, r, err)
@@ -179,12 +203,15 @@ func (s *Server) apiPatchPoint(w http.ResponseWriter, r *http.Request) {
 		noPoint(w, r.PathValue("id"))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.pointOf(p))
+	writeJSON(w, http.StatusOK, s.pointOf(r.Context(), p))
 }
 
 // apiDeletePoint is DELETE /api/points/{id}: deletes a stored point for
 // good and answers with what it was.
 func (s *Server) apiDeletePoint(w http.ResponseWriter, r *http.Request) {
+	if !s.visiblePoint(w, r) {
+		return
+	}
 	p, ok, err := s.opt.Store.DeletePoint(r.PathValue("id"))
 	if err != nil {
 		s.internalError(w, r, err)
@@ -194,7 +221,7 @@ func (s *Server) apiDeletePoint(w http.ResponseWriter, r *http.Request) {
 		noPoint(w, r.PathValue("id"))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.pointOf(p))
+	writeJSON(w, http.StatusOK, s.pointOf(r.Context(), p))
 }
 
 // pointRoutes adds the /api/points routes to mux: the web face's and the

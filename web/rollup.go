@@ -6,17 +6,25 @@ import (
 	"html/template"
 	"net/http"
 
-	"oneonone/calendar"
 	"oneonone/report"
 )
 
 // rollup loads and builds the roll-up of week (zero: the last full week)
 // over the same window, instant and stale sources as the report
-// (docs/DESIGN.md, "The roll-up").
+// (docs/DESIGN.md, "The roll-up"). It is everyone's, whoever looks: only
+// requireAdmin lets a viewer reach it, so it reads the whole store and
+// every person of Options.Me, not the viewer's pairs as the report does.
 func (s *Server) rollup(ctx context.Context, week report.Week) (*report.Rollup, error) {
-	in, err := s.load(ctx, week, false, func(ctx context.Context, in report.Input, h report.History, _ func(context.Context, calendar.Pair) (int, error)) (report.Input, error) {
-		return report.LoadRollup(ctx, in, h)
-	})
+	now := s.now()
+	in := report.Input{
+		Week: week, Location: s.opt.Location, Now: now,
+		TrailingWeeks: s.opt.TrailingWeeks, LateNotice: s.opt.LateNotice, Me: s.opt.Me,
+		Stale: s.staleSources(),
+	}
+	if in.Week.IsZero() {
+		in.Week = report.LastFullWeek(now, s.opt.Location)
+	}
+	in, err := report.LoadRollup(ctx, in, s.opt.Store)
 	if err != nil {
 		return nil, err
 	}

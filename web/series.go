@@ -225,9 +225,8 @@ func seriesURL(key, dir string) string {
 // pairHistoryCSV is GET /pair/{pair}/history.csv: every known occurrence
 // of the pair (report.PairHistory), one CSV row each, as a download.
 func (s *Server) pairHistoryCSV(w http.ResponseWriter, r *http.Request) {
-	p, ok := calendar.ParsePair(r.PathValue("pair"))
+	p, ok := s.pairParam(w, r)
 	if !ok {
-		s.messagePage(w, http.StatusNotFound, "No such 1:1", "A pair is written as two addresses: a@example.com|b@example.com.")
 		return
 	}
 	in, err := s.inputAll(r.Context(), report.Week{}, false)
@@ -247,7 +246,7 @@ func (s *Server) pairHistoryCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": historyFilename(p, s.opt.Me)}))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": historyFilename(p, s.me(r.Context()))}))
 	w.WriteHeader(http.StatusOK)
 	w.Write(b.Bytes())
 }
@@ -288,7 +287,8 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	with := r.URL.Query().Get("with")
-	if _, err := agenda.PairWith(s.opt.Me, with); err != nil {
+	me := s.me(r.Context())
+	if _, err := agenda.PairWith(me, with); err != nil {
 		s.actionError(w, r, err)
 		return
 	}
@@ -297,7 +297,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	rows, ok := report.PairHistoryWith(in, s.opt.Me, with)
+	rows, ok := report.PairHistoryWith(in, me, with)
 	if !ok {
 		writeError(w, http.StatusNotFound, "no 1:1 series with "+calendar.NormalizeEmail(with))
 		return

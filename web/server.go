@@ -9,7 +9,7 @@
 //	GET   /series             every pair and its metrics (report.Summaries); ?sort=COLUMN&dir=asc|desc
 //	GET   /login?code=        a one-time login link (LoginURL) sets the session cookie
 //	GET   /api/report?week=   the report JSON (docs/DESIGN.md, "Report JSON"); &format=text|markdown|html renders it
-//	GET   /rollup             the roll-up (report.BuildRollup): figures per person, ?week= as /
+//	GET   /rollup             the roll-up (report.BuildRollup): figures per person, ?week= as / (requireAdmin)
 //	GET   /api/rollup?week=   the roll-up JSON (docs/DESIGN.md, "The roll-up"); &format=text|markdown|html renders it
 //	GET   /api/series         report.Summaries; ?format=text as "oneonone series" prints them
 //	GET   /api/actions        ?with=EMAIL (adds the agenda document's items), &all=1 (done ones too)
@@ -20,9 +20,9 @@
 //	POST  /api/points         {"with","author","text","force"} → 201 with the point; 422 as /api/actions
 //	PATCH /api/points/{id}    {"discussed": true|false}
 //	DELETE /api/points/{id}   → 200 with the deleted point
-//	POST  /api/sync           one cycle now; the summaries
+//	POST  /api/sync           one cycle now; the summaries (behind a sign-in proxy: web.admins only, requireAdmin)
 //	GET   /healthz            the sources' health; 503 when all are stale or there is none
-//	GET   /metrics            Options.Registry for Prometheus
+//	GET   /metrics            Options.Registry for Prometheus (requireAdmin, as /api/sync)
 //	GET   /s/{token}          a pair's shared page, and its forms (web/share.go)
 //	/api/share/link|revoke|rotate  the shared pages' links, for the command line
 //
@@ -36,7 +36,11 @@
 // requests are refused when they come from another site, in every mode,
 // and must send JSON; the shared pages (/s/…, web/share.go) are the one
 // exception: forms, under their own origin and form-token checks, reached
-// with their link instead of the token. NewHTTPServer and Listen give the server its
+// with their link instead of the token. Behind a sign-in proxy
+// (Options.AuthProxyHeader, web/viewer.go) the token and the Host rule give
+// way to the proxy: only its peers are answered, its header names the
+// viewer, and each viewer sees only their own pairs (mayView).
+// NewHTTPServer and Listen give the server its
 // timeouts and its cap on connections. ControlHandler and ListenUnix serve
 // the API alone on the daemon's control socket, for the command line.
 package web
@@ -47,6 +51,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	gosync "sync"
 	"time"
@@ -78,7 +83,8 @@ type Options struct {
 	// LateNotice is report.late_notice; 0 means report.DefaultLateNotice.
 	LateNotice time.Duration
 	// Me is identity.me; Me[0] owns the actions added through the API and
-	// is the other half of the pair of ?with=.
+	// is the other half of the pair of ?with=. Behind a sign-in proxy the
+	// viewer is, for their own requests (Server.me).
 	Me []string
 	// Token is the access token; "" means no authentication, which the
 	// caller allows on a loopback address only.
@@ -111,6 +117,17 @@ type Options struct {
 	// Share makes and checks the shared pages' links (web/share.go); nil
 	// means no shared page (web.public_url is not set).
 	Share *ShareLinks
+	// AuthProxyHeader is web.auth_proxy_header: the header in which a
+	// sign-in proxy sends the viewer's address. Set, it replaces the
+	// token and the Host checks, and each viewer sees only their own
+	// pairs (web/viewer.go; docs/DESIGN.md, "Who is looking"). "" means
+	// one user, as before.
+	AuthProxyHeader string
+	// TrustedProxies are the peers the proxy connects from
+	// (web.trusted_proxies); every other peer is refused in proxy mode.
+	TrustedProxies []netip.Prefix
+	// Admins are the viewers who pass requireAdmin (web.admins).
+	Admins []string
 }
 
 // Server serves the web face. Its handler is safe for concurrent use.
@@ -146,6 +163,10 @@ func New(opt Options) (*Server, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
+	if opt.AuthProxyHeader != "" && len(opt.TrustedProxies) == 0 {
+		return nil, errors.New("web: a sign-in proxy header without trusted proxies (web.trusted_proxies)")
+	}
+	opt.Admins = normalAdmins(opt.Admins)
 	if opt.Actions == nil {
 		acts := agenda.Actions{Store: opt.Store}
 		opt.Actions = func(ctx context.Context, p calendar.Pair) ([]agenda.Action, error) {
@@ -176,23 +197,29 @@ func New(opt Options) (*Server, error) {
 	mux.HandleFunc("GET /series", s.seriesPage)
 	mux.HandleFunc("GET /login", s.login)
 	mux.HandleFunc("GET /api/report", s.apiReport)
-	mux.HandleFunc("GET /rollup", s.rollupPage)
-	mux.HandleFunc("GET /api/rollup", s.apiRollup)
+	mux.HandleFunc("GET /rollup", s.requireAdmin(s.rollupPage))
+	mux.HandleFunc("GET /api/rollup", s.requireAdmin(s.apiRollup))
 	mux.HandleFunc("GET /api/series", s.apiSeries)
 	mux.HandleFunc("GET /api/actions", s.apiActions)
 	mux.HandleFunc("POST /api/actions", s.apiAddAction)
 	mux.HandleFunc("PATCH /api/actions/{id}", s.apiPatchAction)
 	mux.HandleFunc("DELETE /api/actions/{id}", s.apiDeleteAction)
 	s.pointRoutes(mux)
-	mux.HandleFunc("POST /api/sync", s.apiSync)
+	mux.HandleFunc("POST /api/sync", s.requireAdmin(s.apiSync))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	s.shareAPI(mux)
 	s.shareRoutes(mux)
 	if opt.Registry != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET /metrics", s.requireAdmin(promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}).ServeHTTP))
 	}
 	mux.HandleFunc("/", s.notFound(mux))
-	s.handler = s.secure(s.loopbackOnly(s.guard(s.authenticate(mux))))
+	if s.proxyMode() {
+		// The proxy signs people in: no token, no Host rule (it may send
+		// the public name); the peer and the header decide (fromProxy).
+		s.handler = s.secure(s.fromProxy(s.guard(mux)))
+	} else {
+		s.handler = s.secure(s.loopbackOnly(s.guard(s.authenticate(mux))))
+	}
 	return s, nil
 }
 

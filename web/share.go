@@ -445,7 +445,7 @@ func (s *Server) shareRoutes(mux *http.ServeMux) {
 func (s *Server) shareAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/share/link", s.apiShareLink)
 	mux.HandleFunc("POST /api/share/revoke", s.apiShareRevoke)
-	mux.HandleFunc("POST /api/share/rotate", s.apiShareRotate)
+	mux.HandleFunc("POST /api/share/rotate", s.requireAdmin(s.apiShareRotate))
 }
 
 // shared is a checked request of a shared page.
@@ -807,17 +807,20 @@ func (s *Server) shareOff(w http.ResponseWriter) bool {
 	return false
 }
 
-func (s *Server) sharePair(w http.ResponseWriter, with string) (calendar.Pair, bool) {
+// sharePair returns the pair of the request's user (the viewer behind a
+// sign-in proxy) with the counterpart with.
+func (s *Server) sharePair(w http.ResponseWriter, r *http.Request, with string) (calendar.Pair, bool) {
 	with = calendar.NormalizeEmail(with)
 	if with == "" || !strings.Contains(with, "@") {
 		writeFieldError(w, "with", "want the counterpart's address")
 		return calendar.Pair{}, false
 	}
-	if slices.ContainsFunc(s.opt.Me, func(m string) bool { return calendar.NormalizeEmail(m) == with }) {
+	me := s.me(r.Context())
+	if slices.ContainsFunc(me, func(m string) bool { return calendar.NormalizeEmail(m) == with }) {
 		writeFieldError(w, "with", "that is your own address")
 		return calendar.Pair{}, false
 	}
-	return calendar.NewPair(s.opt.Me[0], with), true
+	return calendar.NewPair(me[0], with), true
 }
 
 // apiShareLink is GET /api/share/link?with=EMAIL.
@@ -825,17 +828,18 @@ func (s *Server) apiShareLink(w http.ResponseWriter, r *http.Request) {
 	if s.shareOff(w) {
 		return
 	}
-	p, ok := s.sharePair(w, r.URL.Query().Get("with"))
+	p, ok := s.sharePair(w, r, r.URL.Query().Get("with"))
 	if !ok {
 		return
 	}
-	known, err := s.opt.Store.KnowsCounterpart(p.Other(s.opt.Me[0]))
+	me := s.me(r.Context())[0]
+	known, err := s.known(r.Context())(p.Other(me))
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	if !known {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "with: no 1:1 with " + p.Other(s.opt.Me[0]) + " is known", Field: "with"})
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "with: no 1:1 with " + p.Other(me) + " is known", Field: "with"})
 		return
 	}
 	link, exp, err := s.opt.Share.NewLink(p)
@@ -858,7 +862,7 @@ func (s *Server) apiShareRevoke(w http.ResponseWriter, r *http.Request) {
 		writeFieldError(w, field, msg)
 		return
 	}
-	p, ok := s.sharePair(w, in.With)
+	p, ok := s.sharePair(w, r, in.With)
 	if !ok {
 		return
 	}

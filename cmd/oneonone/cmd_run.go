@@ -106,7 +106,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	base := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(e.stdout, "oneonone: serving %s\n", base)
-	if token != "" {
+	if token != "" && !cfg.Web.ProxyMode() { // behind a sign-in proxy nobody logs in here
 		link, err := inst.login(base)
 		if err != nil {
 			return err
@@ -320,8 +320,11 @@ func newWeb(cfg *config.Config, st *store.Store, d *sync.Daemon, token string, s
 			}
 			return out
 		},
-		Registry: reg,
-		Log:      log,
+		Registry:        reg,
+		Log:             log,
+		AuthProxyHeader: cfg.Web.AuthProxyHeader,
+		TrustedProxies:  cfg.Web.TrustedNets(),
+		Admins:          cfg.Web.AdminList(),
 	})
 }
 
