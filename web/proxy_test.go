@@ -90,10 +90,11 @@ func others(f *fixture) []string {
 	return out
 }
 
-// wantOnlyBob fails when body names any pair but anna and bob's.
+// wantOnlyBob fails when body names any pair but anna and bob's (which,
+// told from bob's side, names anna, or her pair's key with both).
 func wantOnlyBob(t *testing.T, f *fixture, what, body string) {
 	t.Helper()
-	if !strings.Contains(body, bobAddr) {
+	if !strings.Contains(body, bobAddr) && !strings.Contains(body, me) {
 		t.Errorf("%s: bob's own pair is missing:\n%.2000s", what, body)
 	}
 	for _, o := range others(f) {
@@ -142,6 +143,10 @@ func TestProxyViewerSeesOwnPairs(t *testing.T) {
 	sums := decode[[]report.PairSummary](t, p.get("/api/series", bob))
 	if len(sums) != 1 || sums[0].Pair != bobPair().String() {
 		t.Errorf("/api/series as bob: %d pairs %+v, want only %s", len(sums), sums, bobPair())
+	}
+	// Told from bob's side: anna is the other one of it, his manager.
+	if len(sums) == 1 && (sums[0].Me != bobAddr || sums[0].Counterpart != me || sums[0].Relationship != "manager") {
+		t.Errorf("/api/series as bob: me %q, counterpart %q, relationship %q; want %s, %s, manager", sums[0].Me, sums[0].Counterpart, sums[0].Relationship, bobAddr, me)
 	}
 	for _, path := range []string{"/api/report", "/api/report?format=text", "/api/series?format=text", "/", "/series"} {
 		r := p.get(path, bob)

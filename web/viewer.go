@@ -119,15 +119,23 @@ func (s *Server) history(ctx context.Context) report.History {
 	if _, all := s.viewer(ctx); all {
 		return s.opt.Store
 	}
-	return viewerHistory{Store: s.opt.Store, may: func(p calendar.Pair) bool { return s.mayView(ctx, p) }}
+	addr, _ := s.viewer(ctx)
+	return viewerHistory{Store: s.opt.Store, viewer: addr, may: func(p calendar.Pair) bool { return s.mayView(ctx, p) }}
 }
 
 // viewerHistory is the store with only the series of the pairs may takes
 // and their occurrences: report.Load then reads nothing of the others
 // (its ViewRecent is the store's, over the series Series returns).
+//
+// A series is told from the viewer's side: when the viewer is its
+// counterpart (the report of a manager in identity.me, say), Me and
+// Counterpart swap, so that the pages name the other person and count
+// "by you" as the viewer's own changes; the counterpart's name is not
+// known from that side, and a "report" relationship reads "manager".
 type viewerHistory struct {
 	*store.Store
-	may func(calendar.Pair) bool
+	viewer string
+	may    func(calendar.Pair) bool
 }
 
 func (h viewerHistory) Series() ([]calendar.Series, error) {
@@ -135,7 +143,23 @@ func (h viewerHistory) Series() ([]calendar.Series, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(ser calendar.Series) bool { return !h.may(ser.Pair) }), nil
+	all = slices.DeleteFunc(all, func(ser calendar.Series) bool { return !h.may(ser.Pair) })
+	for i := range all {
+		all[i] = fromSideOf(all[i], h.viewer)
+	}
+	return all, nil
+}
+
+// fromSideOf is ser as viewer sees it (viewerHistory).
+func fromSideOf(ser calendar.Series, viewer string) calendar.Series {
+	if viewer == "" || calendar.NormalizeEmail(ser.Counterpart) != viewer || calendar.NormalizeEmail(ser.Me) == viewer {
+		return ser
+	}
+	ser.Me, ser.Counterpart, ser.Name = viewer, calendar.NormalizeEmail(ser.Me), ""
+	if ser.Relationship == "report" {
+		ser.Relationship = "manager"
+	}
+	return ser
 }
 
 func (h viewerHistory) AllOccurrences() ([]calendar.Occurrence, error) {
