@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -26,6 +27,34 @@ func (s *Store) Series() ([]calendar.Series, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list series: %w", err)
+	}
+	return out, nil
+}
+
+// SeriesOf returns the stored series of one source, sorted by ID: those
+// whose ID begins with source + "/" (every series ID does: history builds
+// it as source/calendar/UID) and whose Source is source. It reads only
+// that run of keys, so a cycle of one source of many does not decode the
+// series of all the others. A record that does not decode is skipped.
+func (s *Store) SeriesOf(source string) ([]calendar.Series, error) {
+	var out []calendar.Series
+	prefix := []byte(source + "/")
+	err := s.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketSeries).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var se calendar.Series
+			if err := json.Unmarshal(v, &se); err != nil {
+				s.badRecord(bucketSeries, k, err)
+				continue
+			}
+			if se.Source == source {
+				out = append(out, se)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list series of %s: %w", source, err)
 	}
 	return out, nil
 }

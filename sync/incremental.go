@@ -406,15 +406,13 @@ func (c *sourceCache) group(uid string) (recur.Group, bool) {
 
 // readSeries reads the source's stored series into the cache.
 func (e *Engine) readSeries(source string, c *sourceCache) error {
-	all, err := e.Store.Series()
+	all, err := e.Store.SeriesOf(source)
 	if err != nil {
 		return err
 	}
-	c.series = map[string]calendar.Series{}
+	c.series = make(map[string]calendar.Series, len(all))
 	for _, s := range all {
-		if s.Source == source {
-			c.series[s.ID] = s
-		}
+		c.series[s.ID] = s
 	}
 	return nil
 }

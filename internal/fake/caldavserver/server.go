@@ -11,6 +11,7 @@
 // ctag path; SetCTag(false) hides it), calendar-multiget with the stored bytes,
 // and MKCALENDAR. It has no RFC 6578 sync-collection. With SetOutbox it has
 // an RFC 6638 scheduling outbox that answers free/busy requests (outbox.go).
+// Accounts puts many users, a Server each, behind one URL (accounts.go).
 package caldavserver
 
 import (
