@@ -71,7 +71,7 @@ func BenchmarkOrgMail(b *testing.B) {
 
 // orgMailReport is a report of managers × orgReports pairs.
 func orgMailReport(managers int) *report.Report {
-	r := &report.Report{Week: report.Week{Year: 2026, Week: 46}, From: "2026-11-09", To: "2026-11-15", Timezone: "Europe/Berlin"}
+	r := &report.Report{Heading: report.Heading{Week: report.Week{Year: 2026, Week: 46}, From: "2026-11-09", To: "2026-11-15", Timezone: "Europe/Berlin"}}
 	for m := range managers {
 		me := fmt.Sprintf("manager%d@example.com", m)
 		for i := range orgReports {

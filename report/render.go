@@ -22,16 +22,27 @@ import (
 var Formats = []string{"text", "markdown", "html", "json"}
 
 // Write renders r to w in format: "text", "markdown", "html" or "json".
-func Write(w io.Writer, r *Report, format string) error {
+func Write(w io.Writer, r *Report, format string) error { return write(w, r, format) }
+
+// rendered is what renders in each of Formats: the report and the roll-up.
+type rendered interface {
+	WriteText(io.Writer) error
+	WriteMarkdown(io.Writer) error
+	WriteHTML(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+// write renders v to w in format, one of Formats.
+func write(w io.Writer, v rendered, format string) error {
 	switch format {
 	case "text":
-		return r.WriteText(w)
+		return v.WriteText(w)
 	case "markdown":
-		return r.WriteMarkdown(w)
+		return v.WriteMarkdown(w)
 	case "html":
-		return r.WriteHTML(w)
+		return v.WriteHTML(w)
 	case "json":
-		return r.WriteJSON(w)
+		return v.WriteJSON(w)
 	}
 	return fmt.Errorf("unknown format %q (want text, markdown, html or json)", format)
 }

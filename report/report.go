@@ -72,17 +72,38 @@ type StaleSource struct {
 // Report is the weekly report. Its JSON encoding is the shape of
 // docs/DESIGN.md, "Report JSON": the contract's example and the fields we add.
 type Report struct {
-	Week          Week         `json:"week"`
-	From          string       `json:"from"`     // the week's Monday, YYYY-MM-DD
-	To            string       `json:"to"`       // the week's Sunday, YYYY-MM-DD (inclusive)
-	Timezone      string       `json:"timezone"` // where weeks and days are counted
-	GeneratedAt   time.Time    `json:"generated_at"`
-	AsOf          time.Time    `json:"as_of"`          // the instant the figures are measured at
-	TrailingWeeks int          `json:"trailing_weeks"` // length of the trailing window
-	Pairs         []PairReport `json:"pairs"`
-	Totals        Counts       `json:"totals"` // sum of the pairs' week counts
+	Heading
+	Pairs  []PairReport `json:"pairs"`
+	Totals Counts       `json:"totals"` // sum of the pairs' week counts
 	// Stale lists the sources that have not synced recently; [] when none.
 	Stale []StaleSource `json:"stale"`
+}
+
+// Heading is what the report and the roll-up say of themselves: the week,
+// its dates and zone, when they were made and as of when they measure.
+// Its fields come first in both JSON shapes.
+type Heading struct {
+	Week          Week      `json:"week"`
+	From          string    `json:"from"`     // the week's Monday, YYYY-MM-DD
+	To            string    `json:"to"`       // the week's Sunday, YYYY-MM-DD (inclusive)
+	Timezone      string    `json:"timezone"` // where weeks and days are counted
+	GeneratedAt   time.Time `json:"generated_at"`
+	AsOf          time.Time `json:"as_of"`          // the instant the figures are measured at
+	TrailingWeeks int       `json:"trailing_weeks"` // length of the trailing window
+}
+
+// headingOf is the Heading of the report or roll-up of in (normalized).
+func headingOf(in Input) Heading {
+	from, to := in.Week.Range(in.Location)
+	return Heading{
+		Week:          in.Week,
+		From:          from.Format(time.DateOnly),
+		To:            to.AddDate(0, 0, -1).Format(time.DateOnly),
+		Timezone:      in.Location.String(),
+		GeneratedAt:   in.Now.UTC().Truncate(time.Second),
+		AsOf:          AsOf(in.Week, in.Now, in.Location).Truncate(time.Second),
+		TrailingWeeks: in.TrailingWeeks,
+	}
 }
 
 // PairReport is one pair's entry in the report.
@@ -198,15 +219,9 @@ func Build(in Input) *Report {
 	in = in.normalized()
 	from, to := in.Week.Range(in.Location)
 	r := &Report{
-		Week:          in.Week,
-		From:          from.Format(time.DateOnly),
-		To:            to.AddDate(0, 0, -1).Format(time.DateOnly),
-		Timezone:      in.Location.String(),
-		GeneratedAt:   in.Now.UTC().Truncate(time.Second),
-		AsOf:          AsOf(in.Week, in.Now, in.Location).Truncate(time.Second),
-		TrailingWeeks: in.TrailingWeeks,
-		Pairs:         []PairReport{},
-		Stale:         staleSources(in.Stale, in.Location),
+		Heading: headingOf(in),
+		Pairs:   []PairReport{},
+		Stale:   staleSources(in.Stale, in.Location),
 	}
 	for _, g := range groupByPair(in) {
 		tr := g.trailing(in)

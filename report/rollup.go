@@ -19,13 +19,7 @@ import (
 // regularly each manager meets their people but not with whom or about
 // what.
 type Rollup struct {
-	Week          Week      `json:"week"`
-	From          string    `json:"from"` // the week's Monday, YYYY-MM-DD
-	To            string    `json:"to"`   // the week's Sunday, YYYY-MM-DD (inclusive)
-	Timezone      string    `json:"timezone"`
-	GeneratedAt   time.Time `json:"generated_at"`
-	AsOf          time.Time `json:"as_of"`
-	TrailingWeeks int       `json:"trailing_weeks"`
+	Heading
 	// People is one entry per person, the one slipping most first (see
 	// BuildRollup); [] when identity.me is empty.
 	People []PersonRollup `json:"people"`
@@ -121,17 +115,10 @@ func LoadRollup(ctx context.Context, in Input, h History) (Input, error) {
 // pairs first among them): there is nothing to measure.
 func BuildRollup(in Input) *Rollup {
 	in = in.normalized()
-	from, to := in.Week.Range(in.Location)
 	r := &Rollup{
-		Week:          in.Week,
-		From:          from.Format(time.DateOnly),
-		To:            to.AddDate(0, 0, -1).Format(time.DateOnly),
-		Timezone:      in.Location.String(),
-		GeneratedAt:   in.Now.UTC().Truncate(time.Second),
-		AsOf:          AsOf(in.Week, in.Now, in.Location).Truncate(time.Second),
-		TrailingWeeks: in.TrailingWeeks,
-		People:        []PersonRollup{},
-		Stale:         staleSources(in.Stale, in.Location),
+		Heading: headingOf(in),
+		People:  []PersonRollup{},
+		Stale:   staleSources(in.Stale, in.Location),
 	}
 	type sums struct {
 		PersonRollup

@@ -20,19 +20,7 @@ var rollupTemplate = template.Must(template.Must(template.New("report").Parse(ht
 
 // WriteRollup renders r to w in format: "text", "markdown", "html" or
 // "json" (Formats).
-func WriteRollup(w io.Writer, r *Rollup, format string) error {
-	switch format {
-	case "text":
-		return r.WriteText(w)
-	case "markdown":
-		return r.WriteMarkdown(w)
-	case "html":
-		return r.WriteHTML(w)
-	case "json":
-		return r.WriteJSON(w)
-	}
-	return fmt.Errorf("unknown format %q (want text, markdown, html or json)", format)
-}
+func WriteRollup(w io.Writer, r *Rollup, format string) error { return write(w, r, format) }
 
 // WriteJSON writes r as indented JSON with a trailing newline
 // (docs/DESIGN.md, "The roll-up").

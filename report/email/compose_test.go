@@ -318,7 +318,7 @@ func TestComposeFoldsManyRecipients(t *testing.T) {
 
 func TestSubject(t *testing.T) {
 	base := func(mod func(r *report.Report)) *report.Report {
-		r := &report.Report{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22"}
+		r := &report.Report{Heading: report.Heading{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22"}}
 		mod(r)
 		return r
 	}
@@ -378,7 +378,7 @@ func TestComposeMentionsStaleSources(t *testing.T) {
 }
 
 func TestSubjectStaleSources(t *testing.T) {
-	r := &report.Report{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22",
+	r := &report.Report{Heading: report.Heading{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22"},
 		Totals: report.Counts{Planned: 2, Held: 2}}
 	for _, n := range []string{"a", "b\r\nBcc: eve@example.com", "c", "d", "e"} {
 		r.Stale = append(r.Stale, report.StaleSource{Name: n})

@@ -22,7 +22,7 @@ import (
 // m2 has r3, m1 and m2 have a 1:1 together, m3 has no pairs; more adds
 // managers m4… with one report each.
 func orgReport(more int) *report.Report {
-	r := &report.Report{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22"}
+	r := &report.Report{Heading: report.Heading{Week: report.Week{Year: 2026, Week: 47}, From: "2026-11-16", To: "2026-11-22"}}
 	add := func(me, other string) {
 		r.Pairs = append(r.Pairs, report.PairReport{
 			PairInfo: report.PairInfo{Pair: min(me, other) + "|" + max(me, other), Me: me, Counterpart: other,
